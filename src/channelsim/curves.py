@@ -1,0 +1,156 @@
+"""Response curves: weekly spend to expected leads per week, and their piecewise-linear forms.
+
+Each curve is a scenario section (`response:` of a source or of win-back) and a function.
+`breakpoints()` gives a piecewise-linear approximation for the optimizer, with pieces
+placed where the curve bends, and `max_error()` bounds how far it strays from the curve.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from channelsim._types import Model, NonNeg, Positive
+
+
+class HillCurve(Model):
+    """`L(x) = max_leads_per_week · x^shape / (x^shape + half_saturation^shape)`.
+
+    shape ≤ 1 is concave; shape > 1 is S-shaped (slow start, then saturation).
+    """
+
+    curve: Literal["hill"]
+    max_leads_per_week: NonNeg
+    half_saturation: Positive
+    shape: Positive = 1.0
+
+    def leads(self, spend: float) -> float:
+        if spend <= 0:
+            return 0.0
+        ratio = (self.half_saturation / spend) ** self.shape
+        return self.max_leads_per_week / (1.0 + ratio)
+
+    @property
+    def concave(self) -> bool:
+        return self.shape <= 1
+
+    @property
+    def inflection(self) -> float:
+        """Spend where the S-curve is steepest (0 for concave curves)."""
+        if self.shape <= 1:
+            return 0.0
+        k = self.shape
+        return self.half_saturation * ((k - 1) / (k + 1)) ** (1 / k)
+
+
+class ExponentialCurve(Model):
+    """`L(x) = max_leads_per_week · (1 − exp(−x / scale))`: concave, saturating."""
+
+    curve: Literal["exponential"]
+    max_leads_per_week: NonNeg
+    scale: Positive
+
+    def leads(self, spend: float) -> float:
+        return self.max_leads_per_week * -math.expm1(-max(spend, 0.0) / self.scale)
+
+    concave: ClassVar[bool] = True
+    inflection: ClassVar[float] = 0.0
+
+
+class LinearCurve(Model):
+    """`L(x) = leads_per_unit_spend · x`: no saturation (use with a spend bound)."""
+
+    curve: Literal["linear"]
+    leads_per_unit_spend: NonNeg
+
+    def leads(self, spend: float) -> float:
+        return self.leads_per_unit_spend * max(spend, 0.0)
+
+    concave: ClassVar[bool] = True
+    inflection: ClassVar[float] = 0.0
+
+
+class PointsCurve(Model):
+    """Piecewise-linear through `[spend, leads]` pairs (e.g. measured data).
+
+    Spends strictly increase. Below the first point the curve runs linearly from (0, 0);
+    beyond the last it stays flat at the last point's leads.
+    """
+
+    curve: Literal["points"]
+    points: Annotated[list[tuple[NonNeg, NonNeg]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _spends_increase(self) -> PointsCurve:
+        spends = [s for s, _ in self.points]
+        if any(b <= a for a, b in zip(spends, spends[1:], strict=False)):
+            raise ValueError("the spends of `points` must strictly increase")
+        return self
+
+    def _xy(self) -> tuple[np.ndarray, np.ndarray]:
+        xs = [s for s, _ in self.points]
+        ys = [y for _, y in self.points]
+        if xs[0] > 0:
+            xs, ys = [0.0, *xs], [0.0, *ys]
+        return np.asarray(xs, float), np.asarray(ys, float)
+
+    def leads(self, spend: float) -> float:
+        xs, ys = self._xy()
+        return float(np.interp(max(spend, 0.0), xs, ys))
+
+    @property
+    def concave(self) -> bool:
+        xs, ys = self._xy()
+        if len(xs) < 3:
+            return True
+        slopes = np.diff(ys) / np.diff(xs)
+        return bool(np.all(np.diff(slopes) <= 1e-12))
+
+    inflection: ClassVar[float] = 0.0
+
+
+Curve = Annotated[
+    HillCurve | ExponentialCurve | LinearCurve | PointsCurve, Field(discriminator="curve")
+]
+
+
+def breakpoints(curve: Curve, upper: float, pieces: int) -> tuple[np.ndarray, np.ndarray]:
+    """Spends and leads of a piecewise-linear approximation on `[0, upper]` with `pieces` pieces.
+
+    Points curves are exact (their own points, clipped to `upper`). Smooth curves get more
+    breakpoints where they bend: spacing uniform in the curve's own output (leads) mixed
+    with uniform spend, so flat tails need few pieces and the knee gets many.
+    """
+    upper = max(float(upper), 0.0)
+    if upper == 0.0:
+        return np.zeros(1), np.zeros(1)
+    if isinstance(curve, PointsCurve):
+        xs, ys = curve._xy()
+        inside = xs < upper
+        xs = np.append(xs[inside], upper)
+        ys = np.append(ys[inside], curve.leads(upper))
+        return xs, ys
+    if isinstance(curve, LinearCurve):
+        return np.array([0.0, upper]), np.array([0.0, curve.leads(upper)])
+    fine = np.linspace(0.0, upper, 4097)
+    values = np.array([curve.leads(x) for x in fine])
+    # arc length in normalised (spend, leads) space puts points where the curve turns
+    span = max(values[-1] - values[0], 1e-12)
+    arc = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(fine) / upper, np.diff(values) / span))])
+    targets = np.linspace(0.0, arc[-1], max(pieces, 1) + 1)
+    xs = np.unique(np.concatenate([np.interp(targets, arc, fine), [0.0, upper]]))
+    if curve.inflection and 0 < curve.inflection < upper:
+        xs = np.unique(np.append(xs, curve.inflection))
+    return xs, np.array([curve.leads(x) for x in xs])
+
+
+def max_error(curve: Curve, xs: np.ndarray, ys: np.ndarray, samples: int = 2049) -> float:
+    """Largest gap in leads per week between the curve and its piecewise-linear form."""
+    if len(xs) < 2:
+        return 0.0
+    grid = np.linspace(xs[0], xs[-1], samples)
+    truth = np.array([curve.leads(x) for x in grid])
+    return float(np.max(np.abs(truth - np.interp(grid, xs, ys))))

@@ -1,0 +1,79 @@
+"""Errors a user can act on: scenario problems with their file position, and bad requests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+_NO_VALUE = object()
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    """Render a key path as `channels[2].price_index` (keys that are not names are quoted)."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and part.replace("_", "a").isalnum() and not part[:1].isdigit():
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(str(part), ensure_ascii=False)}]"
+    return out or "(top level)"
+
+
+def format_value(value: Any) -> str:
+    """A short, YAML-like rendering of a value for an error message."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, int | float):
+        text = repr(value)
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict):
+        text = "a mapping" if value else "{}"
+    elif isinstance(value, list):
+        text = "a list" if value else "[]"
+    else:
+        text = type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a scenario, at a place in a file."""
+
+    file: str
+    line: int
+    col: int
+    path: tuple[Any, ...]
+    message: str
+    value: Any = _NO_VALUE
+
+    def __str__(self) -> str:
+        got = "" if self.value is _NO_VALUE else f" (got {format_value(self.value)})"
+        where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+        return f"{where}: {format_path(self.path)}: {self.message}{got}"
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line, self.col, self.message)
+
+
+class ChannelsimError(Exception):
+    """Base of the errors that mean 'the input is wrong' (exit code 2)."""
+
+
+class ScenarioError(ChannelsimError):
+    """A scenario file (or a variant, or overrides) has problems; all of them are listed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        unique = sorted(set(problems), key=lambda p: p.sort_key)
+        self.problems = unique
+        super().__init__("\n".join(str(p) for p in unique))
+
+
+class UsageError(ChannelsimError):
+    """A request that cannot be carried out as asked (bad flag, bad plan file, unknown variant)."""

@@ -1,0 +1,48 @@
+"""Defaults that depend on other sections, filled into the data before it is typed.
+
+- a segment without `regions` is spread uniformly over the scenario's regions;
+- a source without `segment_mix` reaches segments in proportion to their population;
+- a partner without `price_index` sells at its channel's price index;
+- a partner without `price_floor` never prices below its own wholesale cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channelsim.scenario.located import LocatedDict
+
+
+def _items(data: dict, section: str) -> list[dict]:
+    items = data.get(section)
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _number(value: Any, default: float) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else default
+
+
+def fill_defaults(data: dict) -> dict:
+    """Fill cross-section defaults in place (on a copy the caller owns) and return it."""
+    regions = data.get("regions", ["all"])
+    if isinstance(regions, list) and regions and all(isinstance(r, str) for r in regions):
+        for segment in _items(data, "segments"):
+            if segment.get("regions") is None:
+                segment["regions"] = LocatedDict({r: 1.0 / len(regions) for r in regions})
+    segments = _items(data, "segments")
+    populations = {s.get("id"): _number(s.get("population"), 0.0) for s in segments}
+    total = sum(populations.values())
+    for source in _items(data, "sources"):
+        if source.get("segment_mix") is None and total > 0:
+            source["segment_mix"] = LocatedDict({k: v / total for k, v in populations.items() if v > 0})
+    channels = {c.get("id"): c for c in _items(data, "channels")}
+    for partner in _items(data, "partners"):
+        channel = channels.get(partner.get("channel"), {})
+        if partner.get("price_index") is None:
+            partner["price_index"] = _number(channel.get("price_index"), 1.0)
+        if partner.get("price_floor") is None:
+            wholesale = 1.0 - _number(channel.get("partner_margin"), 0.0)
+            own = _number(partner.get("price_index"), 1.0)
+            partner["price_floor"] = max(min(wholesale, own), 1e-6)
+    return data

@@ -1,0 +1,189 @@
+"""Reading YAML safely into plain dicts and lists that remember where each value came from.
+
+`LocatedDict` and `LocatedList` behave as `dict` and `list`; each also keeps the file
+position of its own items, so a validation error deep inside a scenario can be reported
+as `file:line:col`. Only the plain YAML types are built: any tag that would construct an
+object (`!!python/object`, custom `!tags`, `!!binary`, sets) is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from channelsim.errors import Problem
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
+}
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A place in a file: 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+
+class LocatedDict(dict):
+    """A dict that remembers the position of each value (`pos`) and each key (`key_pos`)."""
+
+    def __init__(self, *args: Any, at: Pos | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.at = at
+        self.pos: dict[Any, Pos] = {}
+        self.key_pos: dict[Any, Pos] = {}
+
+
+class LocatedList(list):
+    """A list that remembers the position of each item (`pos`, parallel to the items)."""
+
+    def __init__(self, *args: Any, at: Pos | None = None) -> None:
+        super().__init__(*args)
+        self.at = at
+        self.pos: list[Pos | None] = [None] * len(self)
+
+
+class YamlProblems(Exception):
+    """Raised with the problems found while reading YAML."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+def read_text(path: str, display: str) -> str:
+    """Read a scenario file as UTF-8 text, or report why it is not one."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise YamlProblems([Problem(display, 0, 0, (), "file not found")]) from None
+    except IsADirectoryError:
+        raise YamlProblems([Problem(display, 0, 0, (), "is a folder, not a scenario file")]) from None
+    except OSError as err:
+        raise YamlProblems([Problem(display, 0, 0, (), f"cannot be read: {err.strerror}")]) from None
+    if b"\x00" in raw:
+        raise YamlProblems([Problem(display, 1, 1, (), "is a binary file, not a YAML scenario")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        message = "is not UTF-8 text (a binary file?)"
+        raise YamlProblems([Problem(display, line, col, (), message)]) from None
+
+
+def parse_yaml(text: str, display: str) -> Any:
+    """Parse one YAML document into located containers; raise `YamlProblems` on any error."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = err.problem or err.context or "invalid YAML"
+        raise YamlProblems([Problem(display, line, col, (), f"YAML syntax error: {what}")]) from None
+    except yaml.YAMLError as err:
+        raise YamlProblems([Problem(display, 1, 1, (), f"YAML error: {err}")]) from None
+    if node is None:
+        raise YamlProblems([Problem(display, 1, 1, (), "the file is empty")])
+    builder = _Builder(loader, display)
+    data = builder.build(node, ())
+    if builder.problems:
+        raise YamlProblems(builder.problems)
+    return data
+
+
+class _Builder:
+    """Turns a composed YAML node tree into located containers, refusing object tags."""
+
+    def __init__(self, loader: yaml.SafeLoader, display: str) -> None:
+        self.loader = loader
+        self.display = display
+        self.problems: list[Problem] = []
+        self.nodes = 0
+
+    def pos(self, node: Node) -> Pos:
+        return Pos(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: Node, path: tuple[Any, ...]) -> Any:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            if self.nodes == _MAX_NODES + 1:
+                message = f"the document expands to more than {_MAX_NODES} values (alias bomb?)"
+                self.problems.append(Problem(self.display, *self._lc(node), path, message))
+            return None
+        if node.tag not in _PLAIN_TAGS and node.tag != _TIMESTAMP_TAG:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            message = f"YAML tag '{tag}' is not allowed (only plain values, lists and mappings)"
+            self.problems.append(Problem(self.display, *self._lc(node), path, message))
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return self._sequence(node, path)
+        assert isinstance(node, ScalarNode)
+        if node.tag == _TIMESTAMP_TAG:  # keep dates as the text written
+            return node.value
+        return self.loader.construct_object(node, deep=True)
+
+    def _lc(self, node: Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def _mapping(self, node: MappingNode, path: tuple[Any, ...]) -> LocatedDict:
+        out = LocatedDict(at=self.pos(node))
+        try:
+            self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        except yaml.MarkedYAMLError as err:
+            self.problems.append(Problem(self.display, *self._lc(node), path, str(err.problem)))
+            return out
+        for key_node, value_node in node.value:
+            key = self.build(key_node, path)
+            if not isinstance(key, str):
+                message = "keys must be text"
+                self.problems.append(Problem(self.display, *self._lc(key_node), path, message, key))
+                continue
+            if key in out:
+                first = out.key_pos[key]
+                message = f"duplicate key '{key}' (first at line {first.line})"
+                self.problems.append(Problem(self.display, *self._lc(key_node), (*path, key), message))
+                continue
+            out[key] = self.build(value_node, (*path, key))
+            out.pos[key] = self.pos(value_node)
+            out.key_pos[key] = self.pos(key_node)
+        return out
+
+    def _sequence(self, node: SequenceNode, path: tuple[Any, ...]) -> LocatedList:
+        out = LocatedList(at=self.pos(node))
+        for index, item in enumerate(node.value):
+            out.append(self.build(item, (*path, index)))
+            out.pos.append(self.pos(item))
+        return out
+
+
+def position_of(data: Any, path: tuple[Any, ...], key: bool = False) -> Pos | None:
+    """The position of the value at `path` (or of its key), or of the nearest ancestor known."""
+    best: Pos | None = getattr(data, "at", None)
+    node = data
+    for index, part in enumerate(path):
+        last = index == len(path) - 1
+        if isinstance(node, LocatedDict) and isinstance(part, str) and part in node:
+            table = node.key_pos if (last and key) else node.pos
+            best = table.get(part, best)
+            node = node[part]
+        elif isinstance(node, LocatedList) and isinstance(part, int) and 0 <= part < len(node):
+            best = node.pos[part] or best
+            node = node[part]
+        else:
+            break
+        best = getattr(node, "at", None) if (not last and getattr(node, "at", None)) else best
+    return best

@@ -1,0 +1,127 @@
+"""Checks across sections: ids unique and well-formed, every reference to an id resolved.
+
+Runs on the raw (located) data before typing, and tolerates malformed values, so that
+reference problems are reported together with every other problem in the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+ID_SECTIONS = ("segments", "sources", "channels", "partners", "incentives", "loyalty_programs")
+RESERVED_SOURCES = ("organic", "referral")  # Bass attribution uses these names
+
+Finding = tuple[tuple[Any, ...], str, Any, bool]  # path, message, value, point at the key
+
+
+def _items(data: dict, section: str) -> Iterator[tuple[int, dict]]:
+    items = data.get(section)
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _ids(data: dict, section: str) -> list[str]:
+    return [item["id"] for _, item in _items(data, section) if isinstance(item.get("id"), str)]
+
+
+def _unknown(kind: str, name: Any, known: list[str]) -> str:
+    close = difflib.get_close_matches(str(name), known, n=1)
+    hint = f" — did you mean '{close[0]}'?" if close else f" (known: {', '.join(known) or 'none'})"
+    return f"unknown {kind} '{name}'{hint}"
+
+
+def check_references(data: dict) -> list[Finding]:
+    """Every cross-section problem in the scenario data."""
+    found: list[Finding] = []
+    ids = {section: _ids(data, section) for section in ID_SECTIONS}
+    raw_regions = data.get("regions", ["all"])
+    regions = [r for r in raw_regions if isinstance(r, str)] if isinstance(raw_regions, list) else []
+    found += _duplicates(data)
+    found += _reserved(data)
+
+    def ref_keys(path: tuple, mapping: Any, kind: str, known: list[str]) -> None:
+        if isinstance(mapping, dict):
+            for key in mapping:
+                if key not in known:
+                    found.append(((*path, key), _unknown(kind, key, known), None, True))
+
+    def ref_value(path: tuple, value: Any, kind: str, known: list[str]) -> None:
+        if isinstance(value, str) and value not in known:
+            found.append((path, _unknown(kind, value, known), None, False))
+
+    for i, seg in _items(data, "segments"):
+        ref_keys(("segments", i, "regions"), seg.get("regions"), "region", regions)
+        ref_keys(("segments", i, "channel_affinity"), seg.get("channel_affinity"), "channel", ids["channels"])
+    for i, src in _items(data, "sources"):
+        ref_keys(("sources", i, "segment_mix"), src.get("segment_mix"), "segment", ids["segments"])
+        ref_keys(("sources", i, "routes_to"), src.get("routes_to"), "channel", ids["channels"])
+    channel_types = {c.get("id"): c.get("type", "direct") for _, c in _items(data, "channels")}
+    for i, ch in _items(data, "channels"):
+        if isinstance(ch.get("regions"), list):
+            for j, region in enumerate(ch["regions"]):
+                ref_value(("channels", i, "regions", j), region, "region", regions)
+    for i, partner in _items(data, "partners"):
+        ref_value(("partners", i, "region"), partner.get("region"), "region", regions)
+        channel = partner.get("channel")
+        ref_value(("partners", i, "channel"), channel, "channel", ids["channels"])
+        if channel in channel_types and channel_types[channel] != "indirect":
+            message = f"channel '{channel}' is direct; partners belong to indirect channels"
+            found.append((("partners", i, "channel"), message, None, False))
+    found += _incentive_references(data, ids["channels"], channel_types)
+    for i, program in _items(data, "loyalty_programs"):
+        if isinstance(program.get("channels"), list):
+            for j, channel in enumerate(program["channels"]):
+                ref_value(("loyalty_programs", i, "channels", j), channel, "channel", ids["channels"])
+    return found
+
+
+def _duplicates(data: dict) -> list[Finding]:
+    found: list[Finding] = []
+    for section in ID_SECTIONS:
+        seen: set[str] = set()
+        for index, item in _items(data, section):
+            item_id = item.get("id")
+            if isinstance(item_id, str) and item_id in seen:
+                found.append(((section, index, "id"), f"duplicate id '{item_id}' in {section}", None, False))
+            seen.add(item_id) if isinstance(item_id, str) else None
+    return found
+
+
+def _reserved(data: dict) -> list[Finding]:
+    return [
+        (("sources", i, "id"), f"'{src['id']}' is reserved for organic leads; choose another id", None, False)
+        for i, src in _items(data, "sources")
+        if src.get("id") in RESERVED_SOURCES
+    ]
+
+
+def _incentive_references(data: dict, channels: list[str], channel_types: dict) -> list[Finding]:
+    found: list[Finding] = []
+    partner_channel = {p.get("id"): p.get("channel") for _, p in _items(data, "partners")}
+    for i, incentive in _items(data, "incentives"):
+        channel = incentive.get("channel")
+        if isinstance(channel, str) and channel not in channels:
+            found.append((("incentives", i, "channel"), _unknown("channel", channel, channels), None, False))
+        elif channel in channel_types and channel_types[channel] != "indirect":
+            message = f"channel '{channel}' is direct; incentives are for partners of indirect channels"
+            found.append((("incentives", i, "channel"), message, None, False))
+        tiers = incentive.get("tiers")
+        levels = [t.get("level") for t in tiers if isinstance(t, dict)] if isinstance(tiers, list) else []
+        current = incentive.get("current")
+        if not isinstance(current, dict):
+            continue
+        members = [p for p, c in partner_channel.items() if c == channel and isinstance(p, str)]
+        for partner, level in current.items():
+            path = ("incentives", i, "current", partner)
+            if partner not in partner_channel:
+                found.append((path, _unknown("partner", partner, list(partner_channel)), None, True))
+            elif partner_channel[partner] != channel:
+                message = f"partner '{partner}' is not in channel '{channel}' (its members: {', '.join(members) or 'none'})"
+                found.append((path, message, None, True))
+            if isinstance(level, str) and levels and level not in levels:
+                found.append((path, _unknown("tier level", level, [str(v) for v in levels]), None, False))
+    return found
