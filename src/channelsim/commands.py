@@ -34,8 +34,10 @@ def describe(scenario: Scenario) -> str:
         f"  sources     {len(scenario.sources)}, spend {spend:,.0f} {scenario.currency}/week",
         f"  channels    {len(scenario.channels)} ({direct} direct, {len(scenario.channels) - direct} indirect)",
         f"  partners    {len(scenario.partners)}, incentive programmes {len(scenario.incentives)}",
-        "  budget      " + (f"{budget:,.0f} {scenario.currency}/week marketing" if budget is not None else "not set"),
-        f"  variants    {len(scenario.variants)}" + (f": {', '.join(scenario.variants)}" if scenario.variants else ""),
+        "  budget      "
+        + (f"{budget:,.0f} {scenario.currency}/week marketing" if budget is not None else "not set"),
+        f"  variants    {len(scenario.variants)}"
+        + (f": {', '.join(scenario.variants)}" if scenario.variants else ""),
     ]
     return "\n".join(lines)
 

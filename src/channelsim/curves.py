@@ -7,6 +7,7 @@ placed where the curve bends, and `max_error()` bounds how far it strays from th
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Annotated, ClassVar, Literal
 
@@ -86,7 +87,7 @@ class PointsCurve(Model):
     @model_validator(mode="after")
     def _spends_increase(self) -> PointsCurve:
         spends = [s for s, _ in self.points]
-        if any(b <= a for a, b in zip(spends, spends[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(spends)):
             raise ValueError("the spends of `points` must strictly increase")
         return self
 
@@ -112,9 +113,7 @@ class PointsCurve(Model):
     inflection: ClassVar[float] = 0.0
 
 
-Curve = Annotated[
-    HillCurve | ExponentialCurve | LinearCurve | PointsCurve, Field(discriminator="curve")
-]
+Curve = Annotated[HillCurve | ExponentialCurve | LinearCurve | PointsCurve, Field(discriminator="curve")]
 
 
 def breakpoints(curve: Curve, upper: float, pieces: int) -> tuple[np.ndarray, np.ndarray]:

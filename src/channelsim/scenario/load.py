@@ -82,13 +82,17 @@ def apply_variant(scenario: Scenario, name: str) -> Scenario:
         try:
             remove_path(data, str(dotted))
         except PathError as err:
-            problems.append(_problem(data, scenario.file, ("variants", name, "remove", index), str(err), None, False))
+            problems.append(
+                _problem(data, scenario.file, ("variants", name, "remove", index), str(err), None, False)
+            )
     if problems:
         raise ScenarioError(problems)
     try:
         result = validate_data(data, scenario.file)
     except ScenarioError as err:
-        raise ScenarioError([replace(p, message=f"{p.message} [variant {name}]") for p in err.problems]) from None
+        raise ScenarioError(
+            [replace(p, message=f"{p.message} [variant {name}]") for p in err.problems]
+        ) from None
     result._variant = name if scenario.variant_name is None else f"{scenario.variant_name}+{name}"
     return result
 
@@ -125,9 +129,9 @@ def _normalise_loc(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], bo
     parts = [p for p in loc if p != "[key]"]
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
         elif not last:
             continue  # a union tag (`hill`) or a type name pydantic put in the location
@@ -149,7 +153,7 @@ def _from_pydantic(data: Any, display: str, error: dict[str, Any]) -> Problem:
         return Problem(at.file, at.line, at.col, path, message, error["ctx"]["tag"])
     names_key = names_key or kind == "extra_forbidden"
     at = position_of(data, path, key=names_key) or Pos(display, 1, 1)
-    if kind == "extra_forbidden" or isinstance(error.get("input"), dict) and kind != "value_error":
+    if kind == "extra_forbidden" or (isinstance(error.get("input"), dict) and kind != "value_error"):
         return Problem(at.file, at.line, at.col, path, message)
     value = path[-1] if names_key else error.get("input")
     if kind == "value_error" and isinstance(value, dict | list):
@@ -175,7 +179,9 @@ def _read_with_extends(display: str, root: str, seen: tuple[str, ...]) -> Any:
         message = "must name a file inside the scenario's folder tree"
         raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), message, target)])
     if real in seen:
-        raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), "extends itself (a cycle)", target)])
+        raise YamlProblems(
+            [Problem(at.file, at.line, at.col, ("extends",), "extends itself (a cycle)", target)]
+        )
     if not os.path.isfile(real):
         raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), "file not found", target)])
     base = _read_with_extends(base_path, root, (*seen, os.path.realpath(display)))
@@ -204,7 +210,7 @@ def merge(base: Any, over: Any) -> Any:
             mine = by_id.pop(item["id"], None)
             out_list.append(item if mine is None else merge(item, over[mine]))
             out_list.pos.append((over if mine is not None else base).pos[index if mine is None else mine])
-        for item_id, index in by_id.items():
+        for _item_id, index in by_id.items():
             out_list.append(over[index])
             out_list.pos.append(over.pos[index])
         return out_list

@@ -17,8 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from channelsim.errors import Problem
 
 _PLAIN_TAGS = {
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
 }
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")

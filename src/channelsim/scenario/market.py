@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Annotated
 
@@ -89,7 +90,7 @@ class Source(Model):
             )
         if self.rate_card:
             ups = [t.up_to for t in self.rate_card]
-            if any(b <= a for a, b in zip(ups, ups[1:], strict=False)):
+            if any(b <= a for a, b in itertools.pairwise(ups)):
                 raise ValueError("rate_card tiers must have increasing `up_to`")
         if self.units is not None:
             count = self.spend_per_week / self.units.cost
