@@ -1,8 +1,19 @@
 """channelsim: channel strategy scenarios, simulated (SimPy) and optimized (PuLP)."""
 
 from channelsim.errors import ChannelsimError, ScenarioError, UsageError
+from channelsim.results import SimResult
+from channelsim.runner import simulate
 from channelsim.scenario import Scenario, load
 
 __version__ = "0.1.0"
 
-__all__ = ["ChannelsimError", "Scenario", "ScenarioError", "UsageError", "__version__", "load"]
+__all__ = [
+    "ChannelsimError",
+    "Scenario",
+    "ScenarioError",
+    "SimResult",
+    "UsageError",
+    "__version__",
+    "load",
+    "simulate",
+]

@@ -58,6 +58,71 @@ def validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def load_for_run(args: argparse.Namespace) -> Scenario:
+    """The scenario named on the command line, with its variant and `--weeks` applied."""
+    scenario = channelsim.load(args.scenario)
+    if getattr(args, "variant", None):
+        scenario = scenario.variant(args.variant)
+    if getattr(args, "weeks", None) is not None:
+        if not 1 <= args.weeks <= 520:
+            raise UsageError(f"--weeks: must be between 1 and 520 (got {args.weeks})")
+        scenario = scenario.with_overrides({"horizon_weeks": args.weeks})
+    return scenario
+
+
+def simulate(args: argparse.Namespace) -> int:
+    """Simulate the baseline (or a plan) and write the SPEC §4 files."""
+    from channelsim.runner import terminal_progress
+
+    scenario = load_for_run(args)
+    if args.replications is not None and args.replications < 1:
+        raise UsageError(f"--replications: must be >= 1 (got {args.replications})")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs: must be >= 1 (got {args.jobs})")
+    result = channelsim.simulate(
+        scenario, replications=args.replications, seed=args.seed, plan=args.plan, jobs=args.jobs,
+        progress=terminal_progress("simulating"),
+    )  # fmt: skip
+    paths = result.write(args.out, command=["channelsim", *sys.argv[1:]])
+    print(headline(result))
+    print(f"wrote {', '.join(paths)}")
+    return 0
+
+
+def headline(result: channelsim.SimResult) -> str:
+    """A few lines a person reads first."""
+    cur = result.scenario.currency
+    rows = [("profit", cur), ("contribution", cur), ("revenue", cur), ("orders", ""), ("new_customers", ""),
+            ("active_customers_end", "")]  # fmt: skip
+    label = result.scenario.name + (
+        f" [{result.scenario.variant_name}]" if result.scenario.variant_name else ""
+    )
+    lines = [f"{label}: {result.replications} replication(s), {result.scenario.horizon_weeks} weeks"]
+    for key, unit in rows:
+        stat = result.figure("totals", key)
+        lo, hi = stat["ci95"]
+        lines.append(f"  {key:<22}{stat['mean']:>14,.0f} {unit:<4} 95% CI [{lo:,.0f}, {hi:,.0f}]")
+    return "\n".join(lines)
+
+
+def add_simulate(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("simulate", help="run the agent-based simulation and write summary.json, kpis.csv")
+    cmd.add_argument("scenario", metavar="SCENARIO")
+    cmd.add_argument("--variant", metavar="V")
+    cmd.add_argument("--plan", metavar="PLAN.json", help="simulate this allocation instead of the baseline")
+    cmd.add_argument("--replications", type=int, metavar="N")
+    cmd.add_argument("--seed", type=int, metavar="S")
+    cmd.add_argument("--weeks", type=int, metavar="H")
+    cmd.add_argument(
+        "--jobs", type=int, default=1, metavar="J", help="worker processes (results do not depend on it)"
+    )
+    cmd.add_argument("--out", default="runs/latest", metavar="DIR")
+    cmd.set_defaults(run=simulate)
+
+
+EXTRA_COMMANDS.append(add_simulate)
+
+
 def new(args: argparse.Namespace) -> int:
     """Write the commented starter scenario to FILE."""
     if os.path.exists(args.file) and not args.force:

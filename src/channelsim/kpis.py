@@ -1,0 +1,258 @@
+"""From engine output to the SPEC §4 shapes: per-replication figures and the tidy weekly table."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from channelsim.scenario.model import Scenario
+from channelsim.sim.engine import ReplicationOutput
+from channelsim.stats import ratio
+
+TOTAL_KPIS = ("leads", "wasted_leads", "new_customers", "orders", "lost_orders", "revenue", "brand_revenue",
+              "contribution", "marketing_spend", "incentive_cost", "fixed_cost", "crm_cost", "profit",
+              "active_customers", "lapsed_customers", "prospects", "members", "won_back")  # fmt: skip
+SOURCE_KPIS = ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution")
+SEGMENT_KPIS = (
+    "new_customers",
+    "orders",
+    "contribution",
+    "lapses",
+    "active_customers",
+    "lapsed_customers",
+    "members",
+)
+REGION_KPIS = ("orders", "revenue", "new_customers", "lost_orders")
+PARTNER_KPIS = ("orders", "revenue", "contribution", "partner_margin", "diverted_orders", "price_index",
+                "stockout_rate", "open")  # fmt: skip
+
+
+def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
+    """Weekly tables by channel (outlets summed into their channels)."""
+    outlet, n = out.tables["outlet"], len(out.entities.channels)
+    member = np.zeros((len(out.entities.outlets), n))
+    member[np.arange(len(out.entities.outlets)), out.entities.outlet_channel] = 1.0
+    tables = {
+        m: outlet[m] @ member for m in ("orders", "revenue", "contribution", "response_time_sum", "responses")
+    }
+    total = tables["orders"].sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tables["share"] = np.where(total > 0, tables["orders"] / np.where(total > 0, total, 1), 0.0)
+        tables["response_time_mean"] = np.where(
+            tables["responses"] > 0,
+            tables["response_time_sum"] / np.where(tables["responses"] > 0, tables["responses"], 1),
+            0.0,
+        )
+    return tables
+
+
+def concentration(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest share and Herfindahl–Hirschman index (Σ share²) per row."""
+    return shares.max(axis=1, initial=0.0), (shares**2).sum(axis=1)
+
+
+def partner_slice(out: ReplicationOutput) -> slice:
+    first = len(out.entities.outlets) - len(out.entities.partners)
+    return slice(first, len(out.entities.outlets))
+
+
+def figures(out: ReplicationOutput, scenario: Scenario) -> dict[str, Any]:
+    """Every summary figure of one replication, as a nested dict of numbers."""
+    t, e = out.tables, out.entities
+    total = {
+        k: float(t["total"][k].sum())
+        for k in TOTAL_KPIS
+        if k not in ("active_customers", "lapsed_customers", "prospects", "members")
+    }
+    total["active_customers_end"] = float(t["total"]["active_customers"][-1, 0])
+    total["lapsed_customers"] = float(t["total"]["lapsed_customers"][-1, 0])
+    channels = channel_tables(out)
+    orders_all = total["orders"]
+    return {
+        "totals": total,
+        "by_source": _by_source(out),
+        "by_channel": {
+            cid: {
+                "orders": float(channels["orders"][:, c].sum()),
+                "share": ratio(float(channels["orders"][:, c].sum()), orders_all) if orders_all else 0.0,
+                "revenue": float(channels["revenue"][:, c].sum()),
+                "contribution": float(channels["contribution"][:, c].sum()),
+                "response_time_mean": ratio(
+                    float(channels["response_time_sum"][:, c].sum()), float(channels["responses"][:, c].sum())
+                )
+                if channels["responses"][:, c].sum()
+                else 0.0,
+            }
+            for c, cid in enumerate(e.channels)
+        },
+        "by_partner": _by_partner(out, scenario),
+        "by_segment": _by_segment(out, scenario),
+        "conflict": _conflict(out, scenario),
+        "concentration": _concentration(channels["orders"].sum(axis=0), orders_all),
+        "crm": _crm(out),
+    }
+
+
+def _by_source(out: ReplicationOutput) -> dict[str, dict[str, float]]:
+    src = out.tables["source"]
+    result = {}
+    for i, sid in enumerate(out.entities.sources):
+        spend, new = float(src["marketing_spend"][:, i].sum()), float(src["new_customers"][:, i].sum())
+        result[sid] = {
+            m: float(src[m][:, i].sum())
+            for m in ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution")
+        }
+        result[sid]["cac"] = ratio(spend, new)
+    return result
+
+
+def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[str, float]]:
+    outlet, part = out.tables["outlet"], partner_slice(out)
+    result = {}
+    for k, pid in enumerate(out.entities.partners):
+        j = part.start + k
+        result[pid] = {
+            "orders": float(outlet["orders"][:, j].sum()),
+            "diverted_orders": float(outlet["diverted_orders"][:, j].sum()),
+            "revenue": float(outlet["revenue"][:, j].sum()),
+            "partner_margin": float(outlet["partner_margin"][:, j].sum()),
+            "min_price_index": float(out.min_price[j]),
+            "stockout_rate": float(outlet["stockout_weeks"][:, j].sum()) / scenario.horizon_weeks,
+            "exited": 1.0 if out.exited[j] else 0.0,
+        }
+    return result
+
+
+def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[str, float]]:
+    seg = out.tables["segment"]
+    result = {}
+    for s, segment in enumerate(scenario.segments):
+        orders, contribution = float(seg["orders"][:, s].sum()), float(seg["contribution"][:, s].sum())
+        result[segment.id] = {
+            "new_customers": float(seg["new_customers"][:, s].sum()),
+            "orders": orders,
+            "active_end": float(seg["active_customers"][-1, s]),
+            "contribution": contribution,
+            "nps": nps(float(seg["detractors"][-1, s]), float(seg["active_customers"][-1, s])),
+            "clv": clv(
+                ratio(contribution, orders),
+                segment.purchases_per_week,
+                segment.churn_per_week,
+                scenario.horizon_weeks,
+            ),
+        }
+    return result
+
+
+def clv(
+    contribution_per_order: float, purchases_per_week: float, churn_per_week: float, horizon: int
+) -> float:
+    """Lifetime value of a new customer: (first order + expected repeat orders) × contribution per order.
+
+    With churn d the expected lifetime is 1/d weeks (repeat orders r/d); with no churn the
+    lifetime is capped at the horizon. Undiscounted. NaN when the segment had no orders.
+    """
+    if math.isnan(contribution_per_order):
+        return math.nan
+    repeat = purchases_per_week / churn_per_week if churn_per_week > 0 else purchases_per_week * horizon
+    return contribution_per_order * (1.0 + repeat)
+
+
+def _conflict(out: ReplicationOutput, scenario: Scenario) -> dict[str, float]:
+    outlet, part = out.tables["outlet"], partner_slice(out)
+    prices = outlet["price_index"]
+    below_base = prices < np.asarray(out.base_price)[None, :] - 1e-12
+    map_index = scenario.conflict.map_price_index
+    violations = float((prices[:, part] < map_index - 1e-12).sum()) if map_index else 0.0
+    return {
+        "diverted_orders": float(outlet["diverted_orders"].sum()),
+        "price_war_weeks": float(below_base.any(axis=1).sum()),
+        "cannibalized_orders": float(out.tables["total"]["cannibalized_orders"].sum()),
+        "map_violations": violations,
+        "partner_exits": float(sum(out.exited[part])),
+    }
+
+
+def _concentration(orders: np.ndarray, total: float) -> dict[str, float]:
+    shares = orders / total if total else np.zeros_like(orders)
+    top, hhi = concentration(shares[None, :])
+    return {"top_channel_share": float(top[0]), "hhi": float(hhi[0])}
+
+
+def nps(detractors: float, active: float, promoters: float = 0.0) -> float:
+    """Net promoter score of the active customers: % promoters − % detractors."""
+    return 100.0 * (promoters - detractors) / active if active else math.nan
+
+
+def _crm(out: ReplicationOutput) -> dict[str, Any]:
+    total = out.tables["total"]
+    return {
+        "members_end": float(total["members"][-1, 0]),
+        "nps": nps(float(total["detractors"][-1, 0]), float(total["active_customers"][-1, 0])),
+        "won_back": float(total["won_back"].sum()),
+        "lifecycle": {
+            "prospects": float(total["prospects"][-1, 0]),
+            "active": float(total["active_customers"][-1, 0]),
+            "lapsed": float(total["lapsed_customers"][-1, 0]),
+            "members": float(total["members"][-1, 0]),
+        },
+    }
+
+
+def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
+    """The tidy weekly KPI rows of one replication (SPEC §4 kpis.csv)."""
+    t, e = out.tables, out.entities
+    channels = channel_tables(out)
+    top, hhi = concentration(channels["share"])
+    blocks = [
+        (
+            "total",
+            [""],
+            {k: t["total"][k] for k in TOTAL_KPIS} | {"top_channel_share": top[:, None], "hhi": hhi[:, None]},
+        )
+    ]
+    blocks.append(("source", e.sources, {k: t["source"][k] for k in SOURCE_KPIS}))
+    blocks.append(
+        (
+            "channel",
+            e.channels,
+            {k: channels[k] for k in ("orders", "share", "revenue", "contribution", "response_time_mean")},
+        )
+    )
+    part = partner_slice(out)
+    partner = {
+        k: t["outlet"][k][:, part]
+        for k in (
+            "orders",
+            "revenue",
+            "contribution",
+            "partner_margin",
+            "diverted_orders",
+            "price_index",
+            "open",
+        )
+    }
+    partner["stockout_rate"] = t["outlet"]["stockout_weeks"][:, part]
+    blocks.append(("partner", e.partners, partner))
+    blocks.append(("segment", e.segments, {k: t["segment"][k] for k in SEGMENT_KPIS}))
+    blocks.append(("region", e.regions, {k: t["region"][k] for k in REGION_KPIS}))
+    frames = [_block(level, ids, metrics, replication) for level, ids, metrics in blocks if ids]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _block(level: str, ids: list[str], metrics: dict[str, np.ndarray], replication: int) -> pd.DataFrame:
+    parts = []
+    for metric, table in metrics.items():
+        weeks, width = table.shape
+        parts.append(pd.DataFrame({
+            "replication": replication,
+            "week": np.repeat(np.arange(weeks), width),
+            "level": level,
+            "id": np.tile(np.asarray(ids, dtype=object), weeks),
+            "metric": metric,
+            "value": table.reshape(-1),
+        }))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)

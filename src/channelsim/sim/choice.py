@@ -1,0 +1,102 @@
+"""Multinomial-logit channel choice at every purchase (SPEC §3 "Channel choice").
+
+`V_j = affinity[segment][channel] + routes_to[source][channel] (first purchase only)
+ + loyalty·[j used last] − price_sensitivity·(price_j − 1) + ln(effort_j·(1 + boost_j))
+ + channel_bonus (members, in the programme's channels)`, `P_j = exp(V_j) / Σ_k exp(V_k)`.
+
+The weights `exp(V_j)` without the loyalty term depend only on (segment, region, route,
+programme) and on the outlets' prices and availability, so they are cached and the cache
+is dropped whenever an outlet changes (a price, a stock-out, an exit, a diversion).
+"""
+
+from __future__ import annotations
+
+import math
+
+from channelsim.sim.outlets import Outlet
+from channelsim.sim.streams import Draws
+
+
+class Chooser:
+    """Draws the outlet of each purchase; caches the logit weights per situation."""
+
+    def __init__(
+        self,
+        outlets: list[Outlet],
+        affinity: list[dict[str, float]],  # per segment: channel id -> intercept
+        price_sensitivity: list[float],
+        loyalty: list[float],
+        routes: list[dict[str, float]],  # per source: channel id -> first-purchase bonus
+        programme_bonus: list[tuple[frozenset[str], float]],  # per programme: channels, bonus
+        draws: Draws,
+    ) -> None:
+        self.outlets = outlets
+        self.affinity = affinity
+        self.price_sensitivity = price_sensitivity
+        self.loyalty_factor = [math.exp(value) - 1.0 for value in loyalty]
+        self.routes = routes
+        self.programme_bonus = programme_bonus
+        self.draws = draws
+        self._cache: dict[tuple[int, int, int, int], tuple[list[Outlet], list[float], float]] = {}
+
+    def invalidate(self) -> None:
+        """Prices, stock or the set of outlets changed: recompute weights on next use."""
+        self._cache.clear()
+
+    def offered(
+        self, segment: int, region: int, route: int, programme: int
+    ) -> tuple[list[Outlet], list[float], float]:
+        """The outlets open to this customer and their weights exp(V) (without loyalty)."""
+        key = (segment, region, route, programme)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = self._weights(segment, region, route, programme)
+        return entry
+
+    def utility(self, outlet: Outlet, segment: int, route: int, programme: int) -> float:
+        value = self.affinity[segment].get(outlet.channel, 0.0)
+        if route >= 0:
+            value += self.routes[route].get(outlet.channel, 0.0)
+        if programme >= 0:
+            channels, bonus = self.programme_bonus[programme]
+            if outlet.channel in channels:
+                value += bonus
+        return value - self.price_sensitivity[segment] * (outlet.price - 1.0) + outlet.log_effort
+
+    def _weights(
+        self, segment: int, region: int, route: int, programme: int
+    ) -> tuple[list[Outlet], list[float], float]:
+        offered = [o for o in self.outlets if available(o, region)]
+        if not offered:
+            return [], [], 0.0
+        utilities = [self.utility(o, segment, route, programme) for o in offered]
+        top = max(utilities)  # shift for numerical safety; shares are unchanged
+        weights = [math.exp(u - top) for u in utilities]
+        return offered, weights, sum(weights)
+
+    def choose(
+        self, segment: int, region: int, route: int, programme: int, last: Outlet | None
+    ) -> Outlet | None:
+        """One draw from the logit over the outlets offered; None when nothing is offered."""
+        offered, weights, total = self.offered(segment, region, route, programme)
+        if not offered:
+            return None
+        bonus_index, bonus = -1, 0.0
+        if last is not None and self.loyalty_factor[segment] != 0.0:
+            for index, outlet in enumerate(offered):
+                if outlet is last:
+                    bonus_index, bonus = index, weights[index] * self.loyalty_factor[segment]
+                    break
+        target = self.draws.uniform() * (total + bonus)
+        for index, weight in enumerate(weights):
+            target -= weight + (bonus if index == bonus_index else 0.0)
+            if target <= 0.0:
+                return offered[index]
+        return offered[-1]
+
+
+def available(outlet: Outlet, region: int) -> bool:
+    """Whether a customer in `region` can buy from `outlet` now."""
+    if not outlet.is_open or not outlet.in_stock:
+        return False
+    return region in outlet.regions or region in outlet.diverts_into

@@ -1,0 +1,325 @@
+"""One replication of the simulation: builds the world from a scenario and a policy, runs it.
+
+The engine owns the SimPy environment, the outlets, the channel choice and the ledger; the
+market (customers) calls back into `sell` for every purchase. A weekly tick closes the
+books of each week: costs, end-of-week states, stock-out and membership time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from channelsim.scenario.model import Scenario
+from channelsim.sim.choice import Chooser
+from channelsim.sim.ledger import Ledger, OrderMoney, order_money
+from channelsim.sim.market import Customer, Market, SegmentParams
+from channelsim.sim.outlets import Outlet, Stock
+from channelsim.sim.policy import Policy
+from channelsim.sim.streams import streams_for
+
+
+@dataclass(frozen=True)
+class Entities:
+    """The ids of each level, in the order of the ledger's columns."""
+
+    sources: list[str]  # paid sources, then "organic" and "referral"
+    outlets: list[str]  # direct channels, then partners
+    outlet_channel: list[int]  # index into channels, per outlet
+    channels: list[str]
+    partners: list[str]
+    segments: list[str]
+    regions: list[str]
+
+
+@dataclass
+class ReplicationOutput:
+    """What one replication leaves: weekly tables, ids, and a few end-of-run facts."""
+
+    tables: dict[str, dict[str, np.ndarray]]
+    entities: Entities
+    base_price: list[float]  # per outlet, as in the scenario
+    min_price: list[float]  # per outlet
+    exited: list[bool]  # per outlet
+    events: int  # business events: leads + orders + lapses
+
+
+def apportion(total: int, shares: list[float]) -> list[int]:
+    """Split a whole number by shares, largest remainders first (deterministic)."""
+    raw = [total * s for s in shares]
+    counts = [int(x) for x in raw]
+    order = sorted(range(len(raw)), key=lambda i: (counts[i] - raw[i], i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+class Replication:
+    """The world of one replication."""
+
+    def __init__(self, scenario: Scenario, policy: Policy, seed: np.random.SeedSequence) -> None:
+        self.scenario, self.policy = scenario, policy
+        self.weeks = scenario.horizon_weeks
+        self.env = simpy.Environment()
+        self.draws = streams_for(seed)
+        self.regions = list(scenario.regions)
+        self.outlets = self._build_outlets()
+        self.entities = self._entities()
+        sizes = {"source": len(self.entities.sources), "outlet": len(self.outlets),
+                 "segment": len(scenario.segments), "region": len(self.regions)}  # fmt: skip
+        self.ledger = Ledger(self.weeks, sizes)
+        self.stock = Stock(self.env, self._stock_changed)
+        self.chooser = self._build_chooser()
+        self.programmes = scenario.loyalty_programs
+        self._member_count = [0] * len(self.programmes)
+        self._member_since = [0.0] * len(self.programmes)
+        self._member_time = [0.0] * len(self.programmes)
+        self.market = self._build_market()
+        self._money: dict[tuple[int, int, int], OrderMoney] = {}
+        self.min_price = [o.price for o in self.outlets]
+
+    # -- building -----------------------------------------------------------------------
+    def _build_outlets(self) -> list[Outlet]:
+        sc, outlets = self.scenario, []
+        index_of = {c.id: i for i, c in enumerate(sc.channels)}
+        for channel in sc.channels:
+            if channel.type != "direct":
+                continue
+            outlet = Outlet(len(outlets), channel.id, channel.id, index_of[channel.id])
+            outlet.regions = frozenset(self.regions.index(r) for r in sc.channel_regions(channel))
+            outlet.price = outlet.base_price = channel.price_index
+            outlet.floor = channel.price_floor or channel.price_index
+            outlet.variable_cost = channel.variable_cost
+            outlet.set_fulfilment(self.env, channel.fulfilment)
+            outlet.set_inventory(channel.inventory)
+            outlets.append(outlet)
+        for partner in sc.partners:
+            channel = sc.channel(partner.channel)
+            outlet = Outlet(len(outlets), partner.id, channel.id, index_of[channel.id])
+            outlet.direct = False
+            outlet.region = self.regions.index(partner.region)
+            outlet.regions = frozenset({outlet.region})
+            outlet.price = outlet.base_price = partner.price_index or channel.price_index
+            outlet.floor = partner.price_floor or outlet.price
+            outlet.effort, outlet.margin = partner.effort, channel.partner_margin
+            outlet.exit_margin = partner.exit_below_margin_per_week
+            self._apply_tier(outlet)
+            outlet.set_fulfilment(self.env, partner.fulfilment)
+            outlet.set_inventory(partner.inventory)
+            outlets.append(outlet)
+        return outlets
+
+    def _apply_tier(self, outlet: Outlet) -> None:
+        choice = self.policy.tiers.get(outlet.id)
+        if choice is None:
+            return
+        incentive = next(i for i in self.scenario.incentives if i.id == choice[0])
+        tier = incentive.tier(choice[1])
+        outlet.rebate, outlet.effort_boost, outlet.tier_cost = (
+            tier.rebate,
+            tier.effort_boost,
+            tier.cost_per_week,
+        )
+
+    def _entities(self) -> Entities:
+        sc = self.scenario
+        return Entities(
+            sources=[s.id for s in sc.sources] + ["organic", "referral"],
+            outlets=[o.id for o in self.outlets],
+            outlet_channel=[o.channel_index for o in self.outlets],
+            channels=[c.id for c in sc.channels],
+            partners=[p.id for p in sc.partners],
+            segments=[s.id for s in sc.segments],
+            regions=list(self.regions),
+        )
+
+    def _build_chooser(self) -> Chooser:
+        sc = self.scenario
+        active = [self.policy.programmes.get(p.id, p.active) for p in sc.loyalty_programs]
+        bonus = [
+            (frozenset(p.channels), p.channel_bonus if on else 0.0)
+            for p, on in zip(sc.loyalty_programs, active, strict=True)
+        ]
+        return Chooser(
+            self.outlets,
+            affinity=[dict(s.channel_affinity) for s in sc.segments],
+            price_sensitivity=[s.price_sensitivity for s in sc.segments],
+            loyalty=[s.loyalty for s in sc.segments],
+            routes=[dict(s.routes_to) for s in sc.sources],
+            programme_bonus=bonus,
+            draws=self.draws["choice"],
+        )
+
+    def _build_market(self) -> Market:
+        sc = self.scenario
+        active = [self.policy.programmes.get(p.id, p.active) for p in sc.loyalty_programs]
+        params, unaware = [], []
+        for segment in sc.segments:
+            shares = [(segment.regions or {}).get(r, 0.0) for r in self.regions]
+            params.append(SegmentParams(segment, shares, list(sc.loyalty_programs), active))
+            people = apportion(segment.population, shares)
+            initial = apportion(segment.initial_customers, shares)
+            unaware.append([max(p - i, 0) for p, i in zip(people, initial, strict=True)])
+        return Market(
+            self.env,
+            self.ledger,
+            params,
+            unaware,
+            self.draws,
+            self.sell,
+            self.weeks,
+            self._membership_changed,
+        )
+
+    # -- running ------------------------------------------------------------------------
+    def run(self) -> ReplicationOutput:
+        sc, market = self.scenario, self.market
+        for s, segment in enumerate(sc.segments):
+            shares = [(segment.regions or {}).get(r, 0.0) for r in self.regions]
+            for region, count in enumerate(apportion(segment.initial_customers, shares)):
+                for _ in range(count):
+                    market.start_active(Customer(s, region, -1))
+            self.env.process(market.organic(s, len(sc.sources)))
+        effective = self.policy.effective_spend(sc)
+        for i, source in enumerate(sc.sources):
+            rate = [source.response.leads(x) for x in effective[source.id]]
+            mix = [(source.segment_mix or {}).get(seg.id, 0.0) for seg in sc.segments]
+            self.env.process(market.paid_leads(i, rate, mix))
+        if sc.winback is not None and self.policy.winback_spend:
+            self.env.process(
+                market.winback([sc.winback.response.leads(x) for x in self.policy.winback_spend])
+            )
+        self.env.process(self._weekly())
+        self.env.run(until=self.weeks)
+        self._close_week(self.weeks - 1)
+        return self._output()
+
+    def _weekly(self) -> Generator[Any, Any, None]:
+        for week in range(self.weeks):
+            if week > 0:
+                self._close_week(week - 1)
+            self._book_costs(week)
+            yield self.env.timeout(1.0)
+
+    def _book_costs(self, week: int) -> None:
+        sc, ledger = self.scenario, self.ledger
+        for i, source in enumerate(sc.sources):
+            spend = self.policy.spend[source.id][week]
+            cost = source.media_cost(spend) + (source.setup_cost_per_week if spend > 0 else 0.0)
+            ledger.add("source", "marketing_spend", week, i, cost)
+            ledger.add("total", "marketing_spend", week, 0, cost)
+        if sc.winback is not None and self.policy.winback_spend:
+            ledger.add("total", "marketing_spend", week, 0, self.policy.winback_spend[week])
+        incentives = sum(o.tier_cost for o in self.outlets if o.is_open)
+        ledger.add("total", "incentive_cost", week, 0, incentives)
+        ledger.add("total", "fixed_cost", week, 0, sum(c.fixed_cost_per_week for c in sc.channels))
+
+    def _close_week(self, week: int) -> None:
+        end, states, market = week + 1.0, self.ledger.states, self.market
+        for s in range(len(self.scenario.segments)):
+            states["segment"]["active_customers"][week][s] = market.active[s]
+            states["segment"]["lapsed_customers"][week][s] = market.lapsed_count[s]
+            states["segment"]["prospects"][week][s] = market.prospects[s]
+            states["segment"]["members"][week][s] = market.members[s]
+            states["segment"]["detractors"][week][s] = market.active[s] - market.referrers[s]
+        for outlet in self.outlets:
+            states["outlet"]["price_index"][week][outlet.index] = outlet.price
+            states["outlet"]["open"][week][outlet.index] = 1.0 if outlet.is_open else 0.0
+            if outlet.stockout_since is not None:
+                self.ledger.add(
+                    "outlet", "stockout_weeks", week, outlet.index, end - max(outlet.stockout_since, week)
+                )
+        for p, programme in enumerate(self.programmes):
+            self._membership_changed(p, 0, at=end)
+            self.ledger.add(
+                "total", "crm_cost", week, 0, self._member_time[p] * programme.cost_per_member_per_week
+            )
+            self._member_time[p] = 0.0
+
+    def _output(self) -> ReplicationOutput:
+        tables = self.ledger.arrays()
+        events = int(tables["total"]["leads"].sum() + tables["total"]["orders"].sum()
+                     + tables["segment"]["lapses"].sum())  # fmt: skip
+        exited = [not o.is_open for o in self.outlets]
+        base = [o.base_price for o in self.outlets]
+        return ReplicationOutput(tables, self.entities, base, self.min_price, exited, events)
+
+    # -- purchases ----------------------------------------------------------------------
+    def sell(self, customer: Customer, first: bool) -> Outlet | None:
+        """One purchase: the customer chooses an outlet; the order is booked and fulfilled."""
+        last = customer.last
+        if last is not None and last.is_open and not last.in_stock:
+            self.market.disappoint(customer)  # their usual outlet is out of stock
+        route = customer.source if first and 0 <= customer.source < len(self.scenario.sources) else -1
+        outlet = self.chooser.choose(customer.segment, customer.region, route, customer.programme, last)
+        week = self.market.week()
+        if outlet is None:
+            self.ledger.add("total", "lost_orders", week, 0)
+            self.ledger.add("region", "lost_orders", week, customer.region)
+            return None
+        self.ledger.order(week, outlet.index, customer.segment, customer.source, customer.region,
+                          self._order_money(outlet, customer.segment, customer.programme))  # fmt: skip
+        if not outlet.direct and outlet.region != customer.region:
+            self.ledger.add("outlet", "diverted_orders", week, outlet.index)
+        customer.last = outlet
+        if outlet.inventory is not None:
+            self.stock.take(outlet)
+        if outlet.queue is not None:
+            self.env.process(self._fulfil(outlet, customer, week))
+        return outlet
+
+    def _order_money(self, outlet: Outlet, segment: int, programme: int) -> OrderMoney:
+        key = (outlet.index, segment, programme)
+        money = self._money.get(key)
+        if money is None:
+            seg = self.scenario.segments[segment]
+            points = self.programmes[programme].points_cost if programme >= 0 else 0.0
+            money = self._money[key] = order_money(
+                seg.order_value, outlet.price, self.scenario.gross_margin, direct=outlet.direct,
+                variable_cost=outlet.variable_cost, partner_margin=outlet.margin, rebate=outlet.rebate,
+                points_cost=points,
+            )  # fmt: skip
+        return money
+
+    def _fulfil(self, outlet: Outlet, customer: Customer, week: int) -> Generator[Any, Any, None]:
+        """The order waits for a server, is served, and the customer judges the response time."""
+        placed = self.env.now
+        assert outlet.queue is not None
+        with outlet.queue.request() as turn:
+            yield turn
+            yield self.env.timeout(self.draws["service"].exponential(outlet.mean_service))
+        response = self.env.now - placed
+        self.ledger.add("outlet", "response_time_sum", week, outlet.index, response)
+        self.ledger.add("outlet", "responses", week, outlet.index)
+        if response > self.scenario.segments[customer.segment].service_expectation_weeks:
+            self.market.disappoint(customer)
+
+    # -- changes ------------------------------------------------------------------------
+    def changed(self) -> None:
+        """An outlet's price, rebate, stock or status changed: drop cached choices and money."""
+        self.chooser.invalidate()
+        self._money.clear()
+
+    def _stock_changed(self, outlet: Outlet, back_in_stock: bool) -> None:
+        if back_in_stock and outlet.stockout_since is not None:
+            now, week = self.env.now, self.market.week()
+            self.ledger.add(
+                "outlet", "stockout_weeks", week, outlet.index, now - max(outlet.stockout_since, week)
+            )
+            outlet.stockout_since = None
+        self.changed()
+
+    def _membership_changed(self, programme: int, change: int, at: float | None = None) -> None:
+        now = self.env.now if at is None else at
+        self._member_time[programme] += self._member_count[programme] * (now - self._member_since[programme])
+        self._member_since[programme] = now
+        self._member_count[programme] += change
+
+
+def run_replication(scenario: Scenario, policy: Policy, seed: np.random.SeedSequence) -> ReplicationOutput:
+    """Simulate one replication."""
+    return Replication(scenario, policy, seed).run()

@@ -1,0 +1,266 @@
+"""The demand side: leads, organic growth (Bass), and the life of each customer.
+
+Unaware people are counts per segment and region (a market of millions costs nothing);
+a person becomes an agent when they hear of the brand. A customer's life reads as the
+story: consider, buy for the first time, then buy again, join a programme or lapse, each
+after an exponential wait at the rates of the moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from channelsim.sim.ledger import Ledger
+from channelsim.sim.outlets import Outlet
+from channelsim.sim.streams import Draws
+
+#: A dissatisfied customer (a detractor) lapses this many times faster and stops referring.
+DETRACTOR_CHURN_MULTIPLIER = 2.0
+
+
+class Customer:
+    """A person who has heard of the brand: where they live, who brought them, what they did."""
+
+    __slots__ = ("active", "last", "mood", "programme", "region", "segment", "source")
+
+    def __init__(self, segment: int, region: int, source: int) -> None:
+        self.segment = segment
+        self.region = region
+        self.source = source  # index into the sources (paid, then organic, referral); -1: initial
+        self.last: Outlet | None = None
+        self.programme = -1  # loyalty programme joined, -1 for none
+        self.mood = 0  # satisfaction: 0 neutral, negative after bad experiences
+        self.active = False
+
+    @property
+    def detractor(self) -> bool:
+        return self.mood <= -1
+
+
+class SegmentParams:
+    """A segment's rates, precomputed per programme (index 0: no programme)."""
+
+    def __init__(
+        self, segment: Any, region_shares: list[float], programmes: list[Any], active: list[bool]
+    ) -> None:
+        self.population = segment.population
+        self.p, self.q = segment.innovation_per_week, segment.imitation_per_week
+        self.conversion = segment.conversion
+        self.consideration = segment.consideration_weeks
+        self.region_cumulative = _cumulative(region_shares)
+        self.buy = [segment.purchases_per_week] + [
+            segment.purchases_per_week * p.purchase_multiplier for p in programmes
+        ]
+        self.churn = [segment.churn_per_week] + [
+            segment.churn_per_week * p.churn_multiplier for p in programmes
+        ]
+        self.join = [p.enrolment_per_week if on else 0.0 for p, on in zip(programmes, active, strict=True)]
+        self.join_total = sum(self.join)
+        self.join_cumulative = _cumulative(self.join) if self.join_total > 0 else []
+        # refresh the organic rate often enough that it drifts < 0.5% between refreshes
+        self.refresh = min(1.0 / 28.0, 0.005 / (self.p + self.q)) if self.p + self.q > 0 else 1.0
+
+
+def _cumulative(weights: list[float]) -> list[float]:
+    out, running = [], 0.0
+    for weight in weights:
+        running += weight
+        out.append(running)
+    return out
+
+
+class Market:
+    """Population state and the processes that move people through the funnel."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        ledger: Ledger,
+        segments: list[SegmentParams],
+        unaware: list[list[int]],
+        draws: dict[str, Draws],
+        sell: Callable[[Customer, bool], Outlet | None],
+        weeks: int,
+        on_membership: Callable[[int, int], None],
+    ) -> None:
+        self.env = env
+        self.ledger = ledger
+        self.segments = segments
+        self.unaware = unaware  # per segment, per region
+        self.active = [0] * len(segments)
+        self.referrers = [0] * len(segments)  # active customers who are not detractors
+        self.prospects = [0] * len(segments)
+        self.members = [0] * len(segments)
+        self.lapsed: list[Customer] = []
+        self.lapsed_count = [0] * len(segments)
+        self.draws = draws
+        self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
+        self.sell = sell
+        self.weeks = weeks
+
+    def week(self) -> int:
+        return min(int(self.env.now), self.weeks - 1)
+
+    # -- leads --------------------------------------------------------------------------
+    def paid_leads(
+        self, source: int, weekly_rate: list[float], mix: list[float]
+    ) -> Generator[Any, Any, None]:
+        """A Poisson stream of leads, its rate constant within each week."""
+        env, draws = self.env, self.draws["leads"]
+        mix_cumulative = _cumulative(mix)
+        for week, rate in enumerate(weekly_rate):
+            end = week + 1.0
+            while rate > 0.0:
+                gap = draws.exponential(1.0 / rate)
+                if env.now + gap >= end:
+                    break
+                yield env.timeout(gap)
+                self.lead(source, draws.pick(mix_cumulative))
+            if env.now < end:
+                yield env.timeout(end - env.now)
+
+    def lead(self, source: int, segment: int) -> None:
+        week = self.week()
+        self.ledger.add("source", "leads", week, source)
+        region = self.draws["leads"].pick(self.segments[segment].region_cumulative)
+        if self.unaware[segment][region] == 0:
+            self.ledger.add("source", "wasted_leads", week, source)
+            return
+        self.awaken(segment, region, source)
+
+    def organic(self, segment: int, organic_source: int) -> Generator[Any, Any, None]:
+        """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: referring customers)."""
+        env, draws, params = self.env, self.draws["organic"], self.segments[segment]
+        unaware = self.unaware[segment]
+        while True:
+            left = sum(unaware)
+            if left == 0:
+                return
+            innovation = params.p * left
+            rate = innovation + params.q * self.referrers[segment] / params.population * left
+            gap = draws.exponential(1.0 / rate) if rate > 0 else params.refresh
+            if gap >= params.refresh:  # the rate is re-read at least this often
+                yield env.timeout(params.refresh)
+                continue
+            yield env.timeout(gap)
+            region = draws.pick(_cumulative([float(u) for u in unaware]))
+            source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
+            self.ledger.add("source", "leads", self.week(), source)
+            self.awaken(segment, region, source)
+
+    def awaken(self, segment: int, region: int, source: int) -> None:
+        """An unaware person hears of the brand and becomes a prospect; some go on to buy."""
+        self.unaware[segment][region] -= 1
+        self.prospects[segment] += 1
+        params = self.segments[segment]
+        draws = self.draws["customers"]
+        if params.conversion >= 1.0 or draws.bernoulli(params.conversion):
+            customer = Customer(segment, region, source)
+            delay = draws.exponential(params.consideration) if params.consideration > 0 else 0.0
+            self.env.process(self.life(customer, delay))
+
+    # -- a customer's life --------------------------------------------------------------
+    def start_active(self, customer: Customer) -> None:
+        """An existing customer at week 0."""
+        self._activate(customer)
+        self.env.process(self.life(customer, None))
+
+    def life(self, customer: Customer, first_purchase_in: float | None) -> Generator[Any, Any, None]:
+        """Consider, buy once, then buy again / join a programme / lapse, until the horizon."""
+        env, draws = self.env, self.draws["customers"]
+        if first_purchase_in is not None:
+            if first_purchase_in > 0:
+                yield env.timeout(first_purchase_in)
+            if self.sell(customer, True) is None:
+                return  # nothing to buy where they live: the first order is lost, they stay a prospect
+            self.prospects[customer.segment] -= 1
+            self._activate(customer)
+            self._book_new(customer)
+        params = self.segments[customer.segment]
+        while True:
+            tier = customer.programme + 1
+            buy = params.buy[tier]
+            churn = params.churn[tier] * (DETRACTOR_CHURN_MULTIPLIER if customer.mood <= -1 else 1.0)
+            join = params.join_total if tier == 0 else 0.0
+            total = buy + churn + join
+            if total <= 0.0:
+                return  # never buys again, never lapses: stays active
+            yield env.timeout(draws.exponential(1.0 / total))
+            pick = draws.uniform() * total
+            if pick <= buy:
+                self.sell(customer, False)
+            elif pick <= buy + churn:
+                self._lapse(customer)
+                return
+            else:
+                self._enrol(customer, draws.pick(params.join_cumulative))
+
+    def _activate(self, customer: Customer) -> None:
+        customer.active = True
+        self.active[customer.segment] += 1
+        if customer.mood > -1:
+            self.referrers[customer.segment] += 1
+        if customer.programme >= 0:
+            self.members[customer.segment] += 1
+
+    def _book_new(self, customer: Customer) -> None:
+        week = self.week()
+        self.ledger.add("source", "new_customers", week, customer.source)
+        self.ledger.add("segment", "new_customers", week, customer.segment)
+        self.ledger.add("region", "new_customers", week, customer.region)
+
+    def _lapse(self, customer: Customer) -> None:
+        customer.active = False
+        self.active[customer.segment] -= 1
+        if customer.mood > -1:
+            self.referrers[customer.segment] -= 1
+        if customer.programme >= 0:
+            self.members[customer.segment] -= 1
+            self.on_membership(customer.programme, -1)
+            customer.programme = -1  # a lapsed customer's membership ends
+        self.ledger.add("segment", "lapses", self.week(), customer.segment)
+        self.lapsed.append(customer)
+        self.lapsed_count[customer.segment] += 1
+
+    def _enrol(self, customer: Customer, programme: int) -> None:
+        customer.programme = programme
+        self.members[customer.segment] += 1
+        self.on_membership(programme, +1)
+
+    def disappoint(self, customer: Customer) -> None:
+        """A bad experience (slow service, a stock-out): the customer may turn detractor."""
+        customer.mood -= 1
+        if customer.active and customer.mood == -1:  # just turned detractor: stops referring
+            self.referrers[customer.segment] -= 1
+
+    # -- win-back -----------------------------------------------------------------------
+    def winback(self, weekly_rate: list[float]) -> Generator[Any, Any, None]:
+        """Win-back spend reactivates lapsed customers as a Poisson stream."""
+        env, draws = self.env, self.draws["customers"]
+        for week, rate in enumerate(weekly_rate):
+            end = week + 1.0
+            while rate > 0.0:
+                gap = draws.exponential(1.0 / rate)
+                if env.now + gap >= end:
+                    break
+                yield env.timeout(gap)
+                if self.lapsed:
+                    self._win_back(int(draws.uniform() * len(self.lapsed)) % len(self.lapsed))
+            if env.now < end:
+                yield env.timeout(end - env.now)
+
+    def _win_back(self, index: int) -> None:
+        lapsed = self.lapsed
+        customer = lapsed[index]
+        lapsed[index] = lapsed[-1]
+        lapsed.pop()
+        self.lapsed_count[customer.segment] -= 1
+        customer.mood = 0  # a fresh start
+        self._activate(customer)
+        week = self.week()
+        self.ledger.add("total", "won_back", week, 0)
+        self.ledger.add("segment", "won_back", week, customer.segment)
+        self.env.process(self.life(customer, None))

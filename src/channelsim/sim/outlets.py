@@ -1,0 +1,122 @@
+"""Where orders happen: direct channels and partners, with their queues and stock.
+
+An `Outlet` is one alternative a customer can choose: a direct channel (serving its
+regions) or one partner of an indirect channel (serving its own region). It owns its
+current price, its order queue (a SimPy resource) and its (s, S) inventory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from typing import Any
+
+import simpy
+
+from channelsim.scenario.channels import Fulfilment, Inventory
+
+
+class Outlet:
+    """One alternative of the channel choice: a direct channel or a partner."""
+
+    __slots__ = (
+        "base_price",
+        "channel",
+        "channel_index",
+        "direct",
+        "diverts_into",
+        "effort",
+        "effort_boost",
+        "exit_margin",
+        "floor",
+        "id",
+        "index",
+        "inventory",
+        "is_open",
+        "margin",
+        "mean_service",
+        "on_hand",
+        "position",
+        "price",
+        "queue",
+        "rebate",
+        "region",
+        "regions",
+        "stockout_since",
+        "tier_cost",
+        "variable_cost",
+    )
+
+    def __init__(self, index: int, outlet_id: str, channel: str, channel_index: int) -> None:
+        self.index = index
+        self.id = outlet_id
+        self.channel = channel
+        self.channel_index = channel_index
+        self.direct = True
+        self.region: int | None = None  # a partner's home region
+        self.regions: frozenset[int] = frozenset()
+        self.price = self.base_price = 1.0
+        self.floor = 0.0
+        self.effort = 1.0
+        self.effort_boost = 0.0
+        self.margin = 0.0
+        self.rebate = 0.0
+        self.tier_cost = 0.0
+        self.variable_cost = 0.0
+        self.exit_margin = 0.0
+        self.is_open = True
+        self.diverts_into: frozenset[int] = frozenset()
+        self.queue: simpy.Resource | None = None
+        self.mean_service = 0.0
+        self.inventory: Inventory | None = None
+        self.on_hand = self.position = 0
+        self.stockout_since: float | None = None
+
+    def set_fulfilment(self, env: simpy.Environment, fulfilment: Fulfilment | None) -> None:
+        if fulfilment is not None:
+            self.queue = simpy.Resource(env, capacity=fulfilment.servers)
+            self.mean_service = fulfilment.mean_service_weeks
+
+    def set_inventory(self, inventory: Inventory | None) -> None:
+        self.inventory = inventory
+        if inventory is not None:
+            self.on_hand = self.position = inventory.initial
+            self.stockout_since = 0.0 if inventory.initial == 0 else None
+
+    @property
+    def in_stock(self) -> bool:
+        return self.inventory is None or self.on_hand > 0
+
+    @property
+    def log_effort(self) -> float:
+        return math.log(self.effort * (1.0 + self.effort_boost))
+
+
+class Stock:
+    """Runs the (s, S) policies: takes units for orders, reorders, receives deliveries."""
+
+    def __init__(self, env: simpy.Environment, on_change: Callable[[Outlet, bool], None]) -> None:
+        self.env = env
+        self.on_change = on_change  # told when an outlet goes out of (False) or back in (True) stock
+
+    def take(self, outlet: Outlet) -> None:
+        """One unit leaves with an order; reorder up to S when the position reaches s."""
+        policy = outlet.inventory
+        if policy is None:
+            return
+        outlet.on_hand -= 1
+        outlet.position -= 1
+        if outlet.on_hand == 0:
+            outlet.stockout_since = self.env.now
+            self.on_change(outlet, False)
+        if outlet.position <= policy.reorder_point:
+            quantity = policy.order_up_to - outlet.position
+            outlet.position = policy.order_up_to
+            self.env.process(self._deliver(outlet, quantity, policy.lead_time_weeks))
+
+    def _deliver(self, outlet: Outlet, quantity: int, lead_time: float) -> Generator[Any, Any, None]:
+        yield self.env.timeout(lead_time)
+        was_out = outlet.on_hand == 0
+        outlet.on_hand += quantity
+        if was_out:
+            self.on_change(outlet, True)

@@ -1,0 +1,117 @@
+"""The levers a run is played with: weekly spend per source, partner tiers, programmes, win-back.
+
+The baseline policy is the scenario as written; a plan (from the optimizer, or a
+`plan.json` a user edits) replaces any part of it. Spend per source may vary by period;
+with `adstock` a, the effective spend is `e_t = a·e_(t−1) + (1 − a)·x_t`, started from the
+baseline spend (so a constant spend has e = x).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from channelsim.errors import UsageError
+from channelsim.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the brand does, week by week."""
+
+    spend: dict[str, list[float]]  # source id -> media spend per week (one value per week)
+    tiers: dict[str, tuple[str, str]]  # partner id -> (incentive id, tier level)
+    programmes: dict[str, bool] = field(default_factory=dict)  # loyalty programme id -> active
+    winback_spend: list[float] = field(default_factory=list)
+
+    @classmethod
+    def baseline(cls, scenario: Scenario) -> Policy:
+        weeks = scenario.horizon_weeks
+        spend = {s.id: [s.spend_per_week] * weeks for s in scenario.sources}
+        tiers = {}
+        for incentive in scenario.incentives:
+            for partner in scenario.partners_of(incentive.channel):
+                level = incentive.current.get(partner.id, incentive.tiers[0].level)
+                tiers.setdefault(partner.id, (incentive.id, level))
+        programmes = {p.id: p.active for p in scenario.loyalty_programs}
+        winback = [scenario.winback.spend_per_week] * weeks if scenario.winback else []
+        return cls(spend, tiers, programmes, winback)
+
+    def effective_spend(self, scenario: Scenario) -> dict[str, list[float]]:
+        """Adstocked spend per source and week."""
+        out: dict[str, list[float]] = {}
+        for source in scenario.sources:
+            carry, level = source.adstock, source.spend_per_week
+            weekly = []
+            for spend in self.spend[source.id]:
+                level = carry * level + (1.0 - carry) * spend
+                weekly.append(level)
+            out[source.id] = weekly
+        return out
+
+
+def load_plan(scenario: Scenario, path: str | os.PathLike[str]) -> Policy:
+    """A policy from a `plan.json` (as the optimizer writes it): baseline where it is silent."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise UsageError(f"{os.fspath(path)}: plan file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UsageError(f"{os.fspath(path)}: not a JSON plan ({err})") from None
+    return policy_from_plan(scenario, data, os.fspath(path))
+
+
+def policy_from_plan(scenario: Scenario, data: Any, origin: str = "plan") -> Policy:
+    """Apply a plan mapping (`sources.ID.spend_per_week`, `incentives.PARTNER.tier`, ...)."""
+    if not isinstance(data, dict):
+        raise UsageError(f"{origin}: a plan must be a JSON object")
+    base = Policy.baseline(scenario)
+    weeks = scenario.horizon_weeks
+    spend = dict(base.spend)
+    for source_id, entry in (data.get("sources") or {}).items():
+        if source_id not in spend:
+            raise UsageError(f"{origin}: sources.{source_id}: no such source in {scenario.file}")
+        value = entry.get("spend_per_week") if isinstance(entry, dict) else entry
+        spend[source_id] = _weekly(value, weeks, f"{origin}: sources.{source_id}.spend_per_week")
+    tiers = dict(base.tiers)
+    for partner_id, entry in (data.get("incentives") or {}).items():
+        level = entry.get("tier") if isinstance(entry, dict) else entry
+        tiers[partner_id] = _tier(scenario, partner_id, level, origin)
+    programmes = dict(base.programmes)
+    for programme_id, entry in (data.get("loyalty_programs") or {}).items():
+        if programme_id not in programmes:
+            raise UsageError(f"{origin}: loyalty_programs.{programme_id}: no such programme")
+        programmes[programme_id] = bool(entry.get("active") if isinstance(entry, dict) else entry)
+    winback = base.winback_spend
+    if "winback" in data and scenario.winback is not None:
+        entry = data["winback"]
+        value = entry.get("spend_per_week") if isinstance(entry, dict) else entry
+        winback = _weekly(value, weeks, f"{origin}: winback.spend_per_week")
+    return Policy(spend, tiers, programmes, winback)
+
+
+def _weekly(value: Any, weeks: int, where: str) -> list[float]:
+    """A spend given as one number, or one number per period (periods split the horizon evenly)."""
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values
+    ):
+        raise UsageError(f"{where}: must be a number >= 0 or a list of them (got {value!r})")
+    length = math.ceil(weeks / len(values))
+    return [float(values[min(week // length, len(values) - 1)]) for week in range(weeks)]
+
+
+def _tier(scenario: Scenario, partner_id: str, level: Any, origin: str) -> tuple[str, str]:
+    partner = next((p for p in scenario.partners if p.id == partner_id), None)
+    if partner is None:
+        raise UsageError(f"{origin}: incentives.{partner_id}: no such partner in {scenario.file}")
+    for incentive in scenario.incentives:
+        if incentive.channel == partner.channel and any(t.level == level for t in incentive.tiers):
+            return incentive.id, str(level)
+    raise UsageError(
+        f"{origin}: incentives.{partner_id}.tier: no tier '{level}' for channel {partner.channel}"
+    )
