@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/channelsim validate scenarios/*.yaml
-	$(BIN)/channelsim validate $(DEMO)
+	$(BIN)/channelsim simulate $(DEMO) --out $(OUT) --jobs 2
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m ruff check src tests bench

@@ -159,26 +159,35 @@ class Market:
         draws = self.draws["customers"]
         if params.conversion >= 1.0 or draws.bernoulli(params.conversion):
             customer = Customer(segment, region, source)
-            delay = draws.exponential(params.consideration) if params.consideration > 0 else 0.0
-            self.env.process(self.life(customer, delay))
+            if params.consideration > 0:
+                self.env.process(self.consider(customer, draws.exponential(params.consideration)))
+            elif self.first_purchase(customer):  # at once, so the next rate sees this customer
+                self.env.process(self.life(customer))
 
     # -- a customer's life --------------------------------------------------------------
     def start_active(self, customer: Customer) -> None:
         """An existing customer at week 0."""
         self._activate(customer)
-        self.env.process(self.life(customer, None))
+        self.env.process(self.life(customer))
 
-    def life(self, customer: Customer, first_purchase_in: float | None) -> Generator[Any, Any, None]:
-        """Consider, buy once, then buy again / join a programme / lapse, until the horizon."""
+    def consider(self, customer: Customer, delay: float) -> Generator[Any, Any, None]:
+        """A prospect who will buy thinks it over first."""
+        yield self.env.timeout(delay)
+        if self.first_purchase(customer):
+            yield from self.life(customer)
+
+    def first_purchase(self, customer: Customer) -> bool:
+        """The first order makes a prospect a customer (False: nothing to buy where they live)."""
+        if self.sell(customer, True) is None:
+            return False  # the order is lost; they stay a prospect
+        self.prospects[customer.segment] -= 1
+        self._activate(customer)
+        self._book_new(customer)
+        return True
+
+    def life(self, customer: Customer) -> Generator[Any, Any, None]:
+        """An active customer buys again, joins a programme or lapses, until the horizon."""
         env, draws = self.env, self.draws["customers"]
-        if first_purchase_in is not None:
-            if first_purchase_in > 0:
-                yield env.timeout(first_purchase_in)
-            if self.sell(customer, True) is None:
-                return  # nothing to buy where they live: the first order is lost, they stay a prospect
-            self.prospects[customer.segment] -= 1
-            self._activate(customer)
-            self._book_new(customer)
         params = self.segments[customer.segment]
         while True:
             tier = customer.programme + 1
@@ -263,4 +272,4 @@ class Market:
         week = self.week()
         self.ledger.add("total", "won_back", week, 0)
         self.ledger.add("segment", "won_back", week, customer.segment)
-        self.env.process(self.life(customer, None))
+        self.env.process(self.life(customer))
