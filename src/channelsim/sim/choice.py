@@ -5,8 +5,10 @@
  + channel_bonus (members, in the programme's channels)`, `P_j = exp(V_j) / Σ_k exp(V_k)`.
 
 The weights `exp(V_j)` without the loyalty term depend only on (segment, region, route,
-programme) and on the outlets' prices and availability, so they are cached and the cache
-is dropped whenever an outlet changes (a price, a stock-out, an exit, a diversion).
+programme) and on the outlets' prices, so they are cached and the cache is dropped when a
+price, a rebate, an exit or a diversion changes. Stock-outs come and go often, so they do
+not touch the cache: each region counts its outlets out of stock, and only while that
+count is above zero does a choice skip the outlets without stock.
 """
 
 from __future__ import annotations
@@ -38,10 +40,24 @@ class Chooser:
         self.programme_bonus = programme_bonus
         self.draws = draws
         self._cache: dict[tuple[int, int, int, int], tuple[list[Outlet], list[float], float]] = {}
+        regions = 1 + max((r for o in outlets for r in o.regions), default=0)
+        self.short = [0] * regions  # outlets out of stock, per region they serve
+        for outlet in outlets:
+            if not outlet.in_stock:
+                self.stock_changed(outlet, False)
 
     def invalidate(self) -> None:
-        """Prices, stock or the set of outlets changed: recompute weights on next use."""
+        """Prices or the set of outlets changed: recompute weights on next use."""
         self._cache.clear()
+        self.short = [0] * len(self.short)
+        for outlet in self.outlets:
+            if not outlet.in_stock:
+                self.stock_changed(outlet, False)
+
+    def stock_changed(self, outlet: Outlet, in_stock: bool) -> None:
+        """An outlet ran out of stock (False) or got it back (True)."""
+        for region in outlet.regions | outlet.diverts_into:
+            self.short[region] += -1 if in_stock else 1
 
     def offered(
         self, segment: int, region: int, route: int, programme: int
@@ -66,7 +82,7 @@ class Chooser:
     def _weights(
         self, segment: int, region: int, route: int, programme: int
     ) -> tuple[list[Outlet], list[float], float]:
-        offered = [o for o in self.outlets if available(o, region)]
+        offered = [o for o in self.outlets if o.is_open and (region in o.regions or region in o.diverts_into)]
         if not offered:
             return [], [], 0.0
         utilities = [self.utility(o, segment, route, programme) for o in offered]
@@ -78,25 +94,37 @@ class Chooser:
         self, segment: int, region: int, route: int, programme: int, last: Outlet | None
     ) -> Outlet | None:
         """One draw from the logit over the outlets offered; None when nothing is offered."""
-        offered, weights, total = self.offered(segment, region, route, programme)
-        if not offered:
-            return None
+        key = (segment, region, route, programme)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = self._weights(segment, region, route, programme)
+        offered, weights, total = entry
+        short = self.short[region] > 0
+        if short:  # some outlet here is out of stock: take its weight out
+            for outlet, weight in zip(offered, weights, strict=True):
+                if not outlet.in_stock:
+                    total -= weight
         bonus_index, bonus = -1, 0.0
-        if last is not None and self.loyalty_factor[segment] != 0.0:
+        factor = self.loyalty_factor[segment]
+        if last is not None and factor != 0.0 and last.in_stock:
             for index, outlet in enumerate(offered):
                 if outlet is last:
-                    bonus_index, bonus = index, weights[index] * self.loyalty_factor[segment]
+                    bonus_index, bonus = index, weights[index] * factor
                     break
+        if total + bonus <= 1e-300:
+            return None
         target = self.draws.uniform() * (total + bonus)
+        chosen = None
         for index, weight in enumerate(weights):
-            target -= weight + (bonus if index == bonus_index else 0.0)
+            if short and not offered[index].in_stock:
+                continue
+            chosen = offered[index]
+            target -= weight + bonus if index == bonus_index else weight
             if target <= 0.0:
-                return offered[index]
-        return offered[-1]
+                break
+        return chosen
 
 
 def available(outlet: Outlet, region: int) -> bool:
     """Whether a customer in `region` can buy from `outlet` now."""
-    if not outlet.is_open or not outlet.in_stock:
-        return False
-    return region in outlet.regions or region in outlet.diverts_into
+    return outlet.is_open and outlet.in_stock and (region in outlet.regions or region in outlet.diverts_into)

@@ -200,6 +200,7 @@ class Replication:
 
     def _weekly(self) -> Generator[Any, Any, None]:
         for week in range(self.weeks):
+            self.market.current_week = week
             if week > 0:
                 self._close_week(week - 1)
             self._book_costs(week)
@@ -256,7 +257,7 @@ class Replication:
             self.market.disappoint(customer)  # their usual outlet is out of stock
         route = customer.source if first and 0 <= customer.source < len(self.scenario.sources) else -1
         outlet = self.chooser.choose(customer.segment, customer.region, route, customer.programme, last)
-        week = self.market.week()
+        week = self.market.current_week
         if outlet is None:
             self.ledger.add("total", "lost_orders", week, 0)
             self.ledger.add("region", "lost_orders", week, customer.region)
@@ -306,12 +307,12 @@ class Replication:
 
     def _stock_changed(self, outlet: Outlet, back_in_stock: bool) -> None:
         if back_in_stock and outlet.stockout_since is not None:
-            now, week = self.env.now, self.market.week()
+            now, week = self.env.now, self.market.current_week
             self.ledger.add(
                 "outlet", "stockout_weeks", week, outlet.index, now - max(outlet.stockout_since, week)
             )
             outlet.stockout_since = None
-        self.changed()
+        self.chooser.stock_changed(outlet, back_in_stock)
 
     def _membership_changed(self, programme: int, change: int, at: float | None = None) -> None:
         now = self.env.now if at is None else at

@@ -100,9 +100,11 @@ class Market:
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
         self.weeks = weeks
+        self.current_week = 0
 
     def week(self) -> int:
-        return min(int(self.env.now), self.weeks - 1)
+        """The week now under way (kept by the engine's weekly tick, read on every event)."""
+        return self.current_week
 
     # -- leads --------------------------------------------------------------------------
     def paid_leads(
@@ -123,7 +125,7 @@ class Market:
                 yield env.timeout(end - env.now)
 
     def lead(self, source: int, segment: int) -> None:
-        week = self.week()
+        week = self.current_week
         self.ledger.add("source", "leads", week, source)
         region = self.draws["leads"].pick(self.segments[segment].region_cumulative)
         if self.unaware[segment][region] == 0:
@@ -148,7 +150,7 @@ class Market:
             yield env.timeout(gap)
             region = draws.pick(_cumulative([float(u) for u in unaware]))
             source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
-            self.ledger.add("source", "leads", self.week(), source)
+            self.ledger.add("source", "leads", self.current_week, source)
             self.awaken(segment, region, source)
 
     def awaken(self, segment: int, region: int, source: int) -> None:
@@ -216,7 +218,7 @@ class Market:
             self.members[customer.segment] += 1
 
     def _book_new(self, customer: Customer) -> None:
-        week = self.week()
+        week = self.current_week
         self.ledger.add("source", "new_customers", week, customer.source)
         self.ledger.add("segment", "new_customers", week, customer.segment)
         self.ledger.add("region", "new_customers", week, customer.region)
@@ -230,7 +232,7 @@ class Market:
             self.members[customer.segment] -= 1
             self.on_membership(customer.programme, -1)
             customer.programme = -1  # a lapsed customer's membership ends
-        self.ledger.add("segment", "lapses", self.week(), customer.segment)
+        self.ledger.add("segment", "lapses", self.current_week, customer.segment)
         self.lapsed.append(customer)
         self.lapsed_count[customer.segment] += 1
 
@@ -269,7 +271,7 @@ class Market:
         self.lapsed_count[customer.segment] -= 1
         customer.mood = 0  # a fresh start
         self._activate(customer)
-        week = self.week()
+        week = self.current_week
         self.ledger.add("total", "won_back", week, 0)
         self.ledger.add("segment", "won_back", week, customer.segment)
         self.env.process(self.life(customer))

@@ -30,6 +30,7 @@ class Outlet:
         "exit_margin",
         "floor",
         "id",
+        "in_stock",
         "index",
         "inventory",
         "is_open",
@@ -71,6 +72,7 @@ class Outlet:
         self.inventory: Inventory | None = None
         self.on_hand = self.position = 0
         self.stockout_since: float | None = None
+        self.in_stock = True  # kept by `Stock`; always True without inventory
 
     def set_fulfilment(self, env: simpy.Environment, fulfilment: Fulfilment | None) -> None:
         if fulfilment is not None:
@@ -82,10 +84,7 @@ class Outlet:
         if inventory is not None:
             self.on_hand = self.position = inventory.initial
             self.stockout_since = 0.0 if inventory.initial == 0 else None
-
-    @property
-    def in_stock(self) -> bool:
-        return self.inventory is None or self.on_hand > 0
+            self.in_stock = inventory.initial > 0
 
     @property
     def log_effort(self) -> float:
@@ -108,6 +107,7 @@ class Stock:
         outlet.position -= 1
         if outlet.on_hand == 0:
             outlet.stockout_since = self.env.now
+            outlet.in_stock = False
             self.on_change(outlet, False)
         if outlet.position <= policy.reorder_point:
             quantity = policy.order_up_to - outlet.position
@@ -119,4 +119,5 @@ class Stock:
         was_out = outlet.on_hand == 0
         outlet.on_hand += quantity
         if was_out:
+            outlet.in_stock = True
             self.on_change(outlet, True)

@@ -7,7 +7,7 @@ do not depend on how many worker processes run or in which order. Uniforms are d
 
 from __future__ import annotations
 
-import math
+from bisect import bisect_left
 
 import numpy as np
 
@@ -16,14 +16,16 @@ _BLOCK = 4096
 
 
 class Draws:
-    """A block-buffered stream of uniforms on (0, 1], with the few transforms the model needs."""
+    """Block-buffered uniforms on (0, 1] and unit exponentials, with the picks the model needs."""
 
-    __slots__ = ("_block", "_index", "_rng")
+    __slots__ = ("_block", "_exp_block", "_exp_index", "_index", "_rng")
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
         self._block: list[float] = []
         self._index = 0
+        self._exp_block: list[float] = []
+        self._exp_index = 0
 
     def uniform(self) -> float:
         """A uniform draw on (0, 1] (never 0, so its logarithm is finite)."""
@@ -36,18 +38,20 @@ class Draws:
 
     def exponential(self, mean: float) -> float:
         """An exponential draw with the given mean."""
-        return -math.log(self.uniform()) * mean
+        index = self._exp_index
+        if index == len(self._exp_block):
+            self._exp_block = self._rng.standard_exponential(_BLOCK).tolist()
+            index = 0
+        self._exp_index = index + 1
+        return self._exp_block[index] * mean
 
     def bernoulli(self, p: float) -> bool:
         return self.uniform() <= p
 
     def pick(self, cumulative: list[float]) -> int:
         """An index drawn with probabilities given as cumulative weights (last = total)."""
-        target = self.uniform() * cumulative[-1]
-        for index, edge in enumerate(cumulative):
-            if target <= edge:
-                return index
-        return len(cumulative) - 1
+        index = bisect_left(cumulative, self.uniform() * cumulative[-1])
+        return index if index < len(cumulative) else len(cumulative) - 1
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
