@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GALLERY = sorted((ROOT / "scenarios").glob("*.yaml"))
 STARTER = ROOT / "src" / "channelsim" / "templates" / "starter.yaml"
+INVALID = ROOT / "tests" / "data" / "invalid"
+
+# One problem as a user sees it: `FILE:LINE:COL: PATH: what is wrong (got VALUE)`, where PATH
+# is `(top level)` or keys and indexes as `channels[2].price_index` / `set["a.b"]`.
+_NAME, _INDEX, _QUOTED = r"[^\W\d]\w*", r"\[\d+\]", r'\["(?:[^"\\]|\\.)*"\]'
+_PATH = rf"\(top level\)|(?:{_NAME}|{_INDEX}|{_QUOTED})(?:\.{_NAME}|{_INDEX}|{_QUOTED})*"
+PROBLEM_LINE = re.compile(
+    rf"^(?P<file>.+?):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*): (?P<path>{_PATH}): (?P<message>\S.*)$"
+)
+
+
+def problem_lines(text: str) -> list[re.Match[str]]:
+    """Parse error output into one match per problem; fail on any line not in the format."""
+    lines = text.rstrip("\n").split("\n")
+    bad = [line for line in lines if not PROBLEM_LINE.match(line)]
+    assert lines and not bad, f"lines not in the FILE:LINE:COL: PATH: message format: {bad!r}"
+    return [m for m in map(PROBLEM_LINE.match, lines) if m]
 
 
 @pytest.fixture

@@ -16,6 +16,6 @@ Count = Annotated[int, Field(ge=0)]
 
 
 class Model(BaseModel):
-    """A scenario section: unknown keys are errors, values are not coerced from text."""
+    """A scenario section: unknown keys are errors, values are not coerced from text, no NaN or inf."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)

@@ -12,7 +12,7 @@ import math
 from typing import Annotated, ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, Strict, model_validator
 
 from channelsim._types import Model, NonNeg, Positive
 
@@ -23,10 +23,10 @@ class HillCurve(Model):
     shape ≤ 1 is concave; shape > 1 is S-shaped (slow start, then saturation).
     """
 
-    curve: Literal["hill"]
-    max_leads_per_week: NonNeg
-    half_saturation: Positive
-    shape: Positive = 1.0
+    curve: Literal["hill"]  # selects this curve
+    max_leads_per_week: NonNeg  # leads per week at unlimited spend
+    half_saturation: Positive  # weekly spend that gives half the maximum
+    shape: Positive = 1.0  # ≤ 1: concave; > 1: S-shaped
 
     def leads(self, spend: float) -> float:
         if spend <= 0:
@@ -50,9 +50,9 @@ class HillCurve(Model):
 class ExponentialCurve(Model):
     """`L(x) = max_leads_per_week · (1 − exp(−x / scale))`: concave, saturating."""
 
-    curve: Literal["exponential"]
-    max_leads_per_week: NonNeg
-    scale: Positive
+    curve: Literal["exponential"]  # selects this curve
+    max_leads_per_week: NonNeg  # leads per week at unlimited spend
+    scale: Positive  # weekly spend that reaches 63% of the maximum
 
     def leads(self, spend: float) -> float:
         return self.max_leads_per_week * -math.expm1(-max(spend, 0.0) / self.scale)
@@ -64,8 +64,8 @@ class ExponentialCurve(Model):
 class LinearCurve(Model):
     """`L(x) = leads_per_unit_spend · x`: no saturation (use with a spend bound)."""
 
-    curve: Literal["linear"]
-    leads_per_unit_spend: NonNeg
+    curve: Literal["linear"]  # selects this curve
+    leads_per_unit_spend: NonNeg  # leads per week per unit of weekly spend
 
     def leads(self, spend: float) -> float:
         return self.leads_per_unit_spend * max(spend, 0.0)
@@ -81,8 +81,9 @@ class PointsCurve(Model):
     beyond the last it stays flat at the last point's leads.
     """
 
-    curve: Literal["points"]
-    points: Annotated[list[tuple[NonNeg, NonNeg]], Field(min_length=1)]
+    curve: Literal["points"]  # selects this curve
+    # [spend, leads] pairs: YAML gives lists, so the pair itself is not strict (its numbers are)
+    points: Annotated[list[Annotated[tuple[NonNeg, NonNeg], Strict(False)]], Field(min_length=1)]  # [spend, leads] pairs  # fmt: skip
 
     @model_validator(mode="after")
     def _spends_increase(self) -> PointsCurve:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 _NO_VALUE = object()
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # would break "one problem, one line"
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -55,7 +57,8 @@ class Problem:
     def __str__(self) -> str:
         got = "" if self.value is _NO_VALUE else f" (got {format_value(self.value)})"
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
-        return f"{where}: {format_path(self.path)}: {self.message}{got}"
+        text = f"{where}: {format_path(self.path)}: {self.message}{got}"  # messages quote user text
+        return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -70,7 +73,8 @@ class ScenarioError(ChannelsimError):
     """A scenario file (or a variant, or overrides) has problems; all of them are listed."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        unique = sorted(set(problems), key=lambda p: p.sort_key)
+        # dedupe by text: a problem's value may be an unhashable list or mapping
+        unique = sorted({str(p): p for p in problems}.values(), key=lambda p: p.sort_key)
         self.problems = unique
         super().__init__("\n".join(str(p) for p in unique))
 

@@ -12,17 +12,17 @@ from channelsim._types import Count, Id, Model, NonNeg, Positive, Share
 class Fulfilment(Model):
     """An order queue: `servers` in parallel, exponential service with mean `mean_service_weeks`."""
 
-    servers: Annotated[int, Field(ge=1)]
-    mean_service_weeks: Positive
+    servers: Annotated[int, Field(ge=1)]  # orders served in parallel
+    mean_service_weeks: Positive  # mean time to serve one order
 
 
 class Inventory(Model):
     """An (s, S) stock policy: below `reorder_point`, order up to `order_up_to`, delivered later."""
 
-    initial: Count
-    reorder_point: Count
-    order_up_to: Annotated[int, Field(ge=1)]
-    lead_time_weeks: NonNeg = 0.0
+    initial: Count  # units in stock at week 0
+    reorder_point: Count  # s: stock level that triggers a reorder
+    order_up_to: Annotated[int, Field(ge=1)]  # S: stock level a reorder restores
+    lead_time_weeks: NonNeg = 0.0  # delay from reorder to delivery
 
     @model_validator(mode="after")
     def _policy(self) -> Inventory:
@@ -36,18 +36,18 @@ class Inventory(Model):
 class Channel(Model):
     """A sales channel. Direct: the brand sells. Indirect: its `partners` sell."""
 
-    id: Id
-    type: Literal["direct", "indirect"] = "direct"
-    mode: Literal["online", "offline", "hybrid"] = "online"
-    regions: list[Id] | None = None  # `all` (or absent): every region of the scenario
-    price_index: Positive = 1.0
+    id: Id  # the channel's id
+    type: Literal["direct", "indirect"] = "direct"  # direct: the brand sells; indirect: its partners sell
+    mode: Literal["online", "offline", "hybrid"] = "online"  # where orders happen
+    regions: list[Id] | None = None  # regions served, or `all`; default: every region of the scenario
+    price_index: Positive = 1.0  # customer price relative to list price
     price_floor: Positive | None = None  # how far a reactive channel may cut in a price war
     reactive: bool = False  # a direct channel that joins price wars
-    variable_cost: Share = 0.0
-    fixed_cost_per_week: NonNeg = 0.0
-    fulfilment: Fulfilment | None = None
-    inventory: Inventory | None = None
-    partner_margin: Share = 0.0
+    variable_cost: Share = 0.0  # fraction of the customer's payment
+    fixed_cost_per_week: NonNeg = 0.0  # cost of running the channel
+    fulfilment: Fulfilment | None = None  # optional order queue
+    inventory: Inventory | None = None  # optional stock policy
+    partner_margin: Share = 0.0  # indirect only: the partners' share of list price
 
     @field_validator("regions", mode="before")
     @classmethod
@@ -64,41 +64,41 @@ class Channel(Model):
 class Diversion(Model):
     """Cross-territory selling (窜货): intensity `propensity` once the gap exceeds `price_gap`."""
 
-    propensity: Share
-    price_gap: NonNeg = 0.05
+    propensity: Share  # intensity of selling into another region
+    price_gap: NonNeg = 0.05  # price gap above which the partner diverts
 
 
 class Partner(Model):
     """A member of an indirect channel, selling in one region."""
 
-    id: Id
-    channel: Id
-    region: Id
-    price_index: Positive | None = None  # default: the channel's price_index
-    price_floor: Positive | None = None  # default: the partner's own wholesale cost
-    effort: Positive = 1.0
-    fulfilment: Fulfilment | None = None
-    inventory: Inventory | None = None
-    diversion: Diversion | None = None
-    exit_below_margin_per_week: NonNeg = 0.0
+    id: Id  # the partner's id
+    channel: Id  # the indirect channel it belongs to
+    region: Id  # the region it sells in
+    price_index: Positive | None = None  # customer price relative to list; default: the channel's price_index
+    price_floor: Positive | None = None  # lowest price index in a price war; default: its own wholesale cost
+    effort: Positive = 1.0  # selling effort: utility bonus ln(effort)
+    fulfilment: Fulfilment | None = None  # optional order queue
+    inventory: Inventory | None = None  # optional stock policy
+    diversion: Diversion | None = None  # optional cross-territory selling
+    exit_below_margin_per_week: NonNeg = 0.0  # leaves if its trailing weekly margin falls below this
 
 
 class Tier(Model):
     """One level of an incentive programme."""
 
-    level: Id
-    cost_per_week: NonNeg = 0.0
-    rebate: Share = 0.0
-    effort_boost: NonNeg = 0.0
+    level: Id  # the level's name, unique in the programme
+    cost_per_week: NonNeg = 0.0  # what the level costs the brand
+    rebate: Share = 0.0  # discount on the wholesale price
+    effort_boost: NonNeg = 0.0  # partner effort × (1 + effort_boost)
 
 
 class Incentive(Model):
     """Tiers of rewards the brand can give the partners of one indirect channel."""
 
-    id: Id
-    channel: Id
-    tiers: Annotated[list[Tier], Field(min_length=1)]
-    current: dict[Id, Id] = {}
+    id: Id  # the programme's id
+    channel: Id  # the indirect channel whose partners are eligible
+    tiers: Annotated[list[Tier], Field(min_length=1)]  # the levels, each at most once
+    current: dict[Id, Id] = {}  # the baseline: partner id → tier level (absent: none)
 
     @model_validator(mode="after")
     def _unique_levels(self) -> Incentive:
@@ -114,15 +114,15 @@ class Incentive(Model):
 class PriceWar(Model):
     """When a seller's regional share drops by `trigger_share_drop`, it cuts by `undercut_step`."""
 
-    trigger_share_drop: Share = 0.15
-    undercut_step: Share = 0.02
-    recovery_per_week: NonNeg = 0.01
+    trigger_share_drop: Share = 0.15  # fall in regional share that triggers a cut
+    undercut_step: Share = 0.02  # price-index cut per step
+    recovery_per_week: NonNeg = 0.01  # price-index recovery per week once calm
 
 
 class Conflict(Model):
     """The brand's channel policy: minimum advertised price and enforcement."""
 
-    map_price_index: Positive | None = None
-    enforcement_per_week: Share = 0.0
-    penalty_weeks: NonNeg = 0.0
-    price_war: PriceWar | None = None
+    map_price_index: Positive | None = None  # minimum advertised price index; default: no minimum
+    enforcement_per_week: Share = 0.0  # chance per week that the brand detects a violator
+    penalty_weeks: NonNeg = 0.0  # weeks incentives are withheld after a detection
+    price_war: PriceWar | None = None  # how sellers undercut each other

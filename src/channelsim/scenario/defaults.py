@@ -28,17 +28,21 @@ def fill_defaults(data: dict) -> dict:
     regions = data.get("regions", ["all"])
     if isinstance(regions, list) and regions and all(isinstance(r, str) for r in regions):
         for segment in _items(data, "segments"):
-            if segment.get("regions") is None:
-                segment["regions"] = LocatedDict({r: 1.0 / len(regions) for r in regions})
+            if segment.get("regions") is None:  # a repeated region is the schema's to report
+                unique = dict.fromkeys(regions)
+                segment["regions"] = LocatedDict({r: 1.0 / len(unique) for r in unique})
     segments = _items(data, "segments")
-    populations = {s.get("id"): _number(s.get("population"), 0.0) for s in segments}
+    populations = {
+        s["id"]: _number(s.get("population"), 0.0) for s in segments if isinstance(s.get("id"), str)
+    }
     total = sum(populations.values())
     for source in _items(data, "sources"):
         if source.get("segment_mix") is None and total > 0:
             source["segment_mix"] = LocatedDict({k: v / total for k, v in populations.items() if v > 0})
-    channels = {c.get("id"): c for c in _items(data, "channels")}
+    channels = {c["id"]: c for c in _items(data, "channels") if isinstance(c.get("id"), str)}
     for partner in _items(data, "partners"):
-        channel = channels.get(partner.get("channel"), {})
+        name = partner.get("channel")
+        channel = channels.get(name, {}) if isinstance(name, str) else {}
         if partner.get("price_index") is None:
             partner["price_index"] = _number(channel.get("price_index"), 1.0)
         if partner.get("price_floor") is None:

@@ -20,6 +20,7 @@ from channelsim.scenario.located import (
     LocatedList,
     Pos,
     YamlProblems,
+    not_a_mapping,
     parse_yaml,
     position_of,
     read_text,
@@ -46,8 +47,7 @@ def validate_data(data: Any, display: str) -> Scenario:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         at = getattr(data, "at", None) or Pos(display, 1, 1)
-        message = f"a scenario must be a mapping of keys (name:, segments:, ...), not {kind}"
-        raise ScenarioError([Problem(at.file, at.line, at.col, (), message)])
+        raise ScenarioError([Problem(at.file, at.line, at.col, (), not_a_mapping(kind))])
     problems = [
         _problem(data, display, path, message, value, key)
         for path, message, value, key in check_references(data)
@@ -129,6 +129,8 @@ def _normalise_loc(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], bo
     parts = [p for p in loc if p != "[key]"]
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
+        if not last and isinstance(node, dict) and node.get("curve") == part and parts[index + 1] in node:
+            continue  # the tag of a curve named like one of its keys (`points`)
         if (isinstance(node, dict) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
@@ -142,7 +144,11 @@ def _normalise_loc(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], bo
 def _from_pydantic(data: Any, display: str, error: dict[str, Any]) -> Problem:
     path, names_key = _normalise_loc(data, tuple(error["loc"]))
     kind = error["type"]
-    message = describe(error, Scenario, path)
+    # pydantic's own loc keeps union tags (`hill`), which find the model for did-you-mean
+    message = describe(error, Scenario, tuple(p for p in error["loc"] if p != "[key]"))
+    if kind == "missing" and isinstance(path[-1], int):  # a pair like [spend, leads] too short
+        at = position_of(data, path[:-1]) or Pos(display, 1, 1)
+        return Problem(at.file, at.line, at.col, path[:-1], f"must have at least {path[-1] + 1} item(s)")
     if kind == "missing":
         message = f"required key '{path[-1]}' is missing"
         at = position_of(data, path[:-1]) or Pos(display, 1, 1)
@@ -178,13 +184,14 @@ def _read_with_extends(display: str, root: str, seen: tuple[str, ...]) -> Any:
     if os.path.commonpath([root, real]) != root:
         message = "must name a file inside the scenario's folder tree"
         raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), message, target)])
-    if real in seen:
-        raise YamlProblems(
-            [Problem(at.file, at.line, at.col, ("extends",), "extends itself (a cycle)", target)]
-        )
+    chain = (*seen, os.path.realpath(display))
+    if real in chain:
+        loop = " → ".join(os.path.relpath(p, root) for p in (*chain, real))
+        message = f"makes a cycle ({loop})"
+        raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), message, target)])
     if not os.path.isfile(real):
         raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), "file not found", target)])
-    base = _read_with_extends(base_path, root, (*seen, os.path.realpath(display)))
+    base = _read_with_extends(base_path, root, chain)
     if not isinstance(base, dict):
         message = "the base scenario must be a mapping"
         raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), message, target)])
@@ -218,4 +225,6 @@ def merge(base: Any, over: Any) -> Any:
 
 
 def _id_items(value: Any) -> bool:
-    return isinstance(value, LocatedList) and all(isinstance(i, dict) and "id" in i for i in value)
+    return isinstance(value, LocatedList) and all(
+        isinstance(i, dict) and isinstance(i.get("id"), str) for i in value
+    )

@@ -83,23 +83,66 @@ def read_text(path: str, display: str) -> str:
 
 def parse_yaml(text: str, display: str) -> Any:
     """Parse one YAML document into located containers; raise `YamlProblems` on any error."""
-    loader = yaml.SafeLoader(text)
     try:
+        loader = yaml.SafeLoader(text)  # checks first that every character may appear in YAML
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        message = f"character U+{err.character:04X} is not allowed in YAML (a control character?)"
+        raise YamlProblems([Problem(display, line, col, (), message)]) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = err.problem or err.context or "invalid YAML"
-        raise YamlProblems([Problem(display, line, col, (), f"YAML syntax error: {what}")]) from None
+        raise YamlProblems([Problem(display, line, col, (), f"YAML syntax error: {_syntax(err)}")]) from None
     except yaml.YAMLError as err:
-        raise YamlProblems([Problem(display, 1, 1, (), f"YAML error: {err}")]) from None
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise YamlProblems([Problem(display, 1, 1, (), f"YAML error: {first}")]) from None
+    except RecursionError:  # the composer recurses once per level of nesting
+        raise YamlProblems([Problem(display, 1, 1, (), _TOO_DEEP)]) from None
     if node is None:
         raise YamlProblems([Problem(display, 1, 1, (), "the file is empty")])
+    if isinstance(node, ScalarNode):  # said here: a plain value cannot carry its position
+        raise YamlProblems([Problem(display, *_lc(node), (), not_a_mapping("a single value"))])
     builder = _Builder(loader, display)
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, ())
+    except RecursionError:
+        raise YamlProblems([Problem(display, 1, 1, (), _TOO_DEEP)]) from None
     if builder.problems:
         raise YamlProblems(builder.problems)
     return data
+
+
+def not_a_mapping(kind: str) -> str:
+    return f"a scenario must be a mapping of keys (name:, segments:, ...), not {kind}"
+
+
+def _lc(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+_TOO_DEEP = "lists and mappings are nested too deeply to read"
+
+
+_HINTS = {  # the usual causes of PyYAML's commonest complaints
+    "mapping values are not allowed": "quote text that contains ': '",
+    "found character '\\t'": "indent with spaces, not tabs",
+}
+
+
+def _syntax(err: yaml.MarkedYAMLError) -> str:
+    """PyYAML's problem with its context (`while parsing a flow sequence`), where that began, a hint."""
+    problem, context = err.problem or "invalid YAML", err.context
+    hint = next((f" — {hint}" for start, hint in _HINTS.items() if problem.startswith(start)), "")
+    if not context:
+        return problem + hint
+    if problem.startswith("but "):  # "expected a single document in the stream, but found another"
+        return f"{context}, {problem}{hint}"
+    begun = err.context_mark
+    same_line = begun is None or begun.line == getattr(err.problem_mark, "line", None)
+    where = "" if same_line else f" from line {begun.line + 1}"
+    return f"{problem} ({context}{where}){hint}"
 
 
 class _Builder:
@@ -110,6 +153,8 @@ class _Builder:
         self.display = display
         self.problems: list[Problem] = []
         self.nodes = 0
+        self.entry: tuple[int, int] | None = None  # the top-level key being built
+        self.building: set[int] = set()  # ids of the lists and mappings being built (alias cycles)
 
     def pos(self, node: Node) -> Pos:
         return Pos(self.display, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -119,42 +164,59 @@ class _Builder:
         if self.nodes > _MAX_NODES:
             if self.nodes == _MAX_NODES + 1:
                 message = f"the document expands to more than {_MAX_NODES} values (alias bomb?)"
-                self.problems.append(Problem(self.display, *self._lc(node), path, message))
+                line, col = self.entry or _lc(node)  # the top-level key that expands
+                self.problems.append(Problem(self.display, line, col, path[:1], message))
             return None
         if node.tag not in _PLAIN_TAGS and node.tag != _TIMESTAMP_TAG:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             message = f"YAML tag '{tag}' is not allowed (only plain values, lists and mappings)"
-            self.problems.append(Problem(self.display, *self._lc(node), path, message))
+            self.problems.append(Problem(self.display, *_lc(node), path, message))
             return None
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return self._sequence(node, path)
+        if isinstance(node, MappingNode | SequenceNode):
+            if id(node) in self.building:
+                message = "an alias refers to the list or mapping that contains it (a cycle)"
+                self.problems.append(Problem(self.display, *_lc(node), path, message))
+                return None
+            self.building.add(id(node))
+            try:
+                return (
+                    self._mapping(node, path) if isinstance(node, MappingNode) else self._sequence(node, path)
+                )
+            finally:
+                self.building.discard(id(node))
         assert isinstance(node, ScalarNode)
         if node.tag == _TIMESTAMP_TAG:  # keep dates as the text written
             return node.value
-        return self.loader.construct_object(node, deep=True)
-
-    def _lc(self, node: Node) -> tuple[int, int]:
-        return node.start_mark.line + 1, node.start_mark.column + 1
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, yaml.YAMLError):  # `!!int abc`, `!!map x`, 5000 digits
+            short = node.tag.removeprefix("tag:yaml.org,2002:")
+            kind = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(short, short)
+            message = f"cannot be read as {kind}"
+            self.problems.append(Problem(self.display, *_lc(node), path, message, node.value))
+            return None
 
     def _mapping(self, node: MappingNode, path: tuple[Any, ...]) -> LocatedDict:
         out = LocatedDict(at=self.pos(node))
         try:
             self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
         except yaml.MarkedYAMLError as err:
-            self.problems.append(Problem(self.display, *self._lc(node), path, str(err.problem)))
+            self.problems.append(Problem(self.display, *_lc(node), path, str(err.problem)))
             return out
         for key_node, value_node in node.value:
+            if self.nodes > _MAX_NODES:
+                break  # an alias bomb: its one problem says it all
             key = self.build(key_node, path)
+            if not path:
+                self.entry = _lc(key_node)
             if not isinstance(key, str):
                 message = "keys must be text"
-                self.problems.append(Problem(self.display, *self._lc(key_node), path, message, key))
+                self.problems.append(Problem(self.display, *_lc(key_node), path, message, key))
                 continue
             if key in out:
                 first = out.key_pos[key]
                 message = f"duplicate key '{key}' (first at line {first.line})"
-                self.problems.append(Problem(self.display, *self._lc(key_node), (*path, key), message))
+                self.problems.append(Problem(self.display, *_lc(key_node), (*path, key), message))
                 continue
             out[key] = self.build(value_node, (*path, key))
             out.pos[key] = self.pos(value_node)

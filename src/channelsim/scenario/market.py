@@ -22,20 +22,20 @@ def check_shares(shares: dict[str, float] | None) -> dict[str, float] | None:
 class Segment(Model):
     """A group of potential customers who behave alike (rates are per week)."""
 
-    id: Id
-    population: Annotated[int, Field(ge=1)]
-    regions: dict[Id, Share] | None = None  # default: uniform over the scenario's regions
-    initial_customers: Count = 0
-    innovation_per_week: NonNeg = 0.0  # Bass p
-    imitation_per_week: NonNeg = 0.0  # Bass q
-    conversion: Share = 1.0
-    consideration_weeks: NonNeg = 0.0
-    purchases_per_week: NonNeg = 0.0
-    churn_per_week: NonNeg = 0.0
-    order_value: NonNeg = 0.0
-    price_sensitivity: NonNeg = 0.0
-    loyalty: float = 0.0
-    channel_affinity: dict[Id, float] = {}
+    id: Id  # the segment's id
+    population: Annotated[int, Field(ge=1)]  # potential customers, a finite pool
+    regions: dict[Id, Share] | None = None  # share per region, sum 1; default: uniform over the regions
+    initial_customers: Count = 0  # active customers at week 0
+    innovation_per_week: NonNeg = 0.0  # Bass p: organic awareness
+    imitation_per_week: NonNeg = 0.0  # Bass q: word of mouth
+    conversion: Share = 1.0  # chance that a prospect makes a first purchase
+    consideration_weeks: NonNeg = 0.0  # mean delay to the first purchase (0: at once)
+    purchases_per_week: NonNeg = 0.0  # repeat-purchase rate of an active customer
+    churn_per_week: NonNeg = 0.0  # hazard of an active customer lapsing
+    order_value: NonNeg = 0.0  # mean order value at list price
+    price_sensitivity: NonNeg = 0.0  # utility lost per unit of price index above 1
+    loyalty: float = 0.0  # utility bonus for the alternative used last time
+    channel_affinity: dict[Id, float] = {}  # utility intercept per channel id (absent: 0)
     service_expectation_weeks: NonNeg = 1.0  # fulfilment slower than this disappoints
 
     _shares = field_validator("regions")(check_shares)
@@ -52,32 +52,32 @@ class Segment(Model):
 class RateTier(Model):
     """Media bought up to `up_to` (spend-equivalent per week) costs `price` per unit."""
 
-    up_to: Positive
-    price: Positive
+    up_to: Positive  # upper end of the tier (spend-equivalent per week)
+    price: Positive  # cost of one unit of spend-equivalent in this tier
 
 
 class Units(Model):
     """A lumpy source (trade shows): weekly spend comes in whole units of `cost`, at most `max`."""
 
-    cost: Positive
-    max: Count
+    cost: Positive  # weekly spend of one unit (e.g. one trade show)
+    max: Count  # most units per week
 
 
 class Source(Model):
     """A customer source: weekly spend buys leads along a response curve."""
 
-    id: Id
-    spend_per_week: NonNeg = 0.0
-    min_spend_per_week: NonNeg = 0.0
-    max_spend_per_week: NonNeg | None = None  # default: the marketing budget
-    response: Curve
-    segment_mix: dict[Id, Share] | None = None  # default: by population
-    routes_to: dict[Id, float] = {}
-    setup_cost_per_week: NonNeg = 0.0
-    adstock: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    locked: bool = False
-    rate_card: Annotated[list[RateTier], Field(min_length=1)] | None = None
-    units: Units | None = None
+    id: Id  # the source's id (not `organic` or `referral`)
+    spend_per_week: NonNeg = 0.0  # the current plan (the baseline)
+    min_spend_per_week: NonNeg = 0.0  # the optimizer's lower bound
+    max_spend_per_week: NonNeg | None = None  # the optimizer's upper bound; default: the marketing budget
+    response: Curve  # weekly spend → leads per week
+    segment_mix: dict[Id, Share] | None = None  # share of leads per segment, sum 1; default: by population
+    routes_to: dict[Id, float] = {}  # utility bonus per channel id on the first purchase
+    setup_cost_per_week: NonNeg = 0.0  # paid only while the source is used
+    adstock: Annotated[float, Field(ge=0, lt=1)] = 0.0  # carry-over a: e_t = (1-a)·Σ a^k·x_(t-k)
+    locked: bool = False  # true: the optimizer keeps this spend as is
+    rate_card: Annotated[list[RateTier], Field(min_length=1)] | None = None  # volume-discount price tiers
+    units: Units | None = None  # lumpy source: spend in whole units
 
     _shares = field_validator("segment_mix")(check_shares)
 

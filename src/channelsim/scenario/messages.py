@@ -43,15 +43,15 @@ def _fmt(value: Any) -> Any:
 
 
 def describe(error: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
-    """The message for one pydantic error (`loc` already normalised to the data's path)."""
+    """The message for one pydantic error (`loc` as pydantic gives it, union tags included)."""
     kind = error["type"]
     ctx = {k: _fmt(v) for k, v in (error.get("ctx") or {}).items()}
     if kind == "extra_forbidden":
         return _unknown_key(model, loc)
     if kind == "value_error":
         return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
-    if kind == "union_tag_invalid":
-        ctx["discriminator"] = str(ctx.get("discriminator", "")).strip("'")
+    if "discriminator" in ctx:
+        ctx["discriminator"] = str(ctx["discriminator"]).strip("'")
     template = _RULES.get(kind)
     if template is None:
         return error["msg"][:1].lower() + error["msg"][1:]
@@ -81,6 +81,9 @@ def model_at(root: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | 
         if current is None:
             return None
     current = _strip(current)
+    if typing.get_origin(current) in (typing.Union, types.UnionType):  # an optional section
+        models = [m for m in typing.get_args(current) if isinstance(m, type) and issubclass(m, BaseModel)]
+        current = models[0] if len(models) == 1 else None
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from channelsim._types import Id, Model, Share
 from channelsim.scenario.channels import Channel, Conflict, Incentive, Partner
@@ -16,36 +16,38 @@ from channelsim.scenario.planning import Budget, Optimize, Variant
 class Scenario(Model):
     """A channel-strategy scenario, as loaded by `channelsim.load` (all rates per week)."""
 
-    name: Annotated[str, Field(min_length=1)]
-    description: str = ""
-    currency: Annotated[str, Field(min_length=1)] = "EUR"
-    horizon_weeks: Annotated[int, Field(ge=1, le=520)]
-    seed: Annotated[int, Field(ge=0)] = 0
-    replications: Annotated[int, Field(ge=1, le=100_000)] = 1
-    gross_margin: Share = 0.0
-    regions: Annotated[list[Id], Field(min_length=1)] = ["all"]
-    segments: Annotated[list[Segment], Field(min_length=1)]
-    sources: list[Source] = []
-    channels: Annotated[list[Channel], Field(min_length=1)]
-    partners: list[Partner] = []
-    incentives: list[Incentive] = []
-    loyalty_programs: list[LoyaltyProgram] = []
-    winback: Winback | None = None
-    alerts: list[Alert] = []
-    conflict: Conflict = Conflict()
-    budget: Budget = Budget()
-    optimize: Optimize = Optimize()
-    variants: dict[Id, Variant] = {}
+    name: Annotated[str, Field(min_length=1)]  # the scenario's name, shown in reports
+    description: str = ""  # free text shown in reports
+    currency: Annotated[str, Field(min_length=1)] = "EUR"  # the currency of every amount of money
+    horizon_weeks: Annotated[int, Field(ge=1, le=520)]  # weeks simulated
+    seed: Annotated[int, Field(ge=0)] = 0  # random seed: the same seed gives the same results
+    replications: Annotated[int, Field(ge=1, le=100_000)] = 1  # independent simulation runs
+    gross_margin: Share = 0.0  # brand margin at list price
+    regions: Annotated[list[Id], Field(min_length=1)] = ["all"]  # the market's regions
+    segments: Annotated[list[Segment], Field(min_length=1)]  # customer segments
+    sources: list[Source] = []  # customer sources: where leads come from (none: organic growth only)
+    channels: Annotated[list[Channel], Field(min_length=1)]  # sales channels: where orders happen
+    partners: list[Partner] = []  # members of indirect channels
+    incentives: list[Incentive] = []  # partner incentive programmes
+    loyalty_programs: list[LoyaltyProgram] = []  # CRM: membership that counts across channels
+    winback: Winback | None = None  # CRM: campaigns aimed at lapsed customers
+    alerts: list[Alert] = []  # early warnings on weekly KPIs
+    conflict: Conflict = Conflict()  # channel policy: minimum advertised price, enforcement, price wars
+    budget: Budget = Budget()  # limits for the optimizer
+    optimize: Optimize = Optimize()  # how the optimizer runs
+    variants: dict[Id, Variant] = {}  # what-if overlays on this file, by name
 
     _file: str = PrivateAttr(default="<memory>")
     _variant: str | None = PrivateAttr(default=None)
     _data: Any = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _unique_regions(self) -> Scenario:
-        if len(set(self.regions)) != len(self.regions):
-            raise ValueError("regions must be unique")
-        return self
+    @field_validator("regions")
+    @classmethod
+    def _unique_regions(cls, regions: list[str]) -> list[str]:
+        repeated = sorted({r for r in regions if regions.count(r) > 1})
+        if repeated:
+            raise ValueError(f"must be unique ({', '.join(repeated)} repeated)")
+        return regions
 
     @property
     def file(self) -> str:

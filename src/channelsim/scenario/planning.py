@@ -12,34 +12,34 @@ from channelsim._types import Count, Model, NonNeg, Positive, Share
 class Budget(Model):
     """Limits for the optimizer (per week)."""
 
-    marketing_per_week: NonNeg | None = None  # default: the baseline's total spend
-    incentives_per_week: NonNeg | None = None  # default: the baseline's incentive cost
-    max_share_per_source: Share = 1.0
-    min_active_sources: Count = 0
+    marketing_per_week: NonNeg | None = None  # marketing spend limit; default: the baseline's total spend
+    incentives_per_week: NonNeg | None = None  # incentive cost limit; default: the baseline's incentive cost
+    max_share_per_source: Share = 1.0  # largest share of the marketing budget for one source
+    min_active_sources: Count = 0  # fewest sources with spend
 
 
 class Target(Model):
     """Least spend that reaches `at_least` of `metric` (instead of the most value for a budget)."""
 
-    metric: Literal["profit", "revenue", "customers", "roas"]
-    at_least: float
+    metric: Literal["profit", "revenue", "customers", "roas"]  # what must reach the target
+    at_least: float  # the target value
 
 
 class Optimize(Model):
     """How the optimizer runs."""
 
-    objective: Literal["profit", "revenue", "customers"] = "profit"
-    solver: Literal["cbc", "highs"] = "cbc"
-    breakpoints: Annotated[int, Field(ge=2, le=1000)] = 24
-    max_diverted_orders_per_week: NonNeg | None = None
-    periods: Annotated[int, Field(ge=1, le=520)] = 1
-    time_limit_seconds: Positive = 60.0
-    target: Target | None = None
+    objective: Literal["profit", "revenue", "customers"] = "profit"  # what the optimizer maximises
+    solver: Literal["cbc", "highs"] = "cbc"  # the MILP solver
+    breakpoints: Annotated[int, Field(ge=2, le=1000)] = 24  # pieces in each curve's piecewise-linear form
+    max_diverted_orders_per_week: NonNeg | None = None  # limit on diverted orders; default: no limit
+    periods: Annotated[int, Field(ge=1, le=520)] = 1  # >1: a spend per source per period (with adstock)
+    time_limit_seconds: Positive = 60.0  # the solver's time limit
+    target: Target | None = None  # least spend reaching a target, instead of a budget
 
 
 class Variant(Model):
     """A what-if overlay: `set` dotted paths to values, `remove` items by dotted path."""
 
-    description: str = ""
-    set: dict[str, Any] = {}
-    remove: list[str] = []
+    description: str = ""  # shown in reports
+    set: dict[str, Any] = {}  # dotted path → new value
+    remove: list[str] = []  # dotted paths of items or keys to remove

@@ -24,8 +24,16 @@ def _items(data: dict, section: str) -> Iterator[tuple[int, dict]]:
                 yield index, item
 
 
-def _ids(data: dict, section: str) -> list[str]:
+def _ids(data: dict, section: str) -> list[str] | None:
+    """The ids in a section; None when the section is not a list (the schema reports that)."""
+    if not isinstance(data.get(section, []), list):
+        return None
     return [item["id"] for _, item in _items(data, section) if isinstance(item.get("id"), str)]
+
+
+def _text(value: Any) -> bool:
+    """Ids are text; anything else (a number, a list) is the schema's to report."""
+    return isinstance(value, str)
 
 
 def _unknown(kind: str, name: Any, known: list[str]) -> str:
@@ -39,18 +47,19 @@ def check_references(data: dict) -> list[Finding]:
     found: list[Finding] = []
     ids = {section: _ids(data, section) for section in ID_SECTIONS}
     raw_regions = data.get("regions", ["all"])
-    regions = [r for r in raw_regions if isinstance(r, str)] if isinstance(raw_regions, list) else []
+    regions = [r for r in raw_regions if isinstance(r, str)] if isinstance(raw_regions, list) else None
     found += _duplicates(data)
     found += _reserved(data)
 
-    def ref_keys(path: tuple, mapping: Any, kind: str, known: list[str]) -> None:
-        if isinstance(mapping, dict):
+    # a reference into a section that is not even a list is not checked: one problem, not many
+    def ref_keys(path: tuple, mapping: Any, kind: str, known: list[str] | None) -> None:
+        if isinstance(mapping, dict) and known is not None:
             for key in mapping:
                 if key not in known:
                     found.append(((*path, key), _unknown(kind, key, known), None, True))
 
-    def ref_value(path: tuple, value: Any, kind: str, known: list[str]) -> None:
-        if isinstance(value, str) and value not in known:
+    def ref_value(path: tuple, value: Any, kind: str, known: list[str] | None) -> None:
+        if isinstance(value, str) and known is not None and value not in known:
             found.append((path, _unknown(kind, value, known), None, False))
 
     for i, seg in _items(data, "segments"):
@@ -59,7 +68,9 @@ def check_references(data: dict) -> list[Finding]:
     for i, src in _items(data, "sources"):
         ref_keys(("sources", i, "segment_mix"), src.get("segment_mix"), "segment", ids["segments"])
         ref_keys(("sources", i, "routes_to"), src.get("routes_to"), "channel", ids["channels"])
-    channel_types = {c.get("id"): c.get("type", "direct") for _, c in _items(data, "channels")}
+    channel_types = {
+        c["id"]: c.get("type", "direct") for _, c in _items(data, "channels") if _text(c.get("id"))
+    }
     for i, ch in _items(data, "channels"):
         if isinstance(ch.get("regions"), list):
             for j, region in enumerate(ch["regions"]):
@@ -68,7 +79,7 @@ def check_references(data: dict) -> list[Finding]:
         ref_value(("partners", i, "region"), partner.get("region"), "region", regions)
         channel = partner.get("channel")
         ref_value(("partners", i, "channel"), channel, "channel", ids["channels"])
-        if channel in channel_types and channel_types[channel] != "indirect":
+        if _text(channel) and channel in channel_types and channel_types[channel] != "indirect":
             message = f"channel '{channel}' is direct; partners belong to indirect channels"
             found.append((("partners", i, "channel"), message, None, False))
     found += _incentive_references(data, ids["channels"], channel_types)
@@ -99,20 +110,21 @@ def _reserved(data: dict) -> list[Finding]:
     ]
 
 
-def _incentive_references(data: dict, channels: list[str], channel_types: dict) -> list[Finding]:
+def _incentive_references(data: dict, channels: list[str] | None, channel_types: dict) -> list[Finding]:
     found: list[Finding] = []
-    partner_channel = {p.get("id"): p.get("channel") for _, p in _items(data, "partners")}
+    partner_channel = {p["id"]: p.get("channel") for _, p in _items(data, "partners") if _text(p.get("id"))}
+    partners_known = _ids(data, "partners") is not None
     for i, incentive in _items(data, "incentives"):
         channel = incentive.get("channel")
-        if isinstance(channel, str) and channel not in channels:
+        if isinstance(channel, str) and channels is not None and channel not in channels:
             found.append((("incentives", i, "channel"), _unknown("channel", channel, channels), None, False))
-        elif channel in channel_types and channel_types[channel] != "indirect":
+        elif _text(channel) and channel in channel_types and channel_types[channel] != "indirect":
             message = f"channel '{channel}' is direct; incentives are for partners of indirect channels"
             found.append((("incentives", i, "channel"), message, None, False))
         tiers = incentive.get("tiers")
         levels = [t.get("level") for t in tiers if isinstance(t, dict)] if isinstance(tiers, list) else []
         current = incentive.get("current")
-        if not isinstance(current, dict):
+        if not isinstance(current, dict) or not partners_known:
             continue
         members = [p for p, c in partner_channel.items() if c == channel and isinstance(p, str)]
         for partner, level in current.items():
@@ -122,6 +134,7 @@ def _incentive_references(data: dict, channels: list[str], channel_types: dict) 
             elif partner_channel[partner] != channel:
                 message = f"partner '{partner}' is not in channel '{channel}' (its members: {', '.join(members) or 'none'})"
                 found.append((path, message, None, True))
-            if isinstance(level, str) and levels and level not in levels:
+            known_levels = levels and all(isinstance(v, str) for v in levels)
+            if isinstance(level, str) and known_levels and level not in levels:
                 found.append((path, _unknown("tier level", level, [str(v) for v in levels]), None, False))
     return found

@@ -19,12 +19,15 @@ class PathError(ValueError):
     """A dotted path that does not lead anywhere in the scenario."""
 
 
-def _child(node: Any, part: str, create: bool) -> Any:
+def _child(node: Any, part: str, create: bool, at: Pos | None = None, key_at: Pos | None = None) -> Any:
     if isinstance(node, dict):
         if part not in node:
             if not create:
                 raise PathError(_missing(part, list(node), "key"))
-            node[part] = LocatedDict(at=getattr(node, "at", None))
+            node[part] = LocatedDict(at=at or getattr(node, "at", None))
+            if isinstance(node, LocatedDict) and at is not None:  # errors in it point at the `set`
+                node.pos[part] = at
+                node.key_pos[part] = key_at or at
         return node[part]
     if isinstance(node, list):
         return node[_index(node, part)]
@@ -52,7 +55,7 @@ def set_path(data: dict, dotted: str, value: Any, at: Pos | None, key_at: Pos | 
     parts = dotted.split(".")
     node = data
     for part in parts[:-1]:
-        node = _child(node, part, create=True)
+        node = _child(node, part, create=True, at=at, key_at=key_at)
     last = parts[-1]
     value = copy.deepcopy(value)
     if isinstance(node, LocatedList):
