@@ -338,3 +338,12 @@ def test_every_gallery_scenario_loads_with_all_its_variants(path: Path):
     scenario = channelsim.load(path)
     for name in scenario.variants:
         assert scenario.variant(name).variant_name == name
+
+
+def test_incentive_tiers_are_addressed_by_level() -> None:
+    sc = channelsim.load(next(p for p in GALLERY if p.name == "industrial_distributors.yaml"))
+    richer = sc.with_overrides({"incentives.volume_rebate.tiers.gold.rebate": 0.08})
+    gold = {tier.level: tier for tier in richer.incentives[0].tiers}["gold"]
+    assert gold.rebate == 0.08
+    with pytest.raises(UsageError, match=r"no level 'platinum' \(there: none, silver, gold\)"):
+        sc.with_overrides({"incentives.volume_rebate.tiers.platinum.rebate": 0.08})

@@ -13,8 +13,10 @@ from channelsim.curves import Curve
 
 
 def check_shares(shares: dict[str, float] | None) -> dict[str, float] | None:
-    """Shares must add up to 1 (within rounding)."""
-    if shares is not None and shares and not math.isclose(sum(shares.values()), 1.0, abs_tol=1e-6):
+    """Shares must add up to 1 (within rounding); an empty mapping is a mistake, not a default."""
+    if shares is not None and not shares:
+        raise ValueError("must name at least one share (leave the key out for the default)")
+    if shares is not None and not math.isclose(sum(shares.values()), 1.0, abs_tol=1e-6):
         raise ValueError(f"shares must add up to 1 (they add up to {sum(shares.values()):.6g})")
     return shares
 

@@ -87,7 +87,19 @@ def check_references(data: dict) -> list[Finding]:
         if isinstance(program.get("channels"), list):
             for j, channel in enumerate(program["channels"]):
                 ref_value(("loyalty_programs", i, "channels", j), channel, "channel", ids["channels"])
+    found += _periods(data)
     return found
+
+
+def _periods(data: dict) -> list[Finding]:
+    """Planning periods split the horizon: more periods than weeks cannot be planned."""
+    optimize, horizon = data.get("optimize"), data.get("horizon_weeks")
+    periods = optimize.get("periods") if isinstance(optimize, dict) else None
+    numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (periods, horizon))
+    if numbers and 0 < horizon < periods:
+        message = f"must be at most horizon_weeks ({horizon}): each period is at least a week"
+        return [(("optimize", "periods"), message, periods, False)]
+    return []
 
 
 def _duplicates(data: dict) -> list[Finding]:

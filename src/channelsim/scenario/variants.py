@@ -35,18 +35,27 @@ def _child(node: Any, part: str, create: bool, at: Pos | None = None, key_at: Po
 
 
 def _index(items: list, part: str) -> int:
-    ids = [item.get("id") for item in items if isinstance(item, dict)]
+    # items are named by `id`; incentive tiers by `level` (`incentives.rebate.tiers.gold.rebate`)
+    tiers = items and all(isinstance(item, dict) and "level" in item and "id" not in item for item in items)
+    key = "level" if tiers else "id"
+    ids = [item.get(key) for item in items if isinstance(item, dict)]
     for index, item in enumerate(items):
-        if isinstance(item, dict) and item.get("id") == part:
+        if isinstance(item, dict) and item.get(key) == part:
             return index
     if part.isdigit() and int(part) < len(items):
         return int(part)
-    raise PathError(_missing(part, [str(i) for i in ids if i is not None], "id"))
+    raise PathError(_missing(part, [str(i) for i in ids if i is not None], key))
 
 
 def _missing(part: str, known: list[str], what: str) -> str:
     close = difflib.get_close_matches(part, known, n=1)
-    hint = f" — did you mean '{close[0]}'?" if close else f" (there: {', '.join(known) or 'nothing'})"
+    hint = (
+        f" — did you mean '{close[0]}'?"
+        if close
+        else f" (there: {', '.join(known)})"
+        if known
+        else " (the list is empty)"
+    )
     return f"no {what} '{part}'{hint}"
 
 
