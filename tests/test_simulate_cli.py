@@ -50,7 +50,7 @@ def test_simulate_writes_the_contract_files(run_folder: Path) -> None:
         "exited",
     }
     assert set(summary["by_segment"]["consumers"]) >= {"new_customers", "orders", "active_end", "clv"}
-    assert set(summary["conflict"]) == {
+    assert set(summary["conflict"]) >= {  # the contract's keys (detections come on top)
         "diverted_orders",
         "price_war_weeks",
         "cannibalized_orders",

@@ -25,9 +25,9 @@ SEGMENT_KPIS = (
     "lapsed_customers",
     "members",
 )
-REGION_KPIS = ("orders", "revenue", "new_customers", "lost_orders")
-PARTNER_KPIS = ("orders", "revenue", "contribution", "partner_margin", "diverted_orders", "price_index",
-                "stockout_rate", "open")  # fmt: skip
+REGION_KPIS = ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders")
+PARTNER_KPIS = ("orders", "revenue", "contribution", "partner_margin", "diverted_orders", "detections",
+                "price_index", "open", "diverting")  # fmt: skip
 
 
 def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
@@ -122,6 +122,12 @@ def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
             "min_price_index": float(out.min_price[j]),
             "stockout_rate": float(outlet["stockout_weeks"][:, j].sum()) / scenario.horizon_weeks,
             "exited": 1.0 if out.exited[j] else 0.0,
+            "detections": float(outlet["detections"][:, j].sum()),
+            "diverted_into": {
+                region: float(out.diverted_into[j, r])
+                for r, region in enumerate(out.entities.regions)
+                if r != scenario.regions.index(scenario.partners[k].region)
+            },
         }
     return result
 
@@ -173,6 +179,7 @@ def _conflict(out: ReplicationOutput, scenario: Scenario) -> dict[str, float]:
         "cannibalized_orders": float(out.tables["total"]["cannibalized_orders"].sum()),
         "map_violations": violations,
         "partner_exits": float(sum(out.exited[part])),
+        "detections": float(outlet["detections"].sum()),
     }
 
 
@@ -223,18 +230,7 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
         )
     )
     part = partner_slice(out)
-    partner = {
-        k: t["outlet"][k][:, part]
-        for k in (
-            "orders",
-            "revenue",
-            "contribution",
-            "partner_margin",
-            "diverted_orders",
-            "price_index",
-            "open",
-        )
-    }
+    partner = {k: t["outlet"][k][:, part] for k in PARTNER_KPIS}
     partner["stockout_rate"] = t["outlet"]["stockout_weeks"][:, part]
     blocks.append(("partner", e.partners, partner))
     blocks.append(("segment", e.segments, {k: t["segment"][k] for k in SEGMENT_KPIS}))

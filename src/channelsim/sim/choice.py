@@ -40,6 +40,7 @@ class Chooser:
         self.programme_bonus = programme_bonus
         self.draws = draws
         self._cache: dict[tuple[int, int, int, int], tuple[list[Outlet], list[float], float]] = {}
+        self._equal_prices: dict[tuple[int, int, int, int], list[float] | None] = {}
         regions = 1 + max((r for o in outlets for r in o.regions), default=0)
         self.short = [0] * regions  # outlets out of stock, per region they serve
         for outlet in outlets:
@@ -49,6 +50,7 @@ class Chooser:
     def invalidate(self) -> None:
         """Prices or the set of outlets changed: recompute weights on next use."""
         self._cache.clear()
+        self._equal_prices.clear()
         self.short = [0] * len(self.short)
         for outlet in self.outlets:
             if not outlet.in_stock:
@@ -69,8 +71,10 @@ class Chooser:
             entry = self._cache[key] = self._weights(segment, region, route, programme)
         return entry
 
-    def utility(self, outlet: Outlet, segment: int, route: int, programme: int) -> float:
+    def utility(self, outlet: Outlet, segment: int, region: int, route: int, programme: int) -> float:
         value = self.affinity[segment].get(outlet.channel, 0.0)
+        if region not in outlet.regions:  # a partner diverting into the region
+            value += math.log(outlet.divert_weight[region])
         if route >= 0:
             value += self.routes[route].get(outlet.channel, 0.0)
         if programme >= 0:
@@ -85,7 +89,7 @@ class Chooser:
         offered = [o for o in self.outlets if o.is_open and (region in o.regions or region in o.diverts_into)]
         if not offered:
             return [], [], 0.0
-        utilities = [self.utility(o, segment, route, programme) for o in offered]
+        utilities = [self.utility(o, segment, region, route, programme) for o in offered]
         top = max(utilities)  # shift for numerical safety; shares are unchanged
         weights = [math.exp(u - top) for u in utilities]
         return offered, weights, sum(weights)
@@ -123,6 +127,46 @@ class Chooser:
             if target <= 0.0:
                 break
         return chosen
+
+    def cannibalized(
+        self, segment: int, region: int, route: int, programme: int, last: Outlet | None
+    ) -> float:
+        """Expected orders the direct channels take from partners by price at this purchase.
+
+        `max(0, Σ_direct P_j − Σ_direct P_j^=)`, with `P^=` the same choice (same offers,
+        loyalty, stock) at equal prices; 0 unless a direct channel is cheaper than a partner.
+        """
+        key = (segment, region, route, programme)
+        if key not in self._equal_prices:
+            self._equal_prices[key] = self._equal_price_weights(key)
+        equal = self._equal_prices[key]
+        if equal is None:
+            return 0.0
+        offered, weights, _ = self.offered(*key)
+        factor = self.loyalty_factor[segment]
+        with_prices = direct = at_equal = direct_equal = 0.0
+        for outlet, weight, flat in zip(offered, weights, equal, strict=True):
+            if not outlet.in_stock:
+                continue
+            scale = 1.0 + factor if outlet is last else 1.0
+            with_prices += weight * scale
+            at_equal += flat * scale
+            if outlet.direct:
+                direct += weight * scale
+                direct_equal += flat * scale
+        if with_prices <= 0.0 or at_equal <= 0.0:
+            return 0.0
+        return max(0.0, direct / with_prices - direct_equal / at_equal)
+
+    def _equal_price_weights(self, key: tuple[int, int, int, int]) -> list[float] | None:
+        """The weights with the price term taken out, or None when no direct channel undercuts."""
+        offered, weights, _ = self.offered(*key)
+        direct = [o.price for o in offered if o.direct]
+        partners = [o.price for o in offered if not o.direct]
+        if not direct or not partners or min(direct) >= max(partners):
+            return None
+        beta = self.price_sensitivity[key[0]]
+        return [w * math.exp(beta * (o.price - 1.0)) for o, w in zip(offered, weights, strict=True)]
 
 
 def available(outlet: Outlet, region: int) -> bool:

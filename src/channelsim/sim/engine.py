@@ -16,6 +16,7 @@ import simpy
 
 from channelsim.scenario.model import Scenario
 from channelsim.sim.choice import Chooser
+from channelsim.sim.conflict import ConflictAgents
 from channelsim.sim.ledger import Ledger, OrderMoney, order_money
 from channelsim.sim.market import Customer, Market, SegmentParams
 from channelsim.sim.outlets import Outlet, Stock
@@ -46,6 +47,7 @@ class ReplicationOutput:
     min_price: list[float]  # per outlet
     exited: list[bool]  # per outlet
     events: int  # business events: leads + orders + lapses
+    diverted_into: np.ndarray  # orders per (outlet, region it diverted into), over the horizon
 
 
 def apportion(total: int, shares: list[float]) -> list[int]:
@@ -61,7 +63,9 @@ def apportion(total: int, shares: list[float]) -> list[int]:
 class Replication:
     """The world of one replication."""
 
-    def __init__(self, scenario: Scenario, policy: Policy, seed: np.random.SeedSequence) -> None:
+    def __init__(
+        self, scenario: Scenario, policy: Policy, seed: np.random.SeedSequence, conflict: bool = True
+    ) -> None:
         self.scenario, self.policy = scenario, policy
         self.weeks = scenario.horizon_weeks
         self.env = simpy.Environment()
@@ -81,6 +85,14 @@ class Replication:
         self.market = self._build_market()
         self._money: dict[tuple[int, int, int], OrderMoney] = {}
         self.min_price = [o.price for o in self.outlets]
+        self.diverted_into = np.zeros((len(self.outlets), len(self.regions)))
+        self.conflict = self._build_conflict() if conflict else None
+        # cannibalisation needs a direct channel and a partner that could meet at a purchase
+        self._watch_prices = (
+            self.conflict is not None
+            and any(o.direct for o in self.outlets)
+            and any(not o.direct for o in self.outlets)
+        )
 
     # -- building -----------------------------------------------------------------------
     def _build_outlets(self) -> list[Outlet]:
@@ -94,6 +106,7 @@ class Replication:
             outlet.price = outlet.base_price = channel.price_index
             outlet.floor = channel.price_floor or channel.price_index
             outlet.variable_cost = channel.variable_cost
+            outlet.reactive = channel.reactive
             outlet.set_fulfilment(self.env, channel.fulfilment)
             outlet.set_inventory(channel.inventory)
             outlets.append(outlet)
@@ -107,6 +120,7 @@ class Replication:
             outlet.floor = partner.price_floor or outlet.price
             outlet.effort, outlet.margin = partner.effort, channel.partner_margin
             outlet.exit_margin = partner.exit_below_margin_per_week
+            outlet.diversion = partner.diversion
             self._apply_tier(outlet)
             outlet.set_fulfilment(self.env, partner.fulfilment)
             outlet.set_inventory(partner.inventory)
@@ -152,6 +166,24 @@ class Replication:
             routes=[dict(s.routes_to) for s in sc.sources],
             programme_bonus=bonus,
             draws=self.draws["choice"],
+        )
+
+    def _build_conflict(self) -> ConflictAgents:
+        sc = self.scenario
+        population = [
+            [s.population * (s.regions or {}).get(r, 0.0) for r in self.regions] for s in sc.segments
+        ]
+        flows = self.ledger.flows["outlet"]
+        revenue, brand = flows["revenue"], flows["brand_revenue"]
+
+        def margin_of(outlet: int, week: int) -> float:
+            return revenue[week][outlet] - brand[week][outlet]
+
+        def detected(outlet: Outlet, week: int) -> None:
+            self.ledger.add("outlet", "detections", week, outlet.index)
+
+        return ConflictAgents(
+            sc, self.outlets, self.chooser, self.draws["conflict"], population, margin_of, detected
         )
 
     def _build_market(self) -> Market:
@@ -203,6 +235,9 @@ class Replication:
             self.market.current_week = week
             if week > 0:
                 self._close_week(week - 1)
+            if self.conflict is not None and self.conflict.weekly(week):
+                self._money.clear()  # prices or rebates moved
+                self.min_price = [min(m, o.price) for m, o in zip(self.min_price, self.outlets, strict=True)]
             self._book_costs(week)
             yield self.env.timeout(1.0)
 
@@ -230,6 +265,7 @@ class Replication:
         for outlet in self.outlets:
             states["outlet"]["price_index"][week][outlet.index] = outlet.price
             states["outlet"]["open"][week][outlet.index] = 1.0 if outlet.is_open else 0.0
+            states["outlet"]["diverting"][week][outlet.index] = 1.0 if outlet.diverts_into else 0.0
             if outlet.stockout_since is not None:
                 self.ledger.add(
                     "outlet", "stockout_weeks", week, outlet.index, end - max(outlet.stockout_since, week)
@@ -247,7 +283,9 @@ class Replication:
                      + tables["segment"]["lapses"].sum())  # fmt: skip
         exited = [not o.is_open for o in self.outlets]
         base = [o.base_price for o in self.outlets]
-        return ReplicationOutput(tables, self.entities, base, self.min_price, exited, events)
+        return ReplicationOutput(
+            tables, self.entities, base, self.min_price, exited, events, self.diverted_into
+        )
 
     # -- purchases ----------------------------------------------------------------------
     def sell(self, customer: Customer, first: bool) -> Outlet | None:
@@ -266,6 +304,14 @@ class Replication:
                           self._order_money(outlet, customer.segment, customer.programme))  # fmt: skip
         if not outlet.direct and outlet.region != customer.region:
             self.ledger.add("outlet", "diverted_orders", week, outlet.index)
+            self.ledger.add("region", "diverted_orders", week, customer.region)
+            self.diverted_into[outlet.index, customer.region] += 1.0
+        if self._watch_prices:
+            moved = self.chooser.cannibalized(
+                customer.segment, customer.region, route, customer.programme, last
+            )
+            if moved:
+                self.ledger.add("total", "cannibalized_orders", week, 0, moved)
         customer.last = outlet
         if outlet.inventory is not None:
             self.stock.take(outlet)
@@ -321,6 +367,8 @@ class Replication:
         self._member_count[programme] += change
 
 
-def run_replication(scenario: Scenario, policy: Policy, seed: np.random.SeedSequence) -> ReplicationOutput:
-    """Simulate one replication."""
-    return Replication(scenario, policy, seed).run()
+def run_replication(
+    scenario: Scenario, policy: Policy, seed: np.random.SeedSequence, conflict: bool = True
+) -> ReplicationOutput:
+    """Simulate one replication (`conflict=False`: partners never decide anything)."""
+    return Replication(scenario, policy, seed, conflict).run()

@@ -19,13 +19,13 @@ FLOWS = {
               "cannibalized_orders"),
     "source": ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution"),
     "outlet": ("orders", "revenue", "brand_revenue", "contribution", "diverted_orders",
-               "response_time_sum", "responses", "stockout_weeks"),
+               "response_time_sum", "responses", "stockout_weeks", "detections"),
     "segment": ("new_customers", "orders", "contribution", "lapses", "won_back"),
-    "region": ("orders", "revenue", "new_customers", "lost_orders"),
+    "region": ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders"),
 }  # fmt: skip
 STATES = {  # recorded at the end of each week
     "segment": ("active_customers", "lapsed_customers", "prospects", "members", "detractors"),
-    "outlet": ("price_index", "open"),
+    "outlet": ("price_index", "open", "diverting"),
 }
 
 

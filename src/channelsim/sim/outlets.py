@@ -13,7 +13,7 @@ from typing import Any
 
 import simpy
 
-from channelsim.scenario.channels import Fulfilment, Inventory
+from channelsim.scenario.channels import Diversion, Fulfilment, Inventory
 
 
 class Outlet:
@@ -24,6 +24,8 @@ class Outlet:
         "channel",
         "channel_index",
         "direct",
+        "diversion",
+        "divert_weight",
         "diverts_into",
         "effort",
         "effort_boost",
@@ -40,6 +42,7 @@ class Outlet:
         "position",
         "price",
         "queue",
+        "reactive",
         "rebate",
         "region",
         "regions",
@@ -66,7 +69,10 @@ class Outlet:
         self.variable_cost = 0.0
         self.exit_margin = 0.0
         self.is_open = True
-        self.diverts_into: frozenset[int] = frozenset()
+        self.diverts_into: frozenset[int] = frozenset()  # regions it sells into (diversion)
+        self.divert_weight: dict[int, float] = {}  # region -> weight w of its offer there
+        self.diversion: Diversion | None = None
+        self.reactive = False  # a direct channel that joins price wars
         self.queue: simpy.Resource | None = None
         self.mean_service = 0.0
         self.inventory: Inventory | None = None

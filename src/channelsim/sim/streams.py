@@ -60,8 +60,15 @@ def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequen
 
 
 def streams_for(seed: np.random.SeedSequence) -> dict[str, Draws]:
-    """The named streams of one replication (same names, same order, always)."""
-    children = seed.spawn(len(STREAMS))
+    """The named streams of one replication (same names, same order, always).
+
+    The children are derived, not spawned, so reusing a `SeedSequence` (which counts its
+    spawns) gives the same streams again: they equal what a fresh `seed.spawn()` gives.
+    """
+    children = [
+        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, i), pool_size=seed.pool_size)
+        for i in range(len(STREAMS))
+    ]
     return {
         name: Draws(np.random.Generator(np.random.PCG64(child)))
         for name, child in zip(STREAMS, children, strict=True)
