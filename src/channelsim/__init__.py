@@ -1,6 +1,8 @@
 """channelsim: channel strategy scenarios, simulated (SimPy) and optimized (PuLP)."""
 
 from channelsim.errors import ChannelsimError, ScenarioError, UsageError
+from channelsim.experiments import compare, sweep, tornado
+from channelsim.report import write_report
 from channelsim.results import SimResult
 from channelsim.runner import simulate
 from channelsim.scenario import Scenario, load
@@ -14,6 +16,10 @@ __all__ = [
     "SimResult",
     "UsageError",
     "__version__",
+    "compare",
     "load",
     "simulate",
+    "sweep",
+    "tornado",
+    "write_report",
 ]

@@ -84,6 +84,10 @@ def simulate(args: argparse.Namespace) -> int:
         progress=terminal_progress("simulating"),
     )  # fmt: skip
     paths = result.write(args.out, command=["channelsim", *sys.argv[1:]])
+    if not args.no_report:
+        from channelsim.report import write_report
+
+        paths += write_report(args.out)
     print(headline(result))
     print(f"wrote {', '.join(paths)}")
     return 0
@@ -117,10 +121,22 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
         "--jobs", type=int, default=1, metavar="J", help="worker processes (results do not depend on it)"
     )
     cmd.add_argument("--out", default="runs/latest", metavar="DIR")
+    cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
     cmd.set_defaults(run=simulate)
 
 
 EXTRA_COMMANDS.append(add_simulate)
+
+
+def _add_workbench(sub: argparse._SubParsersAction) -> None:
+    from channelsim.experiments.commands import add_compare, add_sweep
+    from channelsim.report.command import add_report
+
+    for add in (add_compare, add_sweep, add_report):
+        add(sub)
+
+
+EXTRA_COMMANDS.append(_add_workbench)
 
 
 def new(args: argparse.Namespace) -> int:

@@ -1,0 +1,100 @@
+"""Experiment tables as text a person reads on a terminal."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from channelsim.experiments.headline import BY_NAME
+
+
+def number(value: Any, unit: str = "", signed: bool = False) -> str:
+    """Thousands separators for large figures, one decimal for small ones; shares in %."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    sign = "+" if signed else ""
+    if unit == "share":
+        return f"{100 * value:{sign}.1f}%"
+    return f"{value:{sign},.0f}" if abs(value) >= 100 else f"{value:{sign},.1f}"
+
+
+def _half(lo: Any, hi: Any, unit: str) -> str:
+    if lo is None or hi is None:
+        return ""
+    return f" ± {number((hi - lo) / 2, unit)}"
+
+
+def compare_text(outcome: Any) -> str:
+    """One block per variant: base and variant with intervals, and the paired change."""
+    table, cur = outcome.table, outcome.scenario.currency
+    lines = [
+        f"{outcome.scenario.name}: base and {len(outcome.variants)} variant(s), {outcome.replications} "
+        f"replication(s) × {outcome.scenario.horizon_weeks} weeks, seed {outcome.seed} (common random numbers)",
+        "values: mean ± half the 95% interval; change: paired difference vs base ± half its 95% interval;"
+        " * significant (the interval excludes 0)",
+    ]
+    for name in outcome.variants:
+        lines += ["", f"{name} — {outcome.description(name)}"]
+        lines.append(f"  {'KPI':<30}{'base':>20}{'variant':>20}   change vs base")
+        base = table[table["variant"] == "base"].set_index("kpi")
+        for row in table[table["variant"] == name].itertuples(index=False):
+            lines.append(_compare_line(row, base.loc[row.kpi], cur))
+    return "\n".join(lines)
+
+
+def _compare_line(row: Any, base_row: pd.Series, currency: str) -> str:
+    kpi = BY_NAME[row.kpi]
+    unit = kpi.unit
+    label = f"{kpi.label} ({currency})" if unit == "money" else kpi.label
+    base = number(base_row["mean"], unit) + _half(base_row["ci95_lo"], base_row["ci95_hi"], unit)
+    own = number(row.mean, unit) + _half(row.ci95_lo, row.ci95_hi, unit)
+    change = number(row.diff_mean, unit, signed=True)
+    if unit == "share":
+        change = change.removesuffix("%") + " pp"
+    change += _half(row.diff_ci95_lo, row.diff_ci95_hi, unit).replace("%", " pp")
+    if isinstance(row.diff_pct, float) and math.isfinite(row.diff_pct) and unit != "share":
+        change += f" ({row.diff_pct:+.1f}%)"
+    mark = " *" if row.significant else ""
+    return f"  {label:<30}{base:>20}{own:>20}   {change}{mark}"
+
+
+def sweep_text(outcome: Any, kpis: tuple[str, ...] = ("profit", "orders", "new_customers")) -> str:
+    """The grid as a table: one line per point, a few KPIs with their intervals."""
+    table: pd.DataFrame = outcome.table
+    cur = outcome.scenario.currency
+    paths = list(outcome.axes)
+    header = "".join(f"{p:>{max(len(p), 10) + 2}}" for p in paths)
+    header += "".join(
+        f"{BY_NAME[k].label + (f' ({cur})' if BY_NAME[k].unit == 'money' else ''):>26}" for k in kpis
+    )
+    lines = [
+        f"{outcome.scenario.name}: {len(outcome.points)} point(s) × {outcome.replications} replication(s), "
+        f"seed {outcome.seed} (common random numbers); values: mean ± half the 95% interval",
+        header,
+    ]
+    for index, point in enumerate(outcome.points):
+        rows = table[table["point"] == index].set_index("kpi")
+        line = "".join(f"{point[p]!s:>{max(len(p), 10) + 2}}" for p in paths)
+        for k in kpis:
+            row = rows.loc[k]
+            line += f"{number(row['mean'], BY_NAME[k].unit) + _half(row['ci95_lo'], row['ci95_hi'], BY_NAME[k].unit):>26}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def tornado_text(outcome: Any) -> str:
+    cur = outcome.scenario.currency
+    lines = [
+        f"Profit sensitivity, each parameter ±{outcome.pct:g}% one at a time "
+        f"(base profit {number(outcome.table['profit_base'].iloc[0])} {cur}; change vs base, paired)",
+        f"  {'parameter':<44}{'low value':>12}{'high value':>12}{'low: change':>16}{'high: change':>16}",
+    ]
+    for row in outcome.table.itertuples(index=False):
+        lines.append(
+            f"  {row.parameter:<44}{row.low_value:>12.4g}{row.high_value:>12.4g}"
+            f"{number(row.low_change, signed=True):>16}{number(row.high_change, signed=True):>16}"
+        )
+    lines += [f"  skipped: {reason}" for reason in outcome.skipped]
+    return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""What each figure plots, as plain data: prepared from results, drawn by `figures`.
+
+Keeping the numbers apart from the drawing lets a test compare a figure's content (bar
+lengths, line points, titles, labels) with the results it came from, not its pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Horizontal bars, one per label, optionally with 95% interval whiskers."""
+
+    title: str
+    xlabel: str
+    labels: list[str]
+    values: list[float]
+    lows: list[float] | None = None
+    highs: list[float] | None = None
+    currency: str | None = None  # money: ticks and value labels in this currency
+    percent: bool = False  # values are percentages
+    emphasis: list[bool] | None = None  # solid bars where True, hatched where False
+    value_labels: list[str] | None = None  # text at the end of each bar
+    zero_line: bool = False  # a reference line at 0 (changes)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Lines over a shared x, optionally with a shaded 95% band per series."""
+
+    title: str
+    xlabel: str
+    ylabel: str
+    x: list[float]
+    series: dict[str, list[float]]
+    bands: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    reference: tuple[float, str] | None = None  # a horizontal line (y, label), e.g. the MAP floor
+    currency: str | None = None  # money on the y axis
+    x_ticks: list[str] | None = None  # categorical x: these labels at positions 0..n-1
+    markers: bool = False
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A heatmap: `values[i][j]` for row i and column j, each cell annotated."""
+
+    title: str
+    xlabel: str
+    ylabel: str
+    rows: list[str]
+    cols: list[str]
+    values: list[list[float]]
+    texts: list[list[str]]
+    colorbar: str
+    diverging: bool = False  # centre the colours on 0
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One source's response curve, with today's spend and the plan's spend marked."""
+
+    title: str
+    xlabel: str
+    ylabel: str
+    x: list[float]
+    y: list[float]
+    current: tuple[float, float]
+    optimal: tuple[float, float] | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Budget per source today and in the plan (grouped bars), Robyn-style."""
+
+    title: str
+    xlabel: str
+    labels: list[str]
+    current: list[float]
+    optimal: list[float]
+    currency: str
+
+
+@dataclass(frozen=True)
+class Tornado:
+    """The change of a KPI when each parameter goes down and up, largest swing on top."""
+
+    title: str
+    xlabel: str
+    labels: list[str]
+    low: list[float]
+    high: list[float]
+    low_labels: list[str]
+    high_labels: list[str]
+    currency: str
+
+
+Item = Bars | Lines | Matrix | Curve | Shift | Tornado
+
+
+@dataclass(frozen=True)
+class Panels:
+    """Several items side by side (or in a grid) under one title."""
+
+    title: str
+    items: list[Item]
+    columns: int = 2
+
+
+Chart = Item | Panels
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One figure on the page: its file name, section, caption and what it plots."""
+
+    name: str  # PNG file stem
+    section: str
+    caption: str
+    chart: Chart

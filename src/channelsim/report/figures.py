@@ -1,0 +1,224 @@
+"""Drawing: one function per kind of chart, from the plain data in `report.data`.
+
+Every figure gets a title, labelled axes with units, and money ticks in the currency; it is
+made outside pyplot (no global state) inside `style.styled()`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from channelsim.report import style
+from channelsim.report.data import Bars, Chart, Curve, Item, Lines, Matrix, Panels, Shift, Tornado
+
+
+def draw(chart: Chart) -> Figure:
+    """The figure of a chart (a single item, or panels under one title)."""
+    with style.styled():
+        if isinstance(chart, Panels):
+            return _panels(chart)
+        figure, ax = style.new_figure(*_size(chart))
+        _draw_on(figure, ax, chart)
+        # a figure title centres on the page whatever the width of the tick labels
+        figure.suptitle(ax.get_title(), fontsize=style.RC["axes.titlesize"], fontweight="bold")
+        ax.set_title("")
+        return figure
+
+
+def _size(item: Item) -> tuple[float, float]:
+    if isinstance(item, Bars | Tornado | Shift):
+        return 11.0, max(3.8, 1.6 + 0.62 * len(item.labels) * (2 if isinstance(item, Shift) else 1))
+    if isinstance(item, Matrix):
+        return max(10.0, 3.5 + 1.5 * len(item.cols)), max(5.0, 2.6 + 0.8 * len(item.rows))
+    return 11.0, 6.0
+
+
+def _panels(chart: Panels) -> Figure:
+    columns = max(1, min(chart.columns, len(chart.items)))
+    rows = math.ceil(len(chart.items) / columns)
+    height = _size(chart.items[0])[1]
+    figure, axes = style.new_figure(min(7.5 * columns, 20.0), height * rows * (0.85 if columns > 1 else 1),
+                                    nrows=rows, ncols=columns, squeeze=False)  # fmt: skip
+    flat = list(np.ravel(axes))
+    for ax, item in zip(flat, chart.items, strict=False):
+        _draw_on(figure, ax, item)
+    for ax in flat[len(chart.items) :]:
+        ax.set_visible(False)
+    figure.suptitle(chart.title, fontsize=style.RC["axes.titlesize"], fontweight="bold")
+    return figure
+
+
+def _draw_on(figure: Figure, ax: Axes, item: Item) -> None:
+    drawers = {Bars: _bars, Lines: _lines, Matrix: _matrix, Curve: _curve, Shift: _shift, Tornado: _tornado}
+    drawers[type(item)](figure, ax, item)
+
+
+def _bars(figure: Figure, ax: Axes, data: Bars) -> None:
+    y = np.arange(len(data.labels))[::-1]  # first label on top
+    emphasis = data.emphasis or [True] * len(data.labels)
+    colours = [style.BLUE if v >= 0 or not data.zero_line else style.VERMILION for v in data.values]
+    bars = ax.barh(y, data.values, color=colours, height=0.6)
+    for bar, solid in zip(bars, emphasis, strict=True):
+        if not solid:  # not significant: an outline, so significance reads in grey print too
+            bar.set_facecolor("white")
+            bar.set_hatch("//")
+    if data.lows is not None and data.highs is not None:
+        err = _whiskers(data.values, data.lows, data.highs)
+        ax.errorbar(data.values, y, xerr=err, fmt="none", ecolor=style.BLACK, capsize=5, linewidth=1.5)
+    ax.set_yticks(y, data.labels)
+    ax.grid(axis="y", visible=False)
+    if data.zero_line:
+        ax.axvline(0, color=style.BLACK, linewidth=1)
+    _value_labels(ax, bars, data)
+    ax.set_title(data.title)
+    ax.set_xlabel(data.xlabel)
+    if not data.percent:
+        style.number_axis(ax.xaxis, data.currency or "")
+
+
+def _whiskers(values: list[float], lows: list[float], highs: list[float]) -> np.ndarray:
+    v, lo, hi = (np.asarray(a, float) for a in (values, lows, highs))
+    return np.vstack([np.nan_to_num(v - lo), np.nan_to_num(hi - v)]).clip(min=0)
+
+
+def _value_labels(ax: Axes, bars: list, data: Bars) -> None:
+    """Each bar's value beside its whisker, outside the bar so it reads on any colour."""
+    if data.value_labels is not None:
+        texts = data.value_labels
+    elif data.percent:
+        texts = [f"{v:.1f}%" for v in data.values]
+    elif data.currency:
+        texts = [style.money(v, data.currency) for v in data.values]
+    else:
+        texts = [style.amount(v) for v in data.values]
+    ends = [*data.values, *(data.lows or []), *(data.highs or [])]
+    span = max([abs(v) for v in ends if math.isfinite(v)] or [1.0]) or 1.0
+    for i, (bar, text, value) in enumerate(zip(bars, texts, data.values, strict=True)):
+        right = value >= 0 or not data.zero_line
+        whisker = (data.highs if right else data.lows) or data.values
+        edge = max(value, whisker[i]) if right else min(value, whisker[i])
+        x = (edge if math.isfinite(edge) else value) + (0.02 if right else -0.02) * span
+        ax.text(x, bar.get_y() + bar.get_height() / 2, text, va="center", ha="left" if right else "right",
+                fontsize=style.RC["xtick.labelsize"])  # fmt: skip
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo - (0.3 * span if data.zero_line and lo < 0 else 0), hi + 0.3 * span)
+
+
+def _lines(figure: Figure, ax: Axes, data: Lines) -> None:
+    for index, (name, ys) in enumerate(data.series.items()):
+        colour = style.PALETTE[index % len(style.PALETTE)]
+        # dashes as well as colours: overlapping lines stay visible, and print in grey
+        dashes = style.LINESTYLES[index % len(style.LINESTYLES)]
+        ax.plot(data.x, ys, label=name, color=colour, linestyle=dashes, marker="o" if data.markers else None)
+        if name in data.bands:
+            lo, hi = data.bands[name]
+            ax.fill_between(
+                data.x, lo, hi, color=colour, alpha=0.2, linewidth=0, label=f"{name}: 95% interval"
+            )
+    if data.reference is not None:
+        ax.axhline(
+            data.reference[0], color=style.BLACK, linestyle="--", linewidth=1.5, label=data.reference[1]
+        )
+    if data.x_ticks is not None:
+        ax.set_xticks(data.x, data.x_ticks)
+    ax.set_title(data.title)
+    ax.set_xlabel(data.xlabel)
+    ax.set_ylabel(data.ylabel)
+    style.number_axis(ax.yaxis, data.currency or "")
+    if len(data.series) > 1 or data.bands or data.reference:
+        ax.legend(loc="best")
+
+
+def _matrix(figure: Figure, ax: Axes, data: Matrix) -> None:
+    values = np.asarray(data.values, float)
+    finite = values[np.isfinite(values)]
+    if data.diverging:
+        # changes: capped so one huge % does not wash out the rest; grey cells have no %
+        limit = float(min(max(np.abs(finite).max(initial=0.0), 1.0), 100.0))
+        norm, cmap = TwoSlopeNorm(0.0, -limit, limit), style.DIVERGING
+    else:
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        norm, cmap = None, style.SEQUENTIAL
+        ax.set_facecolor(style.GREY)
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto",
+                      **({} if norm else {"vmin": lo, "vmax": hi if hi > lo else lo + 1}))  # fmt: skip
+    image.cmap.set_bad("#dddddd")
+    for i, row in enumerate(data.texts):
+        for j, text in enumerate(row):
+            shade = image.cmap(image.norm(values[i, j])) if math.isfinite(values[i, j]) else (1, 1, 1, 1)
+            dark = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] < 0.5
+            ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black",
+                    fontsize=style.RC["xtick.labelsize"])  # fmt: skip
+    ax.set_xticks(range(len(data.cols)), data.cols, rotation=30 if len(data.cols) > 4 else 0, ha="right"
+                  if len(data.cols) > 4 else "center")  # fmt: skip
+    ax.set_yticks(range(len(data.rows)), data.rows)
+    ax.grid(False)
+    ax.set_title(data.title)
+    ax.set_xlabel(data.xlabel)
+    ax.set_ylabel(data.ylabel)
+    bar = figure.colorbar(image, ax=ax, label=data.colorbar)
+    style.number_axis(bar.ax.yaxis)
+
+
+def _curve(figure: Figure, ax: Axes, data: Curve) -> None:
+    ax.plot(data.x, data.y, color=style.BLUE, label="response curve")
+    ax.plot(*data.current, marker="o", markersize=12, color=style.ORANGE, linestyle="none", label="today")
+    if data.optimal is not None:
+        ax.plot(
+            *data.optimal, marker="D", markersize=11, color=style.GREEN, linestyle="none", label="optimal"
+        )
+    ax.set_title(data.title)
+    ax.set_xlabel(data.xlabel)
+    ax.set_ylabel(data.ylabel)
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
+    if data.currency:
+        style.number_axis(ax.xaxis, data.currency)
+    ax.legend(loc="lower right")
+
+
+def _shift(figure: Figure, ax: Axes, data: Shift) -> None:
+    y = np.arange(len(data.labels))[::-1] * 1.0
+    ax.barh(y + 0.2, data.current, height=0.38, color=style.SKY, label="today")
+    ax.barh(y - 0.2, data.optimal, height=0.38, color=style.BLUE, label="optimal plan")
+    span = max([*data.current, *data.optimal, 1.0])
+    for yy, now, best in zip(y, data.current, data.optimal, strict=True):
+        change = f"{(best - now) / now:+.0%}" if now else ("new" if best else "±0")
+        ax.text(
+            max(now, best) + 0.02 * span, yy, f"{style.money(best, data.currency)} ({change})", va="center"
+        )
+    ax.set_yticks(y, data.labels)
+    ax.set_xlim(0, span * 1.35)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(data.title)
+    ax.set_xlabel(data.xlabel)
+    style.number_axis(ax.xaxis, data.currency)
+    # below the axes: never on top of a bar or its label
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+
+
+def _tornado(figure: Figure, ax: Axes, data: Tornado) -> None:
+    y = np.arange(len(data.labels))[::-1]  # largest swing (first) on top
+    ax.barh(y, data.low, height=0.6, color=style.BLUE, label="parameter down")
+    ax.barh(y, data.high, height=0.6, color=style.ORANGE, label="parameter up", alpha=0.9)
+    span = max([abs(v) for v in [*data.low, *data.high]] + [1.0])
+    for yy, low, high, low_text, high_text in zip(y, data.low, data.high, data.low_labels, data.high_labels,
+                                                  strict=True):  # fmt: skip
+        for value, text in ((low, low_text), (high, high_text)):
+            right = value >= 0
+            ax.text(value + (0.02 if right else -0.02) * span, yy, text, va="center", ha="left" if right else "right",
+                    fontsize=style.RC["xtick.labelsize"] - 1)  # fmt: skip
+    ax.axvline(0, color=style.BLACK, linewidth=1)
+    ax.set_yticks(y, data.labels)
+    ax.set_xlim(-1.6 * span, 1.6 * span)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(data.title)
+    ax.set_xlabel(data.xlabel)
+    style.number_axis(ax.xaxis, data.currency)
+    # below the axes: never on top of a bar or its label
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)

@@ -1,0 +1,170 @@
+"""The report page: every panel as a PNG beside `report.html`, and embedded in it (base64)."""
+
+from __future__ import annotations
+
+import base64
+import math
+import os
+from html import escape
+from typing import Any
+
+from channelsim.experiments.headline import HEADLINE
+from channelsim.report import figures, style
+from channelsim.report.data import Panel
+from channelsim.report.inputs import Inputs, read_folder
+from channelsim.report.panels import SECTIONS, panels
+from channelsim.report.prepare import stat
+from channelsim.results_io import write_bytes_atomic, write_text_atomic
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1150px; margin: 2em auto;
+       padding: 0 1em; color: #111; font-size: 17px; line-height: 1.45; }
+h1 { font-size: 1.9em; margin-bottom: .2em; } h2 { border-bottom: 2px solid #0072B2; padding-bottom: .2em; }
+.meta { color: #444; } figure { margin: 1.5em 0; page-break-inside: avoid; }
+img { max-width: 100%; height: auto; border: 1px solid #ddd; } figcaption { color: #333; font-size: .95em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: .95em; page-break-inside: avoid; }
+th, td { padding: .3em .7em; border-bottom: 1px solid #ccc; text-align: right; }
+th:first-child, td:first-child { text-align: left; } .sig { font-weight: bold; }
+"""
+
+
+def write_report(folder: str | os.PathLike[str]) -> list[str]:
+    """Build report.html and one PNG per panel from the result files in `folder`."""
+    found = read_folder(folder)
+    chosen = panels(found)
+    images: dict[str, bytes] = {}
+    written = []
+    for panel in chosen:
+        figure = figures.draw(panel.chart)
+        images[panel.name] = style.png_bytes(figure)
+        path = os.path.join(found.folder, f"{panel.name}.png")
+        write_bytes_atomic(path, images[panel.name])
+        written.append(path)
+    page = os.path.join(found.folder, "report.html")
+    write_text_atomic(page, render(found, chosen, images))
+    return [page, *written]
+
+
+def render(found: Inputs, chosen: list[Panel], images: dict[str, bytes]) -> str:
+    """The whole page as one string: no external files, scripts or fonts."""
+    body = [f"<h1>{escape(found.title)}</h1>", _meta(found)]
+    for section in SECTIONS:
+        parts = _tables(found, section) + [_figure(p, images[p.name]) for p in chosen if p.section == section]
+        if parts:
+            body += [f'<h2 id="{section.lower()}">{section}</h2>', *parts]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(found.title)} — channelsim report</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def _meta(found: Inputs) -> str:
+    lines = []
+    if found.scenario is not None and found.scenario.description:
+        lines.append(f"<p>{escape(found.scenario.description.strip())}</p>")
+    facts = []
+    source = found.summary or found.compare or found.sweep_meta or found.tornado_meta or {}
+    if source.get("variant"):
+        facts.append(f"variant <b>{escape(str(source['variant']))}</b>")
+    for key, label in (("horizon_weeks", "weeks"), ("replications", "replications"), ("seed", "seed")):
+        if source.get(key) is not None:
+            facts.append(f"{label} {escape(str(source[key]))}" if key == "seed" else f"{source[key]} {label}")
+    if found.plan is not None:
+        facts.append(
+            f"plan: {escape(str(found.plan.get('status', 'given')))} ({escape(str(found.plan.get('objective', '')))})"
+        )
+    lines.append(f'<p class="meta">{" · ".join(facts)} · money in {escape(found.currency)}</p>')
+    return "\n".join(lines)
+
+
+def _figure(panel: Panel, png: bytes) -> str:
+    title = panel.chart.title
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure id="{panel.name}"><img src="data:image/png;base64,{data}" alt="{escape(title)}">'
+            f"<figcaption>{escape(panel.caption)} (<code>{panel.name}.png</code>)</figcaption></figure>")  # fmt: skip
+
+
+def _table(headers: list[str], rows: list[list[str]], strong: list[bool] | None = None) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    lines = []
+    for index, row in enumerate(rows):
+        mark = ' class="sig"' if strong and strong[index] else ""
+        lines.append(f"<tr{mark}>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+
+
+def _n(value: Any, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{float(value):{'+' if signed else ''},.{0 if abs(float(value)) >= 100 else 2}f}"
+
+
+def _tables(found: Inputs, section: str) -> list[str]:
+    if section == "Headline" and found.summary is not None:
+        return [_headline_table(found.summary, found.currency)]
+    if section == "Compare" and found.compare is not None:
+        return [_compare_table(found.compare)]
+    if section == "Sensitivity" and found.tornado is not None and len(found.tornado):
+        return [_tornado_table(found)]
+    if section == "Conflict" and found.summary is not None and found.summary.get("conflict"):
+        conflict = found.summary["conflict"]
+        rows = [[key.replace("_", " "), _n(stat(node)[0]), f"[{_n(stat(node)[1])}, {_n(stat(node)[2])}]"]
+                for key, node in conflict.items()]  # fmt: skip
+        return [_table(["Conflict figure", "Mean", "95% interval"], rows)]
+    return []
+
+
+def _headline_table(summary: dict[str, Any], currency: str) -> str:
+    rows = []
+    for kpi in HEADLINE:
+        node: Any = summary
+        for key in kpi.path:
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+        if not node:
+            continue
+        mean, lo, hi = stat(node)
+        if kpi.unit == "share":
+            rows.append([kpi.label, f"{100 * mean:.1f}%", f"[{100 * lo:.1f}%, {100 * hi:.1f}%]", "of orders"])
+        else:
+            rows.append([kpi.label, _n(mean), f"[{_n(lo)}, {_n(hi)}]", kpi.unit_text(currency)])
+    return _table(["KPI", "Mean", "95% interval", "Unit"], rows)
+
+
+def _compare_table(compare: dict[str, Any]) -> str:
+    rows, strong = [], []
+    for r in compare["rows"]:
+        if r["variant"] == compare.get("base", "base"):
+            continue
+        pct = r["diff_pct"]
+        rows.append([f"{r['variant']}: {r['kpi'].replace('_', ' ')}", _n(r["base_mean"]), _n(r["mean"]),
+                     _n(r["diff_mean"], signed=True), f"[{_n(r['diff_ci95_lo'], True)}, {_n(r['diff_ci95_hi'], True)}]",
+                     "—" if pct is None else f"{pct:+.1f}%", "yes" if r["significant"] else "no", r["unit"]])  # fmt: skip
+        strong.append(bool(r["significant"]))
+    headers = [
+        "Variant: KPI",
+        "Base",
+        "Variant",
+        "Change",
+        "95% interval of change",
+        "Change %",
+        "Significant",
+        "Unit",
+    ]
+    return _table(headers, rows, strong)
+
+
+def _tornado_table(found: Inputs) -> str:
+    table, cur = found.tornado, found.currency
+    rows = [[r.parameter, f"{r.base_value:.4g}", f"{r.low_value:.4g}", f"{r.high_value:.4g}",
+             _n(r.low_change, True), _n(r.high_change, True)] for r in table.itertuples()]  # type: ignore[union-attr]  # fmt: skip
+    headers = [
+        "Parameter",
+        "Base",
+        "Low",
+        "High",
+        f"Profit change, low ({cur})",
+        f"Profit change, high ({cur})",
+    ]
+    return _table(headers, rows)

@@ -1,0 +1,169 @@
+"""Data for the results panels: headline KPIs, channels, funnel, curves, budget, conflict."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from channelsim.report.data import Bars, Curve, Lines, Matrix, Panels, Shift
+from channelsim.scenario.model import Scenario
+
+MONEY = (("revenue", "Revenue"), ("contribution", "Contribution"), ("marketing_spend", "Marketing spend"),
+         ("profit", "Profit"))  # fmt: skip
+COUNTS = (("orders", "Orders"), ("new_customers", "New customers"), ("active_customers_end", "Active at end"),
+          ("lost_orders", "Lost orders"))  # fmt: skip
+
+
+def stat(node: dict[str, Any]) -> tuple[float, float, float]:
+    """(mean, lo, hi) of a summary figure; NaN where a replication had no value."""
+    lo, hi = node.get("ci95") or (None, None)
+    return tuple(math.nan if v is None else float(v) for v in (node.get("mean"), lo, hi))  # type: ignore[return-value]
+
+
+def _intervals(title: str, xlabel: str, pairs: tuple, totals: dict, currency: str | None) -> Bars:
+    stats = [stat(totals[key]) for key, _ in pairs]
+    return Bars(title, xlabel, [label for _, label in pairs], [s[0] for s in stats], [s[1] for s in stats],
+                [s[2] for s in stats], currency=currency)  # fmt: skip
+
+
+def headline(summary: dict[str, Any], currency: str) -> Panels:
+    totals, n = summary["totals"], summary.get("replications", 1)
+    weeks = summary.get("horizon_weeks")
+    return Panels(
+        f"Headline KPIs over {weeks} weeks (mean and 95% interval, {n} replications)",
+        [_intervals("Money", f"Total over the horizon ({currency})", MONEY, totals, currency),
+         _intervals("Customers and orders", "Count over the horizon", COUNTS, totals, None)],
+    )  # fmt: skip
+
+
+def channel_mix(summary: dict[str, Any]) -> Bars:
+    channels = summary["by_channel"]
+    stats = [stat(channels[c]["share"]) for c in channels]
+    return Bars(
+        "Channel mix: share of all orders",
+        "Share of orders (%, mean and 95% interval)",
+        list(channels),
+        [100 * s[0] for s in stats],
+        [100 * s[1] for s in stats],
+        [100 * s[2] for s in stats],
+        percent=True,
+    )
+
+
+def weekly_mean(kpis: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
+    """Week × id table of a metric's mean over replications."""
+    rows = kpis[(kpis["level"] == level) & (kpis["metric"] == metric)]
+    table = rows.pivot_table(index="week", columns="id", values="value", aggfunc="mean", sort=True)
+    order = list(dict.fromkeys(rows["id"]))  # the scenario's order, as in the summary and the legend
+    return table[order].astype(float)
+
+
+def weekly_orders(kpis: pd.DataFrame) -> Lines:
+    table = weekly_mean(kpis, "channel", "orders")
+    return Lines(
+        "Weekly orders by channel (mean over replications)",
+        "Week",
+        "Orders per week",
+        [float(w) for w in table.index],
+        {str(c): table[c].tolist() for c in table.columns},
+    )
+
+
+def funnel(summary: dict[str, Any], scenario: Scenario | None) -> Bars:
+    """Leads → prospects (leads that found someone unaware) → customers → active at the end."""
+    totals = summary["totals"]
+    leads, wasted = stat(totals["leads"])[0], stat(totals["wasted_leads"])[0]
+    new = stat(totals["new_customers"])[0]
+    initial = sum(s.initial_customers for s in scenario.segments) if scenario else 0
+    labels = ["Leads", "Prospects", "Customers", "Active at end"]
+    values = [leads, leads - wasted, initial + new, stat(totals["active_customers_end"])[0]]
+    customers = f"{initial:,} initial + {new:,.0f} new" if initial else f"{new:,.0f} new"
+    notes = [f"{leads:,.0f}", f"{leads - wasted:,.0f}", customers, f"{values[3]:,.0f}"]
+    return Bars(
+        f"Customer funnel over {summary.get('horizon_weeks')} weeks (mean of {summary.get('replications')} replications)",
+        "People",
+        labels,
+        values,
+        value_labels=notes,
+    )
+
+
+def _plan_spend(plan: dict[str, Any] | None, source_id: str) -> float | None:
+    entry = ((plan or {}).get("sources") or {}).get(source_id)
+    value = entry.get("spend_per_week") if isinstance(entry, dict) else entry
+    if isinstance(value, list):  # one spend per period: the mean weekly spend
+        value = float(np.mean(value)) if value else None
+    return None if value is None else float(value)
+
+
+def response_curves(scenario: Scenario, plan: dict[str, Any] | None, currency: str) -> Panels | None:
+    if not scenario.sources:
+        return None
+    items = []
+    for source in scenario.sources:
+        optimal = _plan_spend(plan, source.id)
+        top = max(source.max_spend_per_week or 0.0, 2 * source.spend_per_week, optimal or 0.0, 1.0)
+        xs = np.linspace(0.0, top, 121)
+        ys = [source.response.leads(float(x)) for x in xs]
+        items.append(Curve(
+            source.id, f"Spend per week ({currency})", "Leads per week", xs.tolist(), ys,
+            (source.spend_per_week, source.response.leads(source.spend_per_week)),
+            None if optimal is None else (optimal, source.response.leads(optimal)), currency,
+        ))  # fmt: skip
+    title = "Response curves: leads per week against spend" + (", today and in the plan" if plan else "")
+    return Panels(title, items, columns=min(3, len(items)))
+
+
+def budget_shift(scenario: Scenario, plan: dict[str, Any] | None, currency: str) -> Shift | None:
+    if not plan or not plan.get("sources"):
+        return None
+    ids = [s.id for s in scenario.sources]
+    current = [s.spend_per_week for s in scenario.sources]
+    optimal = [_plan_spend(plan, i) for i in ids]
+    optimal = [c if o is None else o for c, o in zip(current, optimal, strict=True)]
+    return Shift("Budget shift per source: today and the optimal plan", f"Spend per week ({currency})", ids,
+                 current, optimal, currency)  # fmt: skip
+
+
+def diversion(summary: dict[str, Any], regions: list[str]) -> Matrix | Bars | None:
+    """Diverted orders by partner × victim region (or by partner when the pairs are not reported)."""
+    partners = summary.get("by_partner") or {}
+    if not partners or not any(stat(p["diverted_orders"])[0] > 0 for p in partners.values()):
+        return None
+    if all("diverted_into" in p for p in partners.values()):
+        cols = regions or sorted({r for p in partners.values() for r in p["diverted_into"]})
+        values = [[stat(p["diverted_into"][r])[0] if r in p["diverted_into"] else 0.0 for r in cols]
+                  for p in partners.values()]  # fmt: skip
+        texts = [[f"{v:,.0f}" for v in row] for row in values]
+        return Matrix("Cross-territory diversion: orders sold outside the home region", "Region sold into",
+                      "Diverting partner", list(partners), cols, values, texts, "Diverted orders (mean)")  # fmt: skip
+    stats = [stat(p["diverted_orders"]) for p in partners.values()]
+    return Bars("Cross-territory diversion by partner", "Diverted orders (mean and 95% interval)",
+                list(partners), [s[0] for s in stats], [s[1] for s in stats], [s[2] for s in stats])  # fmt: skip
+
+
+def price_paths(kpis: pd.DataFrame, scenario: Scenario | None) -> Lines | None:
+    table = weekly_mean(kpis, "partner", "price_index")
+    if table.empty or bool((table.max() - table.min()).abs().max() < 1e-12):
+        return None  # nobody ever moved a price: a chart of flat lines says nothing
+    floor = scenario.conflict.map_price_index if scenario else None
+    return Lines(
+        "Partner prices week by week (mean over replications)",
+        "Week",
+        "Price index (1 = list price)",
+        [float(w) for w in table.index],
+        {str(c): table[c].tolist() for c in table.columns},
+        reference=(floor, "minimum advertised price") if floor else None,
+    )
+
+
+def exits(summary: dict[str, Any]) -> Bars | None:
+    partners = summary.get("by_partner") or {}
+    shares = [100 * stat(p["exited"])[0] for p in partners.values()]
+    if not any(s > 0 for s in shares):
+        return None
+    return Bars("Partner exits", "Replications in which the partner left (%)", list(partners), shares,
+                percent=True)  # fmt: skip
