@@ -250,8 +250,11 @@ def test_an_undercut_seller_cuts_to_its_floor_and_flares_up_again() -> None:
     assert prices[:3, 1].tolist() == pytest.approx([1.0, 0.98, 0.96])
     assert min(prices[:, 1]) == pytest.approx(0.94)  # the floor holds
     assert set(prices[:, 0].tolist()) == {0.9}  # above its fair share: no reason to move
-    summary = cs.simulate(sc, seed=1).summary
+    res = cs.simulate(sc, seed=1)
+    summary, kpis = res.summary, res.kpis
     assert summary["conflict"]["price_war_weeks"]["mean"] == 9  # every week after the first
+    war = kpis[(kpis.level == "total") & (kpis.metric == "price_war")].value
+    assert war.tolist() == [0.0] + [1.0] * 9
     assert summary["by_partner"]["dear"]["min_price_index"]["mean"] == pytest.approx(0.94)
 
 

@@ -167,15 +167,20 @@ def clv(
     return contribution_per_order * (1.0 + repeat)
 
 
+def price_war_weeks(out: ReplicationOutput) -> np.ndarray:
+    """Per week, 1 when some seller prices below its scenario price (a war is on)."""
+    below_base = out.tables["outlet"]["price_index"] < np.asarray(out.base_price)[None, :] - 1e-12
+    return below_base.any(axis=1).astype(float)
+
+
 def _conflict(out: ReplicationOutput, scenario: Scenario) -> dict[str, float]:
     outlet, part = out.tables["outlet"], partner_slice(out)
     prices = outlet["price_index"]
-    below_base = prices < np.asarray(out.base_price)[None, :] - 1e-12
     map_index = scenario.conflict.map_price_index
     violations = float((prices[:, part] < map_index - 1e-12).sum()) if map_index else 0.0
     return {
         "diverted_orders": float(outlet["diverted_orders"].sum()),
-        "price_war_weeks": float(below_base.any(axis=1).sum()),
+        "price_war_weeks": float(price_war_weeks(out).sum()),
         "cannibalized_orders": float(out.tables["total"]["cannibalized_orders"].sum()),
         "map_violations": violations,
         "partner_exits": float(sum(out.exited[part])),
@@ -218,7 +223,13 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
         (
             "total",
             [""],
-            {k: t["total"][k] for k in TOTAL_KPIS} | {"top_channel_share": top[:, None], "hhi": hhi[:, None]},
+            {k: t["total"][k] for k in TOTAL_KPIS}
+            | {"top_channel_share": top[:, None], "hhi": hhi[:, None]}
+            | {
+                "diverted_orders": t["outlet"]["diverted_orders"].sum(axis=1, keepdims=True),
+                "cannibalized_orders": t["total"]["cannibalized_orders"],
+                "price_war": price_war_weeks(out)[:, None],
+            },
         )
     ]
     blocks.append(("source", e.sources, {k: t["source"][k] for k in SOURCE_KPIS}))
