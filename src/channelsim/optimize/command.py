@@ -1,0 +1,106 @@
+"""The `channelsim optimize` sub-command and the closed loop (simulate baseline and plan with the same seed).
+
+The simulation is handed in (`optimize_command(channelsim.simulate)`): the optimizer's
+layer does not import the engine, and the closed loop needs both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from channelsim.errors import UsageError
+from channelsim.optimize.plan import Plan
+from channelsim.optimize.run import OBJECTIVES, SOLVERS, optimize
+from channelsim.scenario import load
+from channelsim.scenario.model import Scenario
+from channelsim.stats import describe
+
+Simulate = Callable[..., Any]
+
+
+def validate_plan(sc: Scenario, plan: Plan, simulate: Simulate, replications: int | None = None,
+                  jobs: int = 1) -> dict[str, Any]:  # fmt: skip
+    """Simulate the baseline and the plan with common random numbers (the same seed, so the same
+    streams): `baseline.profit`, `plan.profit` and the paired `uplift.profit` as {mean, std, ci95}."""
+    base = simulate(sc, replications=replications, seed=sc.seed, jobs=jobs)
+    planned = simulate(sc, replications=replications, seed=sc.seed, plan=plan.as_plan_data(), jobs=jobs)
+    before = [r["totals"]["profit"] for r in base.per_replication]
+    after = [r["totals"]["profit"] for r in planned.per_replication]
+    return {
+        "seed": sc.seed, "replications": len(before),
+        "baseline": {"profit": base.figure("totals", "profit")},
+        "plan": {"profit": planned.figure("totals", "profit")},
+        "uplift": {"profit": describe([a - b for a, b in zip(after, before, strict=True)])},
+    }  # fmt: skip
+
+
+def headline(plan: Plan) -> str:
+    """What a planner reads first: status, value against the baseline, the allocation, what binds."""
+    sc, cur = plan.scenario, plan.scenario.currency
+    gap = f", gap {plan.mip_gap:.2g}" if plan.mip_gap is not None else ""
+    lines = [f"{sc.name}: {plan.objective} plan, {plan.solver} {plan.status}{gap}",
+             f"  expected {plan.objective:<12}{plan.objective_value:>14,.0f}   baseline {plan.baseline_value:,.0f}"
+             f"   uplift {plan.uplift:+,.0f}"]  # fmt: skip
+    for src in sc.sources:
+        spend = " / ".join(f"{x:,.0f}" for x in plan.spend[src.id])
+        lines.append(f"  {src.id:<22}{spend:>14} {cur}/week   (today {src.spend_per_week:,.0f})")
+    for partner, level in plan.tiers.items():
+        lines.append(
+            f"  {partner:<22}{level:>14}   (today {plan.details['baseline_tiers'].get(partner, '')})"
+        )
+    if plan.budget_shadow_price is not None:
+        lines.append(
+            f"  budget shadow price {plan.budget_shadow_price:.3f} per extra {cur} of marketing budget"
+        )
+    lines.append(f"  binding: {', '.join(plan.binding) or 'none'}")
+    if plan.validated:
+        for key in ("baseline", "plan", "uplift"):
+            stat = plan.validated[key]["profit"]
+            lo, hi = stat["ci95"]
+            lines.append(
+                f"  simulated {key:<9} profit {stat['mean']:>14,.0f} {cur} 95% CI [{lo:,.0f}, {hi:,.0f}]"
+            )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, simulate: Simulate) -> int:
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError(f"--time-limit: must be > 0 seconds (got {args.time_limit:g})")
+    if args.replications is not None and args.replications < 1:
+        raise UsageError(f"--replications: must be >= 1 (got {args.replications})")
+    sc = load(args.scenario)
+    if args.variant:
+        sc = sc.variant(args.variant)
+    plan = optimize(sc, objective=args.objective, solver=args.solver, time_limit=args.time_limit)
+    if args.validate:
+        plan.validated = validate_plan(sc, plan, simulate, args.replications, args.jobs)
+    paths = plan.write(args.out, command=["channelsim", *sys.argv[1:]])
+    print(headline(plan))
+    print(f"wrote {', '.join(paths)}")
+    return 0
+
+
+def optimize_command(simulate: Simulate) -> Callable[[argparse._SubParsersAction], None]:
+    """The function that adds `optimize` to the CLI's sub-commands."""
+
+    def add(sub: argparse._SubParsersAction) -> None:
+        cmd = sub.add_parser(
+            "optimize", help="allocate marketing budget and partner tiers (MILP); write plan.json"
+        )
+        cmd.add_argument("scenario", metavar="SCENARIO")
+        cmd.add_argument("--variant", metavar="V")
+        cmd.add_argument("--objective", choices=OBJECTIVES, help="default: the scenario's optimize.objective")
+        cmd.add_argument("--solver", choices=SOLVERS, help="default: the scenario's optimize.solver")
+        cmd.add_argument("--time-limit", type=float, metavar="SECONDS", help="the solver's time limit")
+        cmd.add_argument(
+            "--validate", action="store_true", help="simulate baseline and plan with the same seed"
+        )
+        cmd.add_argument("--replications", type=int, metavar="N", help="replications for --validate")
+        cmd.add_argument("--jobs", type=int, default=1, metavar="J", help="worker processes for --validate")
+        cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
+        cmd.set_defaults(run=lambda args: run(args, simulate))
+
+    return add

@@ -1,0 +1,100 @@
+"""What a planner asks of a plan: marginal returns, the budget's shadow price, binding constraints, error bounds."""
+
+from __future__ import annotations
+
+import pulp
+
+from channelsim.optimize.model import Built, build
+from channelsim.optimize.problem import METRIC_INDEX, Problem, SourceTerm, period_levels
+from channelsim.optimize.solvers import make_solver
+
+
+def objective_column(problem: Problem) -> int:
+    return METRIC_INDEX["contribution" if problem.objective == "profit" else problem.objective]
+
+
+def approximation_bounds(problem: Problem) -> dict[str, float]:
+    """Per source: the most the piecewise-linear leads can misstate the objective over the horizon."""
+    column = objective_column(problem)
+    out = {}
+    for term in problem.sources:
+        exact = term.units and term.source.adstock == 0  # leads exact at each whole unit
+        out[term.id] = (
+            0.0
+            if exact
+            else float(
+                sum(p.weeks * abs(term.value[p.index, column]) for p in problem.periods) * term.leads.error
+            )
+        )
+    return out
+
+
+def marginal_returns(problem: Problem, spend: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Per source and period: objective gained per extra unit of weekly spend (profit: net of its cost).
+
+    Within the period (carry-over into later periods left out); the exact curve, not its pieces.
+    """
+    column = objective_column(problem)
+    out = {}
+    for term in problem.sources:
+        out[term.id] = [_marginal(term, spend[term.id], p.index, column, problem.objective == "profit")
+                        for p in problem.periods]  # fmt: skip
+    return out
+
+
+def _marginal(term: SourceTerm, spend: list[float], p: int, column: int, net: bool) -> float:
+    step = max(1.0, 1e-4 * term.upper)
+    up = list(spend)
+    up[p] += step
+    curve = term.source.response
+    before = curve.leads(period_levels(term.source, spend, term.carry, term.mix)[p])
+    after = curve.leads(period_levels(term.source, up, term.carry, term.mix)[p])
+    gain = term.value[p, column] * (after - before) / step
+    if net:
+        gain -= (term.source.media_cost(up[p]) - term.source.media_cost(spend[p])) / step
+    return round(float(gain), 6)
+
+
+def binding(built: Built, tolerance: float = 1e-6) -> list[str]:
+    """Groups with a constraint at its limit, plus sources at their spend bound."""
+    out = set()
+    for group, names in built.groups.items():
+        for name in names:
+            c = built.prob.constraints[name]
+            if abs(c.value()) <= tolerance * max(1.0, abs(c.constant)):
+                out.add(group)
+    return sorted(out)
+
+
+def at_bounds(problem: Problem, spend: dict[str, list[float]]) -> list[str]:
+    """Sources whose spend sits at their maximum in some period."""
+    return sorted(f"max_spend:{t.id}" for t in problem.sources
+                  if not t.source.locked and any(x >= t.upper - 1e-6 * max(1.0, t.upper) for x in spend[t.id]))  # fmt: skip
+
+
+def shadow_prices(problem: Problem, built: Built, solver: str, target: object | None,
+                  time_limit: float) -> dict[str, float | None]:  # fmt: skip
+    """Objective gained per extra unit of budget spent evenly over the horizon, from the LP with the
+    integers fixed: Σ_periods dual / horizon (each period's limit is per week; the objective is a
+    horizon total). Duals are normalised to d(objective)/d(limit): HiGHS reports them for the
+    minimisation form of a maximisation."""
+    fixed = build(problem, target=target)
+    values = {v.name: v.varValue for v in built.prob.variables()}
+    for var in fixed.prob.variables():
+        if var.cat != pulp.LpContinuous:
+            value = round(values.get(var.name) or 0.0)
+            var.cat, var.lowBound, var.upBound = pulp.LpContinuous, value, value
+    fixed.prob.solve(make_solver(solver, time_limit, mip=False))
+    if fixed.prob.status != pulp.LpStatusOptimal:
+        return {"marketing": None, "incentives": None}
+    flip = -1.0 if solver == "highs" and fixed.prob.sense == pulp.LpMaximize else 1.0
+    out: dict[str, float | None] = {}
+    for key, group in (("marketing", "marketing_budget"), ("incentives", "incentive_budget")):
+        names = fixed.groups.get(group, [])
+        duals = [fixed.prob.constraints[n].pi for n in names]
+        out[key] = (
+            None
+            if not names or any(d is None for d in duals)
+            else round(flip * sum(duals) / max(problem.horizon, 1), 6)
+        )
+    return out

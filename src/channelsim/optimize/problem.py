@@ -1,0 +1,301 @@
+"""The optimizer's data: every coefficient of the MILP, computed from the valuation at a current plan.
+
+The model is first order around the current plan (spend and tiers): a metric of a plan is
+the forecast at the current plan, plus the value of each extra lead (at the current tiers),
+plus the effect of each region's tier combination on the orders forecast there (at the
+current spend). `optimize` re-linearises at the plan it finds until the plan stops moving.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from channelsim import valuation as va
+from channelsim.optimize.pieces import Piecewise, rate_card_pieces, response_pieces
+from channelsim.scenario.market import Source
+from channelsim.scenario.model import Scenario
+
+#: A region's partners get one variable per joint tier combination up to this many; beyond,
+#: each partner gets its own (its effect taken with the others at their current tiers).
+MAX_COMBOS = 64
+#: Expected orders may use this share of a queue's capacity (servers / mean service time).
+UTILISATION = 0.9
+#: The smallest spend that counts as "using" a source whose minimum is 0, as a share of its maximum.
+ACTIVE_SHARE = 0.01
+METRIC_INDEX = {"contribution": 0, "revenue": 1, "customers": 2}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Weeks `[start, start + weeks)` share one spend per source (as `policy_from_plan` splits them)."""
+
+    index: int
+    start: int
+    weeks: int
+
+
+def periods(horizon: int, count: int) -> list[Period]:
+    length = math.ceil(horizon / count)
+    return [Period(p, min(p * length, horizon), max(0, min(horizon, (p + 1) * length) - p * length))
+            for p in range(count)]  # fmt: skip
+
+
+@dataclass
+class SourceTerm:
+    """One source's decision data."""
+
+    source: Source
+    lower: float  # hard minimum spend per week
+    upper: float  # spend bound per week
+    floor: float  # least spend that counts as used
+    leads: Piecewise  # leads per week against (period-average) effective spend
+    cost: Piecewise | None  # media cost against spend (rate card); None: 1:1
+    value: np.ndarray  # [period, output]: what one lead brings (see valuation.Layout)
+    leads_now: np.ndarray  # [period]: leads per week at the current plan (model's adstock)
+    carry: np.ndarray  # [period]: a^weeks, carry-over of the end-of-period level
+    mix: np.ndarray  # [period]: α, weight of the previous level in the period's average
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    @property
+    def units(self) -> bool:
+        return self.source.units is not None
+
+
+@dataclass
+class Combo:
+    """One joint tier choice of a group: its levels, effect (horizon output vector) and weekly cost."""
+
+    levels: dict[str, str]
+    effect: np.ndarray
+    cost: float
+
+
+@dataclass
+class Group:
+    """Partners whose tiers are chosen jointly (one region's, or a single partner)."""
+
+    region: str
+    partners: list[str]
+    combos: list[Combo]
+    current: int  # index of the current plan's combination
+
+
+@dataclass
+class DiversionTerm:
+    """Diversion of `partner` into `region` when it has `level` and the region's group has `combo`."""
+
+    partner: str
+    region: str
+    level: str | None  # None: the diverter has no tier choice
+    combo: tuple[int, int] | None  # (group, combo) of the victims; None: victims fixed
+    orders: float  # expected diverted orders per week
+    effect: np.ndarray  # (contribution, revenue) change per week
+
+
+@dataclass
+class Problem:
+    """Everything the MILP needs; built by `build_problem`."""
+
+    scenario: Scenario
+    objective: str
+    periods: list[Period]
+    sources: list[SourceTerm]
+    groups: list[Group]
+    diversions: list[DiversionTerm]
+    capacities: dict[str, tuple[int, float]]  # seller id → (output column, orders per week allowed)
+    base: va.Forecast  # the forecast at the current plan
+    spend: dict[str, list[float]]  # current spend per source per period
+    tiers: dict[str, str]  # current tiers
+    marketing_budget: float | None  # per week
+    incentive_budget: float | None  # per week
+    horizon: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def weekly_spend(sc: Scenario, spend: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Per-period spend to one value per week (as `policy_from_plan` does)."""
+    out = {}
+    for src in sc.sources:
+        values = spend[src.id]
+        length = math.ceil(sc.horizon_weeks / len(values))
+        out[src.id] = [values[min(w // length, len(values) - 1)] for w in range(sc.horizon_weeks)]
+    return out
+
+
+def baseline_marketing(sc: Scenario) -> float:
+    """Weekly media cost and setup cost of the sources as written."""
+    return sum(s.media_cost(s.spend_per_week) + (s.setup_cost_per_week if s.spend_per_week > 0 else 0.0)
+               for s in sc.sources)  # fmt: skip
+
+
+def spend_bound(src: Source, budget: float | None) -> float:
+    """The source's spend bound: its own maximum, else the marketing budget, else where the curve saturates."""
+    if src.units is not None:
+        return src.units.cost * src.units.max
+    if src.max_spend_per_week is not None:
+        return src.max_spend_per_week
+    if budget is not None:
+        return max(budget, src.spend_per_week)
+    curve = src.response
+    saturating = {"hill": lambda c: c.half_saturation * 99 ** (1 / c.shape),
+                  "exponential": lambda c: c.scale * math.log(100.0),
+                  "points": lambda c: c.points[-1][0]}  # fmt: skip
+    bound = saturating.get(curve.curve, lambda c: 0.0)(curve)
+    return max(bound, 10.0 * src.spend_per_week, src.min_spend_per_week)
+
+
+def adstock_terms(a: float, plan: list[Period]) -> tuple[np.ndarray, np.ndarray]:
+    """(a^L, α) per period: end level e' = a^L·e + (1 − a^L)·x; period average ē = α·e + (1 − α)·x."""
+    carry, mix = [], []
+    for p in plan:
+        weeks = max(p.weeks, 1)
+        carry.append(a**weeks)
+        mix.append(a * (1 - a**weeks) / (weeks * (1 - a)) if a > 0 else 0.0)
+    return np.array(carry), np.array(mix)
+
+
+def period_levels(src: Source, spend: list[float], carry: np.ndarray, mix: np.ndarray) -> np.ndarray:
+    """Average effective spend per period under the period adstock model."""
+    level, out = src.spend_per_week, []
+    for x, c, m in zip(spend, carry, mix, strict=True):
+        out.append(m * level + (1 - m) * x)
+        level = c * level + (1 - c) * x
+    return np.array(out)
+
+
+def source_term(src: Source, fc: va.Forecast, plan: list[Period], spend: list[float],
+                budget: float | None, pieces: int) -> SourceTerm:  # fmt: skip
+    upper = spend_bound(src, budget)
+    if src.locked:
+        upper = max(upper, src.spend_per_week)
+    floor = max(src.min_spend_per_week, ACTIVE_SHARE * upper, src.units.cost if src.units else 0.0)
+    curve = response_pieces(src.response, upper, pieces)
+    cost = rate_card_pieces([(t.up_to, t.price) for t in src.rate_card], upper) if src.rate_card else None
+    weekly = fc.per_lead[src.id]
+    value = np.array([weekly[p.start:p.start + p.weeks].mean(axis=0) if p.weeks else np.zeros(weekly.shape[1])
+                      for p in plan])  # fmt: skip
+    carry, mix = adstock_terms(src.adstock, plan)
+    leads_now = np.array([src.response.leads(e) for e in period_levels(src, spend, carry, mix)])
+    return SourceTerm(src, src.min_spend_per_week, upper, min(floor, upper), curve, cost, value, leads_now,
+                      carry, mix)  # fmt: skip
+
+
+def cell_orders(fc: va.Forecast, sc: Scenario, region: str) -> dict[str, float]:
+    """Orders over the horizon of each segment's customers in `region`, at the current plan."""
+    r = sc.regions.index(region)
+    return {seg.id: float(fc.totals[fc.layout.cell(s, r)]) for s, seg in enumerate(sc.segments)}
+
+
+def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[str, float],
+                 layout: va.Layout) -> np.ndarray:  # fmt: skip
+    """Horizon totals of the orders in `region` under `tiers` (repeat orders at the loyalty chain's shares)."""
+    all_sellers = va.sellers(sc)
+    out = np.zeros(layout.size)
+    for seg in sc.segments:
+        volume = orders[seg.id]
+        ch = va.choice(sc, all_sellers, seg, region, tiers)
+        if volume <= 0 or len(ch.offered) == 0:
+            continue
+        pi = ch.stationary()
+        money = np.array([va.order_money(sc, all_sellers[j], seg, va.tier_terms(sc, tiers, all_sellers[j].id)[0])
+                          for j in ch.offered])  # fmt: skip
+        out[0] += volume * float(pi @ money[:, 0])
+        out[1] += volume * float(pi @ money[:, 1])
+        out[layout.seller(0) + ch.offered] += volume * pi
+    return out
+
+
+def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Group]:
+    """One group per region of eligible partners (or one per partner when combinations explode)."""
+    eligible = [p for p in sc.partners if va.incentive_of(sc, p.id) is not None]
+    groups = []
+    for region in sc.regions:
+        members = [p.id for p in eligible if p.region == region]
+        if not members:
+            continue
+        options = [[t.level for t in va.incentive_of(sc, pid).tiers] for pid in members]
+        joint = math.prod(len(o) for o in options) <= MAX_COMBOS
+        parts = [(members, options)] if joint else [([m], [o]) for m, o in zip(members, options, strict=True)]
+        orders = cell_orders(fc, sc, region)
+        for ids, opts in parts:
+            combos = []
+            for levels in itertools.product(*opts):
+                chosen = dict(zip(ids, levels, strict=True))
+                trial = tiers | chosen
+                cost = sum(va.tier_terms(sc, trial, pid)[2] for pid in ids)
+                combos.append(Combo(chosen, combo_effect(sc, region, trial, orders, fc.layout), cost))
+            current = next(k for k, c in enumerate(combos) if all(tiers[p] == c.levels[p] for p in ids))
+            groups.append(Group(region, ids, combos, current))
+    return groups
+
+
+def diversion_terms(
+    sc: Scenario, tiers: dict[str, str], groups: list[Group], fc: va.Forecast
+) -> list[DiversionTerm]:
+    """Every (diverter, victim region, diverter tier, victims' combination) with diverted orders."""
+    all_sellers = va.sellers(sc)
+    out = []
+    for i, seller in enumerate(all_sellers):
+        if seller.direct or seller.propensity <= 0:
+            continue
+        levels = [t.level for t in va.incentive_of(sc, seller.id).tiers] if seller.id in tiers else [None]
+        for region in sc.regions:
+            if region == seller.home:
+                continue
+            per_week = {k: v / sc.horizon_weeks for k, v in cell_orders(fc, sc, region).items()}
+            victims = [g for g, grp in enumerate(groups) if grp.region == region]
+            combos = (
+                [(victims[0], c) for c in range(len(groups[victims[0]].combos))]
+                if len(victims) == 1
+                else [None]
+            )
+            for level, combo in itertools.product(levels, combos):
+                trial = dict(tiers)
+                if level is not None:
+                    trial[seller.id] = level
+                if combo is not None:
+                    trial |= groups[combo[0]].combos[combo[1]].levels
+                orders, contribution, revenue = va.diversion_effect(sc, i, region, trial, per_week)
+                if orders > 0:
+                    out.append(
+                        DiversionTerm(
+                            seller.id, region, level, combo, orders, np.array([contribution, revenue])
+                        )
+                    )
+    return out
+
+
+def capacities(sc: Scenario, layout: va.Layout) -> dict[str, tuple[int, float]]:
+    """Sellers with an order queue: the orders per week they can take."""
+    out = {}
+    for j, seller in enumerate(va.sellers(sc)):
+        owner = sc.channel(seller.id) if seller.direct else next(p for p in sc.partners if p.id == seller.id)
+        if owner.fulfilment is not None:
+            rate = owner.fulfilment.servers / owner.fulfilment.mean_service_weeks
+            out[seller.id] = (layout.seller(j), UTILISATION * rate)
+    return out
+
+
+def build_problem(sc: Scenario, objective: str, spend: dict[str, list[float]], tiers: dict[str, str],
+                  target_mode: bool) -> Problem:  # fmt: skip
+    """Coefficients of the MILP linearised at the plan (`spend` per period, `tiers`)."""
+    settings = sc.optimize
+    plan = periods(sc.horizon_weeks, settings.periods)
+    fc = va.forecast(sc, weekly_spend(sc, spend), tiers)
+    marketing = sc.budget.marketing_per_week
+    incentives = sc.budget.incentives_per_week
+    if not target_mode:
+        marketing = baseline_marketing(sc) if marketing is None else marketing
+        incentives = va.incentive_cost(sc, va.baseline_tiers(sc)) if incentives is None else incentives
+    terms = [source_term(s, fc, plan, spend[s.id], marketing, settings.breakpoints) for s in sc.sources]
+    groups = tier_groups(sc, tiers, fc)
+    diversions = diversion_terms(sc, tiers, groups, fc)
+    return Problem(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout), fc, spend, tiers,
+                   marketing, incentives, sc.horizon_weeks)  # fmt: skip

@@ -1,0 +1,142 @@
+"""`channelsim.optimize`: build the MILP at the current plan, solve, re-linearise at the answer, explain.
+
+Round 0 linearises at the scenario as written. The value of a lead depends on the tiers
+and the tiers' effect on the orders forecast, so each round re-linearises at the plan the
+previous one found; rounds stop when the plan repeats (at most `MAX_ROUNDS`). The plan
+kept is the best by its analytic value (the forecast with the exact curves).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulp
+
+from channelsim import valuation as va
+from channelsim.errors import UsageError
+from channelsim.optimize import explain
+from channelsim.optimize.diagnose import InfeasibleError, conflicting_groups, explain_conflict
+from channelsim.optimize.model import Built, build
+from channelsim.optimize.plan import Plan
+from channelsim.optimize.problem import Problem, build_problem, period_levels, weekly_spend
+from channelsim.optimize.solvers import Outcome, solve
+from channelsim.scenario.model import Scenario
+
+MAX_ROUNDS = 4
+OBJECTIVES = ("profit", "revenue", "customers")
+SOLVERS = ("cbc", "highs")
+
+
+def read_decisions(built: Built, problem: Problem) -> tuple[dict[str, list[float]], dict[str, str]]:
+    """Spend per source and period (rounded to cents) and the tier of every eligible partner."""
+    spend = {t.id: [round(max(pulp.value(built.spend[(t.id, p.index)]) or 0.0, 0.0), 2) for p in problem.periods]
+             for t in problem.sources}  # fmt: skip
+    tiers = dict(problem.tiers)
+    for (g, c), var in built.choose.items():
+        if (var.varValue or 0.0) > 0.5:
+            tiers |= problem.groups[g].combos[c].levels
+    return spend, tiers
+
+
+def forecast_of(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str]) -> va.Forecast:
+    return va.forecast(sc, weekly_spend(sc, spend), tiers)
+
+
+def score(fc: va.Forecast, objective: str, target: Any | None) -> float:
+    """What the plan is judged by: the objective, or in target mode the money spent."""
+    if target is not None:
+        return fc.marketing + fc.incentives
+    return fc.metric(objective)
+
+
+def expected_figures(sc: Scenario, fc: va.Forecast, tiers: dict[str, str]) -> dict[str, Any]:
+    """Forecast figures a planner reads next to the simulation's: totals, orders per seller, diversion."""
+    sellers = va.sellers(sc)
+    orders = {s.id: round(float(fc.totals[fc.layout.seller(j)]), 2) for j, s in enumerate(sellers)}
+    diverted = 0.0
+    for i, seller in enumerate(sellers):
+        if seller.direct or seller.propensity <= 0:
+            continue
+        for r, region in enumerate(sc.regions):
+            per_week = {seg.id: float(fc.totals[fc.layout.cell(s, r)]) / sc.horizon_weeks
+                        for s, seg in enumerate(sc.segments)}  # fmt: skip
+            diverted += va.diverted_orders(sc, i, region, tiers, per_week)
+    return {
+        "profit": round(fc.profit, 2), "contribution": round(fc.contribution, 2),
+        "revenue": round(fc.revenue, 2), "new_customers": round(fc.customers, 3),
+        "marketing_spend": round(fc.marketing, 2), "incentive_cost": round(fc.incentives, 2),
+        "orders": orders, "diverted_orders_per_week": round(diverted, 4),
+    }  # fmt: skip
+
+
+def check_choices(objective: str | None, solver: str | None) -> None:
+    if objective is not None and objective not in OBJECTIVES:
+        raise UsageError(f"objective: must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
+    if solver is not None and solver not in SOLVERS:
+        raise UsageError(f"solver: must be one of {', '.join(SOLVERS)} (got {solver!r})")
+
+
+def optimize(
+    sc: Scenario, objective: str | None = None, solver: str | None = None, time_limit: float | None = None,
+) -> Plan:  # fmt: skip
+    """The best plan for the scenario's budget and limits (or the least spend reaching its target)."""
+    check_choices(objective, solver)
+    settings = sc.optimize
+    objective, solver = objective or settings.objective, solver or settings.solver
+    limit = float(time_limit or settings.time_limit_seconds)
+    target = settings.target
+    spend = {s.id: [s.spend_per_week] * settings.periods for s in sc.sources}
+    tiers = va.baseline_tiers(sc)
+    rounds: list[tuple[float, Problem, Built, Outcome, dict, dict]] = []
+    seconds = 0.0
+    for _ in range(MAX_ROUNDS):
+        problem = build_problem(sc, objective, spend, tiers, target is not None)
+        built = build(problem, target=target)
+        outcome = solve(built.prob, solver, limit)
+        seconds += outcome.seconds
+        if outcome.status == "infeasible":
+            groups = conflicting_groups(problem, target, solver, limit)
+            raise InfeasibleError(explain_conflict(problem, groups, target))
+        if not outcome.has_plan:
+            raise InfeasibleError(f"no plan found: {solver} stopped with status {outcome.status} "
+                                  f"within the time limit of {limit:g} s (optimize.time_limit_seconds)")  # fmt: skip
+        found = read_decisions(built, problem)
+        value = score(forecast_of(sc, *found), objective, target)
+        rounds.append((value, problem, built, outcome, *found))
+        if found == (spend, tiers) or any(found == (r[4], r[5]) for r in rounds[:-1]):
+            break
+        spend, tiers = found
+    best = min(rounds, key=lambda r: r[0]) if target is not None else max(rounds, key=lambda r: r[0])
+    return _explain(sc, best, objective, solver, target, limit, seconds, len(rounds))
+
+
+def _explain(sc: Scenario, best: tuple, objective: str, solver: str, target: Any | None, limit: float,
+             seconds: float, rounds: int) -> Plan:  # fmt: skip
+    value, problem, built, outcome, spend, tiers = best
+    base_spend = {s.id: [s.spend_per_week] * sc.optimize.periods for s in sc.sources}
+    base_tiers = va.baseline_tiers(sc)
+    plan_fc, base_fc = forecast_of(sc, spend, tiers), forecast_of(sc, base_spend, base_tiers)
+    prices = explain.shadow_prices(problem, built, solver, target, limit)
+    leads = {t.id: [round(t.source.response.leads(e), 4) for e in period_levels(t.source, spend[t.id], t.carry, t.mix)]
+             for t in problem.sources}  # fmt: skip
+    details = {"rounds": rounds, "baseline_tiers": base_tiers, "periods": [p.weeks for p in problem.periods],
+               "curves_with_binaries": sorted(built.ordered),
+               "target": target.model_dump() if target is not None else None,
+               "marketing_budget_per_week": problem.marketing_budget,
+               "incentive_budget_per_week": problem.incentive_budget}  # fmt: skip
+    metric = (
+        built.metrics["marketing"] + built.metrics["incentives"]
+        if target is not None
+        else built.metrics[objective]
+    )
+    return Plan(
+        sc, outcome.status, "least_spend" if target is not None else objective, solver, value,
+        score(base_fc, objective, target), spend, tiers, mip_gap=outcome.mip_gap, solve_seconds=seconds,
+        budget_shadow_price=prices["marketing"], incentive_shadow_price=prices["incentives"],
+        binding=sorted(explain.binding(built) + explain.at_bounds(problem, spend)),
+        marginal_return=explain.marginal_returns(problem, spend),
+        approximation_bound=explain.approximation_bounds(problem),
+        milp_objective=float(pulp.value(metric) or 0.0), leads=leads,
+        expected={"plan": expected_figures(sc, plan_fc, tiers), "baseline": expected_figures(sc, base_fc, base_tiers)},
+        details=details,
+    )  # fmt: skip

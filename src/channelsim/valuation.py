@@ -1,0 +1,515 @@
+"""Analytic expectations of the model (docs/model.md), the numbers the optimizer is built on.
+
+Owns: the money of one order, logit channel shares (routes on the first purchase, the
+loyalty chain on repeats), what a lead of each source is worth over the rest of the
+horizon (orders per seller, new customers, contribution, revenue, including the word of
+mouth of the customers it brings), the forecast of a whole plan, and expected diverted
+orders. Under the model's neutral conditions (instant service, stock, no programme, no
+conflict) these are the simulation's own expectations; otherwise first-order estimates.
+
+Time runs on a grid of `STEP` weeks. A customer whose first purchase is at `t` buys again
+at rate b and lapses at rate c: the k-th repeat happens iff the first k of the competing
+events are purchases (probability (b/(b+c))^k) before the horizon (Gamma(k, b+c) < T−t).
+The outlet of each repeat follows the loyalty Markov chain of the logit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.signal import lfilter
+from scipy.special import gammainc
+
+# channelsim.scenario.Scenario: not imported because tests/test_layering.py keeps top-level
+# modules it does not list at layer 0 (only duck-typed attribute access is used here).
+Scenario = Any
+
+STEP = 0.25  # weeks between grid points of the lifetime integrals
+METRICS = ("contribution", "revenue", "customers")  # the first outputs of a value vector
+
+
+@dataclass(frozen=True)
+class Seller:
+    """One alternative of the channel choice: a direct channel or a partner."""
+
+    id: str
+    channel: str
+    direct: bool
+    regions: tuple[str, ...]
+    price: float
+    effort: float
+    variable_cost: float
+    margin: float  # the channel's partner_margin (partners only)
+    home: str | None = None
+    propensity: float = 0.0  # diversion intensity (0: never diverts)
+    price_gap: float = 0.0
+
+
+def sellers(sc: Scenario) -> list[Seller]:
+    """Direct channels, then partners, in the simulation's order."""
+    out = []
+    for ch in sc.channels:
+        if ch.type == "direct":
+            out.append(Seller(ch.id, ch.id, True, tuple(sc.channel_regions(ch)), ch.price_index, 1.0,
+                              ch.variable_cost, 0.0))  # fmt: skip
+    for p in sc.partners:
+        ch = sc.channel(p.channel)
+        div = p.diversion
+        out.append(Seller(p.id, ch.id, False, (p.region,), p.price_index or ch.price_index, p.effort, 0.0,
+                          ch.partner_margin, p.region, div.propensity if div else 0.0,
+                          div.price_gap if div else 0.0))  # fmt: skip
+    return out
+
+
+# -- incentive tiers --------------------------------------------------------------------
+def incentive_of(sc: Scenario, partner_id: str) -> Any | None:
+    """The incentive programme a partner is eligible for (the first of its channel), if any."""
+    partner = next(p for p in sc.partners if p.id == partner_id)
+    return next((i for i in sc.incentives if i.channel == partner.channel), None)
+
+
+def baseline_tiers(sc: Scenario) -> dict[str, str]:
+    """Partner id → tier level of the scenario as written (eligible partners only)."""
+    out = {}
+    for p in sc.partners:
+        programme = incentive_of(sc, p.id)
+        if programme is not None:
+            out[p.id] = programme.current.get(p.id, programme.tiers[0].level)
+    return out
+
+
+def tier_terms(sc: Scenario, tiers: dict[str, str], partner_id: str) -> tuple[float, float, float]:
+    """(rebate, effort_boost, cost_per_week) of a partner's tier; zeros without one."""
+    level = tiers.get(partner_id)
+    programme = incentive_of(sc, partner_id) if level is not None else None
+    if programme is None:
+        return 0.0, 0.0, 0.0
+    tier = programme.tier(level)
+    return tier.rebate, tier.effort_boost, tier.cost_per_week
+
+
+def incentive_cost(sc: Scenario, tiers: dict[str, str]) -> float:
+    """Weekly cost of the tiers."""
+    return sum(tier_terms(sc, tiers, pid)[2] for pid in tiers)
+
+
+# -- one order --------------------------------------------------------------------------
+def order_money(sc: Scenario, seller: Seller, segment: Any, rebate: float) -> tuple[float, float]:
+    """(brand contribution, customer payment) of one order (the ledger's identity, SPEC §3)."""
+    value = segment.order_value
+    payment = value * seller.price
+    if seller.direct:
+        receipts, variable = payment, seller.variable_cost * payment
+    else:
+        receipts, variable = value * (1.0 - seller.margin) * (1.0 - rebate), 0.0
+    return receipts - value * (1.0 - sc.gross_margin) - variable, payment
+
+
+# -- channel choice ---------------------------------------------------------------------
+def utility(seller: Seller, segment: Any, boost: float, route: dict[str, float] | None = None) -> float:
+    """V_j without the loyalty term (docs/model.md "Channel choice")."""
+    value = segment.channel_affinity.get(seller.channel, 0.0)
+    if route:
+        value += route.get(seller.channel, 0.0)
+    return value - segment.price_sensitivity * (seller.price - 1.0) + math.log(seller.effort * (1.0 + boost))
+
+
+@dataclass
+class Choice:
+    """The logit of one segment in one region: offered sellers (indices) and their weights."""
+
+    offered: np.ndarray  # indices into `sellers`
+    utilities: np.ndarray  # V_j without route and loyalty
+    channels: list[str]
+    loyalty_factor: float  # exp(loyalty) − 1
+
+    def shares(self, route: dict[str, float] | None = None) -> np.ndarray:
+        if len(self.offered) == 0:
+            return np.zeros(0)
+        v = self.utilities + (np.array([route.get(c, 0.0) for c in self.channels]) if route else 0.0)
+        w = np.exp(v - v.max())
+        return w / w.sum()
+
+    def transition(self) -> np.ndarray:
+        """M[i, j] = P(next outlet j | last i) with the loyalty bonus on i."""
+        w = self.shares()
+        f = self.loyalty_factor
+        m = np.tile(w, (len(w), 1)) + np.diag(f * w)
+        return m / m.sum(axis=1, keepdims=True)
+
+    def stationary(self) -> np.ndarray:
+        """The loyalty chain is reversible: π_i ∝ w_i·(W + f·w_i) (detailed balance)."""
+        w = self.shares()
+        pi = w * (1.0 + self.loyalty_factor * w)
+        return pi / pi.sum() if len(pi) else pi
+
+
+def choice(
+    sc: Scenario, all_sellers: list[Seller], segment: Any, region: str, tiers: dict[str, str],
+    extra: dict[int, float] | None = None,
+) -> Choice:  # fmt: skip
+    """Who a customer of `segment` in `region` chooses among; `extra` adds diverters (index → ln w)."""
+    offered, values = [], []
+    for j, s in enumerate(all_sellers):
+        home = region in s.regions
+        if home or (extra and j in extra):
+            offered.append(j)
+            boost = 0.0 if s.direct else tier_terms(sc, tiers, s.id)[1]
+            values.append(utility(s, segment, boost) + (0.0 if home else extra[j]))  # type: ignore[index]
+    return Choice(np.array(offered, int), np.array(values, float), [all_sellers[j].channel for j in offered],
+                  math.exp(segment.loyalty) - 1.0)  # fmt: skip
+
+
+# -- the value of a customer and of a lead ------------------------------------------------
+@dataclass
+class Layout:
+    """Output coordinates of a value vector: metrics, orders per seller, orders per (segment, region)."""
+
+    n_sellers: int
+    n_segments: int
+    n_regions: int
+
+    @property
+    def size(self) -> int:
+        return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions
+
+    def seller(self, j: int) -> int:
+        return len(METRICS) + j
+
+    def cell(self, s: int, r: int) -> int:
+        return len(METRICS) + self.n_sellers + s * self.n_regions + r
+
+
+def repeat_weights(buy: float, churn: float, remaining: np.ndarray) -> np.ndarray:
+    """W[i, k−1] = P(the k-th repeat purchase happens within `remaining[i]` weeks)."""
+    rate = buy + churn
+    if buy <= 0.0:
+        return np.zeros((len(remaining), 0))
+    p = buy / rate
+    mean = rate * float(np.max(remaining, initial=0.0))
+    top = mean + 10.0 * math.sqrt(mean) + 10.0
+    k_max = int(min(top, math.log(1e-10) / math.log(p) if p < 1 else top)) + 1
+    k = np.arange(1, k_max + 1)
+    return p**k * gammainc(k[None, :], rate * np.maximum(remaining, 0.0)[:, None])
+
+
+def delay_convolve(values: np.ndarray, mean_delay: float, step: float) -> np.ndarray:
+    """D(t) = ∫_0^(T−t) exp(−d/w)/w · X(t+d) dd on the grid (rows: time), trapezoid rule."""
+    if mean_delay <= 0.0:
+        return values.copy()
+    lam = math.exp(-step / mean_delay)
+    later = np.vstack([values[1:], np.zeros((1, values.shape[1]))])
+    drive = (1.0 - lam) / 2.0 * (values + later)
+    drive[-1] = 0.0  # nothing converts after the horizon
+    out = lfilter([1.0], [1.0, -lam], drive[::-1], axis=0)[::-1]
+    return np.asarray(out)
+
+
+@dataclass
+class SegmentValues:
+    """Per segment, on the time grid: what a customer, a referred prospect and an initial customer bring."""
+
+    first: dict[tuple, np.ndarray]  # route key → [grid, out]: a customer's own orders, by first-purchase time
+    referral: np.ndarray  # [grid, out]: what the word of mouth of a customer active from t brings
+    prospect: np.ndarray  # [grid, out]: a prospect with no route created at t
+    initial: np.ndarray  # [out]: one customer active at week 0 (not new)
+
+
+class Valuation:
+    """Expected values of a scenario under given tiers and unaware fractions (a linear model in leads)."""
+
+    def __init__(self, sc: Scenario, tiers: dict[str, str], unaware: np.ndarray | None = None) -> None:
+        self.sc, self.tiers = sc, dict(tiers)
+        self.sellers = sellers(sc)
+        self.layout = Layout(len(self.sellers), len(sc.segments), len(sc.regions))
+        self.horizon = float(sc.horizon_weeks)
+        self.grid = np.linspace(0.0, self.horizon, math.ceil(self.horizon / STEP) + 1)
+        self.step = float(self.grid[1] - self.grid[0])
+        # fraction of each segment still unaware over time (word of mouth reaches only them)
+        self.unaware = unaware if unaware is not None else np.ones((len(sc.segments), len(self.grid)))
+        self._segments: dict[int, SegmentValues] = {}
+        self._routes: dict[tuple, dict[str, float]] = {}
+
+    # -- per order and per choice ---------------------------------------------------------
+    def money(self, s: int) -> np.ndarray:
+        """[seller, (contribution, payment)] for one order of segment `s`."""
+        seg = self.sc.segments[s]
+        return np.array([order_money(self.sc, x, seg, tier_terms(self.sc, self.tiers, x.id)[0])
+                         for x in self.sellers])  # fmt: skip
+
+    def _project(self, s: int, r: int, ch: Choice, orders: np.ndarray, money: np.ndarray) -> np.ndarray:
+        """Orders over the offered sellers (rows: time) as full output vectors."""
+        out = np.zeros((orders.shape[0], self.layout.size))
+        if len(ch.offered) == 0:
+            return out
+        out[:, 0] = orders @ money[ch.offered, 0]
+        out[:, 1] = orders @ money[ch.offered, 1]
+        out[:, self.layout.seller(0) + ch.offered] = orders
+        out[:, self.layout.cell(s, r)] = orders.sum(axis=1)
+        return out
+
+    def _own_orders(self, ch: Choice, start: np.ndarray, weights: np.ndarray, new: bool) -> np.ndarray:
+        """Orders per offered seller (rows: time). A new customer's first order is drawn from `start`
+        and the k-th repeat from start·M^k; an initial customer's k-th purchase from start·M^(k−1)."""
+        if len(ch.offered) == 0:
+            return np.zeros((weights.shape[0], 0))
+        chain, v, vectors = ch.transition(), start, []
+        for _ in range(weights.shape[1]):
+            if new:
+                v = v @ chain
+            vectors.append(v)
+            if not new:
+                v = v @ chain
+        repeats = weights @ np.array(vectors) if vectors else np.zeros((weights.shape[0], len(start)))
+        return (start[None, :] if new else 0.0) + repeats
+
+    def segment_values(self, s: int) -> SegmentValues:
+        if s not in self._segments:
+            self._segments[s] = self._solve_segment(s)
+        return self._segments[s]
+
+    def _region_shares(self, s: int) -> list[float]:
+        seg = self.sc.segments[s]
+        return [seg.regions.get(r, 0.0) for r in self.sc.regions]
+
+    def _first_orders(self, s: int, route: dict[str, float] | None) -> np.ndarray:
+        """[grid, out]: a customer of segment s whose first purchase (with `route`) is at t, own orders only."""
+        seg, sc = self.sc.segments[s], self.sc
+        weights = repeat_weights(seg.purchases_per_week, seg.churn_per_week, self.horizon - self.grid)
+        money, out = self.money(s), np.zeros((len(self.grid), self.layout.size))
+        for r, (region, share) in enumerate(zip(sc.regions, self._region_shares(s), strict=True)):
+            if share <= 0:
+                continue
+            ch = choice(sc, self.sellers, seg, region, self.tiers)
+            if len(ch.offered) == 0:
+                continue  # nowhere to buy: the prospect never becomes a customer
+            orders = self._own_orders(ch, ch.shares(route), weights, new=True)
+            part = self._project(s, r, ch, orders, money)
+            part[:, 2] = 1.0
+            out += share * part
+        return out
+
+    def _solve_segment(self, s: int) -> SegmentValues:
+        """Backward in time: word of mouth makes a customer's value depend on later prospects' values."""
+        seg = self.sc.segments[s]
+        own = self._first_orders(s, None)
+        q, conv, churn, h = seg.imitation_per_week, seg.conversion, seg.churn_per_week, self.step
+        lam = math.exp(-h / seg.consideration_weeks) if seg.consideration_weeks > 0 else 0.0
+        gamma = (1.0 - lam) / 2.0 if seg.consideration_weeks > 0 else 1.0
+        decay = math.exp(-churn * h)
+        n = len(self.grid)
+        ref, delayed, prospect = (np.zeros((n, self.layout.size)) for _ in range(3))
+        u = self.unaware[s]
+        for i in range(n - 2, -1, -1):
+            # D_i = d0 + gamma·Ref_i; Ref_i = carried + kappa·D_i  (trapezoid, solved for Ref_i)
+            later = own[i + 1] + ref[i + 1]
+            d0 = lam * delayed[i + 1] + gamma * (own[i] + later) if lam else own[i]
+            kappa = h / 2.0 * q * u[i] * conv
+            carried = decay * ref[i + 1] + h / 2.0 * decay * q * u[i + 1] * prospect[i + 1]
+            ref[i] = (carried + kappa * d0) / (1.0 - kappa * gamma)
+            delayed[i] = d0 + gamma * ref[i]
+            prospect[i] = conv * delayed[i]
+        weights = repeat_weights(seg.purchases_per_week, churn, np.array([self.horizon]))
+        initial = np.zeros(self.layout.size)
+        money = self.money(s)
+        for r, region in enumerate(self.sc.regions):
+            ch = choice(self.sc, self.sellers, seg, region, self.tiers)
+            if len(ch.offered):
+                # an initial customer has bought nowhere yet: the first repeat is a plain logit draw
+                orders = self._own_orders(ch, ch.shares(), weights, new=False)
+                initial += self._initial_share(s, r) * self._project(s, r, ch, orders, money)[0]
+        initial += ref[0]
+        return SegmentValues({(): own}, ref, prospect, initial)
+
+    def _initial_share(self, s: int, r: int) -> float:
+        seg = self.sc.segments[s]
+        total = seg.initial_customers
+        return self._region_shares(s)[r] if total else 0.0
+
+    def route_key(self, source: Any) -> tuple:
+        key = tuple(sorted(source.routes_to.items()))
+        self._routes[key] = dict(source.routes_to)
+        return key
+
+    def lead_value(self, source: Any) -> np.ndarray:
+        """[grid, out]: what a lead of `source` arriving at t brings over the rest of the horizon."""
+        key = self.route_key(source)
+        total = np.zeros((len(self.grid), self.layout.size))
+        for s, seg in enumerate(self.sc.segments):
+            share = (source.segment_mix or {}).get(seg.id, 0.0)
+            if share <= 0:
+                continue
+            values = self.segment_values(s)
+            if key not in values.first:
+                values.first[key] = self._first_orders(s, self._routes[key])
+            customer = values.first[key] + values.referral
+            total += share * seg.conversion * delay_convolve(customer, seg.consideration_weeks, self.step)
+        return total
+
+    def weekly(self, curve: np.ndarray) -> np.ndarray:
+        """Values at the middle of each week: [week, out]."""
+        mids = np.arange(int(self.horizon)) + 0.5
+        return np.stack([np.interp(mids, self.grid, curve[:, k]) for k in range(curve.shape[1])], axis=1)
+
+    def organic(self) -> np.ndarray:
+        """[out]: initial customers (their orders and referrals) and Bass innovation prospects."""
+        total = np.zeros(self.layout.size)
+        for s, seg in enumerate(self.sc.segments):
+            values = self.segment_values(s)
+            total += seg.initial_customers * values.initial
+            flow = seg.innovation_per_week * seg.population * self.unaware[s]
+            total += np.trapezoid(flow[:, None] * values.prospect, self.grid, axis=0)
+        return total
+
+
+# -- a plan's forecast --------------------------------------------------------------------
+def effective_spend(source: Any, weekly_spend: list[float]) -> np.ndarray:
+    """Adstock e_t = a·e_(t−1) + (1 − a)·x_t, started from the baseline spend (as the simulation)."""
+    level, out = source.spend_per_week, []
+    for spend in weekly_spend:
+        level = source.adstock * level + (1.0 - source.adstock) * spend
+        out.append(level)
+    return np.array(out)
+
+
+def unaware_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray) -> np.ndarray:
+    """Mean-field Bass with paid leads: fraction unaware per segment over the grid (for word of mouth)."""
+    out = np.ones((len(sc.segments), len(grid)))
+    step = grid[1] - grid[0]
+    for s, seg in enumerate(sc.segments):
+        n = float(seg.population)
+        unaware, active = n - seg.initial_customers, float(seg.initial_customers)
+        for i, t in enumerate(grid):
+            out[s, i] = max(unaware, 0.0) / n
+            week = min(int(t), sc.horizon_weeks - 1)
+            paid = sum(leads[src.id][week] * (src.segment_mix or {}).get(seg.id, 0.0) for src in sc.sources)
+            awaken = min((seg.innovation_per_week + seg.imitation_per_week * active / n) * unaware + paid,
+                         max(unaware, 0.0) / step)  # fmt: skip
+            unaware -= awaken * step
+            active += (seg.conversion * awaken - seg.churn_per_week * active) * step
+    return out
+
+
+@dataclass
+class Forecast:
+    """Expected totals of a plan over the horizon (analytic)."""
+
+    totals: np.ndarray  # output vector (see Layout)
+    layout: Layout
+    leads: dict[str, np.ndarray]  # source → expected leads per week
+    marketing: float  # over the horizon: media cost (rate card) + setup costs + win-back
+    incentives: float  # over the horizon
+    fixed: float  # over the horizon
+    per_lead: dict[str, np.ndarray] = field(default_factory=dict)  # source → [week, out]
+
+    @property
+    def contribution(self) -> float:
+        return float(self.totals[0])
+
+    @property
+    def revenue(self) -> float:
+        return float(self.totals[1])
+
+    @property
+    def customers(self) -> float:
+        return float(self.totals[2])
+
+    @property
+    def profit(self) -> float:
+        return self.contribution - self.marketing - self.incentives - self.fixed
+
+    def metric(self, name: str) -> float:
+        if name == "roas":
+            return self.revenue / self.marketing if self.marketing else math.inf
+        return float(getattr(self, name))
+
+
+def forecast(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str]) -> Forecast:
+    """The analytic expectation of a plan: weekly spend per source (one value per week) and tiers."""
+    weeks = sc.horizon_weeks
+    leads = {src.id: np.array([src.response.leads(e) for e in effective_spend(src, spend[src.id])])
+             for src in sc.sources}  # fmt: skip
+    probe = Valuation(sc, tiers)
+    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid))
+    totals = val.organic()
+    per_lead = {}
+    for src in sc.sources:
+        per_lead[src.id] = val.weekly(val.lead_value(src))
+        totals = totals + leads[src.id] @ per_lead[src.id]
+    marketing = sum(
+        src.media_cost(x) + (src.setup_cost_per_week if x > 0 else 0.0)
+        for src in sc.sources
+        for x in spend[src.id]
+    )
+    if sc.winback is not None:
+        marketing += sc.winback.spend_per_week * weeks
+    fixed = sum(c.fixed_cost_per_week for c in sc.channels) * weeks
+    return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead)
+
+
+# -- diversion ------------------------------------------------------------------------------
+def diversion_weight(
+    sc: Scenario, all_sellers: list[Seller], i: int, region: str, tiers: dict[str, str]
+) -> float:
+    """w_i,r of docs/model.md "Cross-territory diversion" (0: partner i does not divert into r)."""
+    div = all_sellers[i]
+    if div.direct or div.propensity <= 0 or region == div.home:
+        return 0.0
+    victims = [x for x in all_sellers if not x.direct and x.channel == div.channel and x.home == region]
+    if not victims:
+        return 0.0
+
+    def unit_cost(x: Seller) -> float:
+        return (1.0 - x.margin) * (1.0 - tier_terms(sc, tiers, x.id)[0])
+
+    gap = max((unit_cost(j) - unit_cost(div)) + (j.price - div.price) for j in victims)
+    if gap <= div.price_gap:
+        return 0.0
+    if div.price_gap == 0:
+        return div.propensity
+    return div.propensity * min(1.0, (gap - div.price_gap) / div.price_gap)
+
+
+def diverting_share(conflict: Any) -> float:
+    """Share of weeks a diverter is not under penalty: 1 / (1 + e·P) (docs/model.md)."""
+    return 1.0 / (1.0 + conflict.enforcement_per_week * math.ceil(conflict.penalty_weeks))
+
+
+def diversion_effect(
+    sc: Scenario, i: int, region: str, tiers: dict[str, str], orders_per_week: dict[str, float]
+) -> tuple[float, float, float]:
+    """Expected (diverted orders, change in contribution, change in revenue) per week from partner
+    `i` selling into `region`, over the weeks it is not under penalty.
+
+    `orders_per_week` maps segment id → orders per week of that segment's customers in `region`.
+    """
+    all_sellers = sellers(sc)
+    weight = diversion_weight(sc, all_sellers, i, region, tiers)
+    if weight <= 0:
+        return 0.0, 0.0, 0.0
+    orders = contribution = revenue = 0.0
+    for seg in sc.segments:
+        volume = orders_per_week.get(seg.id, 0.0)
+        if volume <= 0:
+            continue
+        money = np.array([order_money(sc, x, seg, tier_terms(sc, tiers, x.id)[0]) for x in all_sellers])
+        home = choice(sc, all_sellers, seg, region, tiers)
+        with_i = choice(sc, all_sellers, seg, region, tiers, extra={i: math.log(weight)})
+        before, after = home.shares(), with_i.shares()
+        orders += volume * float(after[list(with_i.offered).index(i)])
+        delta = after @ money[with_i.offered] - before @ money[home.offered]  # (contribution, revenue)
+        contribution += volume * float(delta[0])
+        revenue += volume * float(delta[1])
+    share = diverting_share(sc.conflict)
+    return orders * share, contribution * share, revenue * share
+
+
+def diverted_orders(
+    sc: Scenario, i: int, region: str, tiers: dict[str, str], orders_per_week: dict[str, float]
+) -> float:
+    """Expected orders per week partner `i` diverts into `region`:
+    Σ_segments (orders per week in `region`) × (logit share of i there) × 1/(1 + e·P)."""
+    return diversion_effect(sc, i, region, tiers, orders_per_week)[0]
