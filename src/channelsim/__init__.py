@@ -2,6 +2,7 @@
 
 from channelsim.errors import ChannelsimError, ScenarioError, UsageError
 from channelsim.experiments import compare, sweep, tornado
+from channelsim.optimize import Plan, optimize
 from channelsim.report import write_report
 from channelsim.results import SimResult
 from channelsim.runner import simulate
@@ -11,6 +12,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ChannelsimError",
+    "Plan",
     "Scenario",
     "ScenarioError",
     "SimResult",
@@ -18,6 +20,7 @@ __all__ = [
     "__version__",
     "compare",
     "load",
+    "optimize",
     "simulate",
     "sweep",
     "tornado",

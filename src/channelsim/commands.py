@@ -149,3 +149,8 @@ def new(args: argparse.Namespace) -> int:
     write_text_atomic(args.file, text)
     print(f"wrote {args.file} — next: channelsim validate {args.file}")
     return 0
+
+
+from channelsim.optimize.command import optimize_command  # noqa: E402  (registers `optimize`)
+
+EXTRA_COMMANDS.append(optimize_command(channelsim.simulate))
