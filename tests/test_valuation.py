@@ -1,0 +1,133 @@
+"""The optimizer's analytic expectations: against hand computations and against the simulation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import channelsim as cs
+from builders import scenario, segment
+from channelsim import valuation as va
+from channelsim.sim.ledger import order_money as ledger_money
+
+PARTNERED = {
+    "regions": ["north", "south"],
+    "channels": [
+        {"id": "shop", "variable_cost": 0.1, "price_index": 0.95},
+        {"id": "dealers", "type": "indirect", "partner_margin": 0.2},
+    ],
+    "partners": [
+        {
+            "id": "d_north",
+            "channel": "dealers",
+            "region": "north",
+            "effort": 1.2,
+            "diversion": {"propensity": 0.4, "price_gap": 0.02},
+        },
+        {"id": "d_south", "channel": "dealers", "region": "south"},
+    ],
+    "incentives": [
+        {
+            "id": "bonus",
+            "channel": "dealers",
+            "tiers": [
+                {"level": "none"},
+                {"level": "gold", "cost_per_week": 50, "rebate": 0.05, "effort_boost": 0.3},
+            ],
+        },
+    ],
+    "conflict": {"enforcement_per_week": 0.25, "penalty_weeks": 2.5},
+}
+
+
+def test_order_money_is_the_ledgers_identity():
+    sc = scenario(gross_margin=0.4, segments=[segment(order_value=80)], **PARTNERED)
+    seg = sc.segments[0]
+    for seller in va.sellers(sc):
+        for rebate in (0.0, 0.05):
+            contribution, payment = va.order_money(sc, seller, seg, rebate)
+            booked = ledger_money(80, seller.price, 0.4, direct=seller.direct, variable_cost=seller.variable_cost,
+                                  partner_margin=seller.margin, rebate=rebate)  # fmt: skip
+            assert contribution == pytest.approx(booked.contribution)
+            assert payment == pytest.approx(booked.payment)
+
+
+def test_loyalty_chain_stationary_shares_solve_pi_m_equals_pi():
+    sc = scenario(segments=[segment(loyalty=0.8, channel_affinity={"shop": 0.4})], **PARTNERED)
+    ch = va.choice(sc, va.sellers(sc), sc.segments[0], "north", {"d_north": "gold"})
+    pi = ch.stationary()
+    np.testing.assert_allclose(pi @ ch.transition(), pi, atol=1e-12)
+    # no loyalty: the chain draws from the plain logit every time
+    plain = va.choice(sc, va.sellers(sc), scenario(**PARTNERED).segments[0], "north", {})
+    np.testing.assert_allclose(plain.stationary(), plain.shares())
+
+
+def test_expected_repeats_match_the_closed_form():
+    # E[repeats before lapse or horizon] = b·E[min(Exp(c), T)] = b·(1 − e^(−cT))/c
+    b, c, remaining = 0.08, 0.03, np.array([0.0, 5.0, 40.0])
+    expected = b * (1 - np.exp(-c * remaining)) / c
+    np.testing.assert_allclose(va.repeat_weights(b, c, remaining).sum(axis=1), expected, rtol=1e-6)
+
+
+def test_value_of_a_lead_by_hand():
+    # one channel, everyone converts at once, no word of mouth: a lead at t brings
+    # 1 + b(1 − e^(−c(T−t)))/c orders, each worth v·(price − (1 − margin) − variable·price)
+    sc = scenario(horizon_weeks=20, gross_margin=0.5,
+                  segments=[segment(purchases_per_week=0.1, churn_per_week=0.05, order_value=100)],
+                  sources=[{"id": "ads", "response": {"curve": "linear", "leads_per_unit_spend": 0.01}}])  # fmt: skip
+    val = va.Valuation(sc, {})
+    lead = val.weekly(val.lead_value(sc.sources[0]))
+    t = np.arange(20) + 0.5
+    orders = 1 + 0.1 * (1 - np.exp(-0.05 * (20 - t))) / 0.05
+    np.testing.assert_allclose(lead[:, val.layout.seller(0)], orders, rtol=1e-3)
+    np.testing.assert_allclose(lead[:, 0], 50 * orders, rtol=1e-3)
+    np.testing.assert_allclose(lead[:, 2], 1.0)
+
+
+def test_diverted_orders_by_hand():
+    sc = scenario(segments=[segment(channel_affinity={"dealers": 0.5})], **PARTNERED)
+    all_sellers = va.sellers(sc)
+    i = next(k for k, s in enumerate(all_sellers) if s.id == "d_north")
+    # gold gives d_north a cost advantage k_j − k_i = 0.8·0.05 = 0.04 over d_south (same price):
+    # Δ = 0.04 > g = 0.02, so w = 0.4·min(1, (0.04 − 0.02)/0.02) = 0.4
+    assert va.diversion_weight(
+        sc, all_sellers, i, "south", {"d_north": "gold", "d_south": "none"}
+    ) == pytest.approx(0.4)
+    assert va.diversion_weight(sc, all_sellers, i, "south", {"d_north": "none", "d_south": "none"}) == 0.0
+    # in the south: shop (V = −0.05·0 … price 0.95: V = 0), d_south (V = 0.5), d_north (0.5 + ln 1.2·1.3 + ln 0.4)
+    v_shop, v_south = 0.0, 0.5
+    v_north = 0.5 + math.log(1.2 * 1.3) + math.log(0.4)
+    share = math.exp(v_north) / (math.exp(v_shop) + math.exp(v_south) + math.exp(v_north))
+    per_penalty = 1 / (1 + 0.25 * 3)  # P = ceil(2.5) = 3
+    got = va.diverted_orders(sc, i, "south", {"d_north": "gold", "d_south": "none"}, {"people": 40.0})
+    assert got == pytest.approx(40 * share * per_penalty)
+
+
+def test_forecast_matches_the_simulation():
+    # word of mouth, consideration delay, loyalty, routes and two channels: the forecast is the
+    # simulation's expectation; tolerance 4 standard errors of the replication mean
+    sc = scenario(
+        horizon_weeks=20, replications=16, seed=3,
+        segments=[segment(population=100000, initial_customers=200, innovation_per_week=0.001,
+                          imitation_per_week=0.05, conversion=0.5, consideration_weeks=2, purchases_per_week=0.1,
+                          churn_per_week=0.03, order_value=100, loyalty=0.7, channel_affinity={"shop": 0.3},
+                          price_sensitivity=2)],
+        channels=[{"id": "shop", "variable_cost": 0.1}, {"id": "web", "price_index": 0.95}],
+        sources=[{"id": "ads", "spend_per_week": 2000, "routes_to": {"web": 1.0},
+                  "response": {"curve": "hill", "max_leads_per_week": 60, "half_saturation": 2000}}],
+    )  # fmt: skip
+    fc = va.forecast(sc, {"ads": [2000.0] * 20}, {})
+    result = cs.simulate(sc)
+    checks = {
+        ("totals", "contribution"): fc.contribution,
+        ("totals", "revenue"): fc.revenue,
+        ("totals", "new_customers"): fc.customers,
+        ("by_channel", "shop", "orders"): fc.totals[fc.layout.seller(0)],
+        ("by_channel", "web", "orders"): fc.totals[fc.layout.seller(1)],
+    }
+    for path, expected in checks.items():
+        stat = result.figure(*path)
+        error = stat["std"] / math.sqrt(result.replications)
+        assert abs(stat["mean"] - expected) <= 4 * error + 1e-9, (path, stat["mean"], expected, error)
