@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib import colormaps
+from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from channelsim.report import style
@@ -140,14 +141,12 @@ def _matrix(figure: Figure, ax: Axes, data: Matrix) -> None:
     if data.diverging:
         # changes: capped so one huge % does not wash out the rest; grey cells have no %
         limit = float(min(max(np.abs(finite).max(initial=0.0), 1.0), 100.0))
-        norm, cmap = TwoSlopeNorm(0.0, -limit, limit), style.DIVERGING
+        norm, name = TwoSlopeNorm(0.0, -limit, limit), style.DIVERGING
     else:
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        norm, cmap = None, style.SEQUENTIAL
-        ax.set_facecolor(style.GREY)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto",
-                      **({} if norm else {"vmin": lo, "vmax": hi if hi > lo else lo + 1}))  # fmt: skip
-    image.cmap.set_bad("#dddddd")
+        norm, name = Normalize(lo, hi if hi > lo else lo + 1), style.SEQUENTIAL
+    cmap = colormaps[name].with_extremes(bad="#dddddd")
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
     for i, row in enumerate(data.texts):
         for j, text in enumerate(row):
             shade = image.cmap(image.norm(values[i, j])) if math.isfinite(values[i, j]) else (1, 1, 1, 1)

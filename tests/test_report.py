@@ -1,0 +1,268 @@
+"""Reports: report.html with embedded PNGs, the PNGs beside it, and figures that plot the data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import channelsim as cs
+from channelsim.report import figures
+from channelsim.report import prepare as results
+from channelsim.report import prepare_experiments as experiments
+from channelsim.report.inputs import read_folder
+from channelsim.report.panels import panels
+from conftest import ROOT, run_cli
+
+WORKBENCH = ROOT / "tests" / "data" / "workbench.yaml"
+PNG = b"\x89PNG\r\n\x1a\n"
+VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+
+class _Page(HTMLParser):
+    """Collects images and checks that every element is closed in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.images: list[dict[str, str]] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "img":
+            self.images.append(dict(attrs))
+        elif tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append(f"unexpected </{tag}>")
+
+
+def parse_page(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text("utf-8"))
+    page.close()
+    assert not page.errors and not page.stack, (page.errors, page.stack)
+    return page
+
+
+def check_report(folder: Path, expected: set[str]) -> _Page:
+    """The page is valid HTML, embeds exactly the PNGs beside it, each a non-empty PNG."""
+    page = parse_page(folder / "report.html")
+    embedded = [base64.b64decode(img["src"].removeprefix("data:image/png;base64,")) for img in page.images]
+    assert all(img["src"].startswith("data:image/png;base64,") and img["alt"] for img in page.images)
+    beside = {p.stem: p.read_bytes() for p in folder.glob("*.png")}
+    assert expected <= set(beside), expected - set(beside)
+    assert sorted(embedded) == sorted(beside.values())
+    assert all(data.startswith(PNG) and len(data) > 5000 for data in embedded)
+    return page
+
+
+@pytest.fixture(scope="module")
+def sim_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sim")
+    cs.simulate(cs.load(WORKBENCH), replications=2, seed=1).write(folder)
+    cs.write_report(folder)
+    return folder
+
+
+def test_simulate_report_has_the_results_panels(sim_folder: Path) -> None:
+    page = check_report(sim_folder, {"kpis", "channel_mix", "weekly_orders", "funnel", "response_curves"})
+    html = (sim_folder / "report.html").read_text()
+    assert "Workbench test" in html and "<h2" in html and "Headline" in html
+    assert len(page.images) == len(list(sim_folder.glob("*.png")))
+
+
+def test_report_is_the_same_bytes_when_rebuilt(sim_folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "again"
+    shutil.copytree(sim_folder, copy)
+    cs.write_report(copy)
+    for path in sim_folder.glob("*.png"):
+        assert (copy / path.name).read_bytes() == path.read_bytes(), path.name
+    assert (copy / "report.html").read_bytes() == (sim_folder / "report.html").read_bytes()
+
+
+def test_a_plan_adds_the_optimal_spend_and_the_budget_shift(sim_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "planned"
+    shutil.copytree(sim_folder, folder)
+    plan = {"status": "Optimal", "objective": "profit", "sources": {"search": {"spend_per_week": 2000},
+            "social": {"spend_per_week": [100, 300]}}}  # fmt: skip
+    (folder / "plan.json").write_text(json.dumps(plan))
+    cs.write_report(folder)
+    check_report(folder, {"budget_shift", "response_curves"})
+    found = read_folder(folder)
+    shift = results.budget_shift(found.scenario, found.plan, "EUR")
+    assert (
+        shift.labels == ["search", "social"] and shift.current == [800, 400] and shift.optimal == [2000, 200]
+    )
+    curves = results.response_curves(found.scenario, found.plan, "EUR")
+    search = found.scenario.sources[0].response
+    assert curves.items[0].optimal == (2000, search.leads(2000))
+    assert curves.items[0].current == (800, search.leads(800))
+
+
+@pytest.fixture(scope="module")
+def experiment_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("experiments")
+    sc = cs.load(WORKBENCH)
+    cs.compare(sc, ["more_search", "cheap_marketplace"], replications=2).write(folder)
+    cs.sweep(sc, {"channels.marketplace.price_index": [0.9, 1.0], "sources.search.spend_per_week": [400, 1600]},
+             replications=2).write(folder)  # fmt: skip
+    cs.tornado(
+        sc, 10, ["sources.search.spend_per_week", "channels.marketplace.price_index"], replications=2
+    ).write(folder)
+    cs.write_report(folder)
+    return folder
+
+
+def test_experiment_report_has_compare_sweep_and_tornado(experiment_folder: Path) -> None:
+    check_report(experiment_folder, {"compare_profit", "compare_kpis", "sweep", "tornado", "kpis"})
+    html = (experiment_folder / "report.html").read_text()
+    for section in ("Compare", "Sweep", "Sensitivity"):
+        assert f">{section}</h2>" in html
+
+
+def _bar_widths(ax) -> list[float]:
+    return [patch.get_width() for patch in ax.patches]
+
+
+def _titles(figure: Figure) -> list[str]:
+    sup = figure.get_suptitle()
+    return [sup] + [ax.get_title() for ax in figure.axes if ax.get_title()]
+
+
+def test_every_figure_is_titled_and_its_axes_labelled(sim_folder: Path, experiment_folder: Path) -> None:
+    for folder in (sim_folder, experiment_folder):
+        for panel in panels(read_folder(folder)):
+            figure = figures.draw(panel.chart)
+            assert figure.get_suptitle(), panel.name
+            for ax in figure.axes:
+                if ax.get_visible() and ax.get_label() != "<colorbar>":
+                    assert ax.get_xlabel(), (panel.name, "x")
+                    assert ax.get_ylabel() or ax.get_yticklabels(), (panel.name, "y")
+
+
+def test_headline_bars_are_the_summary_means(sim_folder: Path) -> None:
+    summary = json.loads((sim_folder / "summary.json").read_text())
+    figure = figures.draw(results.headline(summary, "EUR"))
+    money, counts = figure.axes[:2]
+    keys = ["revenue", "contribution", "marketing_spend", "profit"]
+    assert _bar_widths(money) == pytest.approx([summary["totals"][k]["mean"] for k in keys])
+    assert [t.get_text() for t in money.get_yticklabels()] == [
+        "Revenue",
+        "Contribution",
+        "Marketing spend",
+        "Profit",
+    ]
+    assert "EUR" in money.get_xlabel()
+    assert _bar_widths(counts)[0] == pytest.approx(summary["totals"]["orders"]["mean"])
+    assert "2 replications" in figure.get_suptitle()
+
+
+def test_weekly_orders_lines_are_the_mean_over_replications(sim_folder: Path) -> None:
+    found = read_folder(sim_folder)
+    kpis = found.kpis
+    figure = figures.draw(results.weekly_orders(kpis))
+    ax = figure.axes[0]
+    rows = kpis[(kpis.level == "channel") & (kpis.metric == "orders")]
+    want = rows.groupby(["id", "week"]).value.mean()
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"webshop", "marketplace", "distributors"}
+    for channel, line in lines.items():
+        assert list(line.get_xdata()) == list(range(8))
+        assert list(line.get_ydata()) == pytest.approx(want[channel].tolist())
+    assert ax.get_ylabel() == "Orders per week" and ax.get_xlabel() == "Week"
+
+
+def test_compare_figures_plot_the_paired_changes(experiment_folder: Path) -> None:
+    data = json.loads((experiment_folder / "compare.json").read_text())
+    figure = figures.draw(experiments.compare_profit(data))
+    ax = figure.axes[0]
+    rows = [r for r in data["rows"] if r["kpi"] == "profit" and r["variant"] != "base"]
+    assert _bar_widths(ax) == pytest.approx([r["diff_mean"] for r in rows])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["more_search", "cheap_marketplace"]
+    assert ax.get_xlabel() == "Change in profit vs base (EUR)"
+    matrix = experiments.compare_matrix(data)
+    image = figures.draw(matrix).axes[0].get_images()[0].get_array()
+    profit = [r["diff_pct"] for r in rows]
+    assert list(np.asarray(image)[:, 0]) == pytest.approx(profit)
+    assert matrix.texts[0][0].startswith(f"{profit[0]:+.0f}%")
+
+
+def test_sweep_heatmap_is_the_profit_grid(experiment_folder: Path) -> None:
+    found = read_folder(experiment_folder)
+    chart = experiments.sweep_chart(found.sweep, found.sweep_meta)
+    figure = figures.draw(chart)
+    ax = figure.axes[0]
+    profit = found.sweep[found.sweep.kpi == "profit"].sort_values("point")["mean"].to_numpy()
+    assert np.asarray(ax.get_images()[0].get_array()) == pytest.approx(profit.reshape(2, 2))
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["400", "1600"]
+    assert ax.get_ylabel() == "channels.marketplace.price_index"
+
+
+def test_sweep_line_has_the_means_and_the_band(sim_folder: Path) -> None:
+    sweep = cs.sweep(
+        cs.load(WORKBENCH), {"channels.marketplace.price_index": [0.9, 0.95, 1.0]}, replications=2
+    )
+    chart = experiments.sweep_chart(sweep.table, sweep.to_data())
+    ax = figures.draw(chart).axes[0]
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [0.9, 0.95, 1.0]
+    assert list(line.get_ydata()) == pytest.approx(
+        [r.figure("totals", "profit")["mean"] for r in sweep.results]
+    )
+    assert ax.get_ylabel() == "Profit over the horizon (EUR)"
+
+
+def test_tornado_bars_are_the_changes(experiment_folder: Path) -> None:
+    found = read_folder(experiment_folder)
+    figure = figures.draw(experiments.tornado_chart(found.tornado, found.tornado_meta))
+    widths = _bar_widths(figure.axes[0])
+    n = len(found.tornado)
+    assert widths[:n] == pytest.approx(found.tornado.low_change.tolist())
+    assert widths[n:] == pytest.approx(found.tornado.high_change.tolist())
+    assert "10%" in figure.get_suptitle()
+
+
+def test_diversion_matrix_and_exits_from_the_summary() -> None:
+    stat = lambda v: {"mean": v, "std": 0.0, "ci95": [v, v]}  # noqa: E731
+    summary = {"by_partner": {
+        "d_north": {"diverted_orders": stat(7.0), "diverted_into": {"south": stat(7.0)}, "exited": stat(0.0)},
+        "d_south": {"diverted_orders": stat(2.0), "diverted_into": {"north": stat(2.0)}, "exited": stat(0.5)},
+    }}  # fmt: skip
+    matrix = results.diversion(summary, ["north", "south"])
+    assert matrix.rows == ["d_north", "d_south"] and matrix.cols == ["north", "south"]
+    assert matrix.values == [[0.0, 7.0], [2.0, 0.0]]
+    ax = figures.draw(matrix).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0", "7", "2", "0"]
+    exits = results.exits(summary)
+    assert exits.values == [0.0, 50.0] and exits.percent
+
+
+def test_cli_simulate_writes_the_report_and_report_rebuilds_it(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    done = run_cli("simulate", WORKBENCH, "--replications", "1", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert (out / "report.html").exists() and (out / "kpis.png").exists()
+    (out / "report.html").unlink()
+    rebuilt = run_cli("report", out)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    check_report(out, {"kpis", "funnel"})
+
+
+def test_cli_report_on_a_folder_without_results_exits_2(tmp_path: Path) -> None:
+    done = run_cli("report", tmp_path)
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == f"report: {tmp_path} has no results (expected one of summary.json, kpis.csv, plan.json, compare.json, sweep.csv, tornado.csv)"
+    )
+    missing = run_cli("report", tmp_path / "nope")
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr
