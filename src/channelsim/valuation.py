@@ -404,6 +404,7 @@ class Forecast:
     incentives: float  # over the horizon
     fixed: float  # over the horizon
     per_lead: dict[str, np.ndarray] = field(default_factory=dict)  # source → [week, out]
+    diverted_per_week: float = 0.0  # expected diverted orders per week
 
     @property
     def contribution(self) -> float:
@@ -447,7 +448,11 @@ def forecast(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str])
     if sc.winback is not None:
         marketing += sc.winback.spend_per_week * weeks
     fixed = sum(c.fixed_cost_per_week for c in sc.channels) * weeks
-    return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead)
+    diverted = diversion_totals(sc, tiers, totals, val.layout)
+    totals = totals.copy()
+    totals[:2] += weeks * diverted[1:]
+    return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead,
+                    float(diverted[0]))  # fmt: skip
 
 
 # -- diversion ------------------------------------------------------------------------------
@@ -513,3 +518,17 @@ def diverted_orders(
     """Expected orders per week partner `i` diverts into `region`:
     Σ_segments (orders per week in `region`) × (logit share of i there) × 1/(1 + e·P)."""
     return diversion_effect(sc, i, region, tiers, orders_per_week)[0]
+
+
+def diversion_totals(sc: Scenario, tiers: dict[str, str], totals: np.ndarray, layout: Layout) -> np.ndarray:
+    """(diverted orders, Δ contribution, Δ revenue) per week over every diverter and region, with the
+    orders per week of each region's customers taken from the output vector `totals`."""
+    out = np.zeros(3)
+    for i, seller in enumerate(sellers(sc)):
+        if seller.direct or seller.propensity <= 0:
+            continue
+        for r, region in enumerate(sc.regions):
+            per_week = {seg.id: float(totals[layout.cell(s, r)]) / sc.horizon_weeks
+                        for s, seg in enumerate(sc.segments)}  # fmt: skip
+            out += np.array(diversion_effect(sc, i, region, tiers, per_week))
+    return out

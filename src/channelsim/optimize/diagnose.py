@@ -52,7 +52,7 @@ def describe(problem: Problem, group: str, target: object | None) -> str:
         "min_active_sources": lambda: f"at least {sc.budget.min_active_sources} active sources",
         "capacity": lambda: f"capacity of {name} ({problem.capacities[name][1]:,.1f} orders/week on average)",
         "diversion_cap": lambda: f"at most {sc.optimize.max_diverted_orders_per_week:g} diverted orders/week",
-        "target": lambda: f"target {target.metric} ≥ {target.at_least:,.4g}",  # type: ignore[attr-defined]
+        "target": lambda: f"target {target.metric} ≥ {target.at_least:,.6g}",  # type: ignore[attr-defined]
     }
     return texts[kind]()
 
@@ -70,5 +70,7 @@ def explain_conflict(problem: Problem, groups: list[str], target: object | None)
         )
         return (f"no feasible plan: minimum and locked spends {_money(total)}/week ({parts}) exceed "
                 f"marketing budget {_money(problem.marketing_budget or 0)}/week")  # fmt: skip
+    if groups == ["target"]:
+        return f"no feasible plan: {describe(problem, 'target', target)} is out of reach even with every source at its maximum spend"
     listed = "; ".join(describe(problem, g, target) for g in groups)
     return f"no feasible plan: these constraints conflict: {listed}"

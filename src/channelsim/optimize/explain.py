@@ -60,7 +60,7 @@ def binding(built: Built, tolerance: float = 1e-6) -> list[str]:
     out = set()
     for group, names in built.groups.items():
         for name in names:
-            c = built.prob.constraints[name]
+            c = built.prob.get_constraint_by_name(name)
             if abs(c.value()) <= tolerance * max(1.0, abs(c.constant)):
                 out.add(group)
     return sorted(out)
@@ -91,7 +91,7 @@ def shadow_prices(problem: Problem, built: Built, solver: str, target: object | 
     out: dict[str, float | None] = {}
     for key, group in (("marketing", "marketing_budget"), ("incentives", "incentive_budget")):
         names = fixed.groups.get(group, [])
-        duals = [fixed.prob.constraints[n].pi for n in names]
+        duals = [fixed.prob.get_constraint_by_name(n).pi for n in names]
         out[key] = (
             None
             if not names or any(d is None for d in duals)

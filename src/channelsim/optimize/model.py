@@ -34,8 +34,11 @@ class Built:
         default_factory=lambda: defaultdict(list)
     )  # group → constraint names
     ordered: set[str] = field(default_factory=set)  # sources whose curve needed binaries
+    drop: frozenset[str] = frozenset()  # groups left out (the diagnosis)
 
     def add(self, group: str, constraint: pulp.LpConstraint, suffix: str = "") -> None:
+        if group in self.drop:
+            return
         name = _name(f"{group}_{suffix}" if suffix else group)
         self.prob += (constraint, name)
         self.groups[group].append(name)
@@ -167,7 +170,7 @@ def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object |
     sc = problem.scenario
     target_mode = target is not None
     prob = pulp.LpProblem("channelsim", pulp.LpMinimize if target_mode else pulp.LpMaximize)
-    built = Built(prob)
+    built = Built(prob, drop=drop)
     for term in problem.sources:
         add_source(built, problem, term)
     weekly_incentives = add_tiers(built, problem)
@@ -177,12 +180,12 @@ def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object |
     for name, column in METRIC_INDEX.items():
         m[name] = output(built, problem, column) + (horizon * diversion_money[column] if column < 2 else 0)
     winback = sc.winback.spend_per_week * horizon if sc.winback is not None else 0.0
-    m["marketing"] = pulp.lpSum(p.weeks * built.marketing[p.index] for p in problem.periods) + winback
+    m["marketing"] = pulp.lpSum(p.weeks * built.marketing.get(p.index, 0) for p in problem.periods) + winback
     m["incentives"] = horizon * weekly_incentives
     m["profit"] = m["contribution"] - m["marketing"] - m["incentives"] - problem.base.fixed
-    _add_limits(built, problem, weekly_incentives, diverted, drop)
+    _add_limits(built, problem, weekly_incentives, diverted)
     if target_mode:
-        _add_target(built, target, drop)
+        _add_target(built, target)
         prob += m["marketing"] + m["incentives"]
     else:
         prob += m[problem.objective] - _tie_break(problem) * (m["marketing"] + m["incentives"])
@@ -197,16 +200,14 @@ def _tie_break(problem: Problem) -> float:
     return 1e-7 * max(1.0, abs(base.metric(problem.objective))) / max(1.0, base.marketing + base.incentives)
 
 
-def _add_limits(
-    built: Built, problem: Problem, incentives: Expr, diverted: Expr, drop: frozenset[str]
-) -> None:
+def _add_limits(built: Built, problem: Problem, incentives: Expr, diverted: Expr) -> None:
     """Budgets, shares, active sources, capacity and the diversion cap (each a named group)."""
     sc = problem.scenario
     budget = sc.budget
     live = [p for p in problem.periods if p.weeks > 0]
     groups: list[tuple[str, pulp.LpConstraint, str]] = []
     for p in live:
-        if problem.marketing_budget is not None:
+        if problem.marketing_budget is not None and problem.sources:
             groups.append(
                 ("marketing_budget", built.marketing[p.index] <= problem.marketing_budget, str(p.index))
             )
@@ -230,14 +231,11 @@ def _add_limits(
     if cap is not None and problem.diversions:
         groups.append(("diversion_cap", diverted <= cap, ""))
     for group, constraint, suffix in groups:
-        if group not in drop:
-            built.add(group, constraint, suffix)
+        built.add(group, constraint, suffix)
 
 
-def _add_target(built: Built, target: object, drop: frozenset[str]) -> None:
+def _add_target(built: Built, target: object) -> None:
     """The target of least-spend mode: a metric over the horizon at least the target (ROAS: revenue/marketing)."""
-    if "target" in drop:
-        return
     metric, at_least = target.metric, target.at_least  # type: ignore[attr-defined]
     m = built.metrics
     if metric == "roas":

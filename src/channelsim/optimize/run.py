@@ -53,19 +53,11 @@ def expected_figures(sc: Scenario, fc: va.Forecast, tiers: dict[str, str]) -> di
     """Forecast figures a planner reads next to the simulation's: totals, orders per seller, diversion."""
     sellers = va.sellers(sc)
     orders = {s.id: round(float(fc.totals[fc.layout.seller(j)]), 2) for j, s in enumerate(sellers)}
-    diverted = 0.0
-    for i, seller in enumerate(sellers):
-        if seller.direct or seller.propensity <= 0:
-            continue
-        for r, region in enumerate(sc.regions):
-            per_week = {seg.id: float(fc.totals[fc.layout.cell(s, r)]) / sc.horizon_weeks
-                        for s, seg in enumerate(sc.segments)}  # fmt: skip
-            diverted += va.diverted_orders(sc, i, region, tiers, per_week)
     return {
         "profit": round(fc.profit, 2), "contribution": round(fc.contribution, 2),
         "revenue": round(fc.revenue, 2), "new_customers": round(fc.customers, 3),
         "marketing_spend": round(fc.marketing, 2), "incentive_cost": round(fc.incentives, 2),
-        "orders": orders, "diverted_orders_per_week": round(diverted, 4),
+        "orders": orders, "diverted_orders_per_week": round(fc.diverted_per_week, 4),
     }  # fmt: skip
 
 
