@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DEMO   ?= scenarios/workshop_intro.yaml
 OUT    ?= runs/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,17 @@ demo: $(VENV)/.installed
 	$(BIN)/channelsim validate scenarios/*.yaml
 	$(BIN)/channelsim simulate $(DEMO) --out $(OUT) --jobs 2
 
-test: $(VENV)/.installed-dev
+# Headless Chromium for tests/test_app_browser.py: Debian's package (the test never downloads
+# a browser). Installed only when missing, as root or through sudo; otherwise the test is skipped.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "make browser: /usr/bin/chromium is missing and installing it needs root; the browser test will be skipped"; fi
+
+test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m ruff check src tests bench
 	$(BIN)/python -m pytest -q
 

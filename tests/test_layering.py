@@ -12,7 +12,7 @@ PACKAGE = Path(channelsim.__file__).parent
 LAYERS = {
     "errors": 0, "_types": 0, "results_io": 0, "curves": 1, "scenario": 1, "stats": 1,
     "sim": 2, "optimize": 2, "kpis": 3, "results": 3, "runner": 4, "experiments": 5, "report": 5,
-    "commands": 6, "cli": 6, "__init__": 6,
+    "commands": 6, "cli": 6, "__init__": 6, "app": 6,
 }  # fmt: skip
 FORBIDDEN = {("sim", "optimize"), ("optimize", "sim"), ("sim", "report"), ("optimize", "report")}
 

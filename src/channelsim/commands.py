@@ -154,3 +154,12 @@ def new(args: argparse.Namespace) -> int:
 from channelsim.optimize.command import optimize_command  # noqa: E402  (registers `optimize`)
 
 EXTRA_COMMANDS.append(optimize_command(channelsim.simulate))
+
+
+def _add_app(sub: argparse._SubParsersAction) -> None:
+    from channelsim.app.command import add_app  # the web app loads only when asked for
+
+    add_app(sub)
+
+
+EXTRA_COMMANDS.append(_add_app)

@@ -1,0 +1,49 @@
+"""The app's charts: the report's own figures (same data preparation, same drawing), as PNG bytes."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pandas as pd
+
+from channelsim.report import prepare
+from channelsim.report.data import Chart
+from channelsim.report.figures import draw
+from channelsim.report.style import png_bytes
+from channelsim.scenario.model import Scenario
+
+APP_WIDTH = 6.5  # inches: half a laptop screen; the report's 11 would shrink its text below legibility
+TITLE_CHARACTERS = 46  # what fits on one line of a bold title at that width
+
+
+def _png(chart: Chart) -> bytes:
+    """The report's figure, narrower: same point sizes on a smaller canvas, so the text stays readable."""
+    figure = draw(chart)
+    _, height = figure.get_size_inches()
+    figure.set_size_inches(APP_WIDTH, max(3.0, height * 0.8))
+    title = figure._suptitle  # matplotlib's handle on the figure title (no public getter for the artist)
+    if title is not None:  # the report's titles are written for 11 inches: wrap them rather than cut them off
+        title.set_text(textwrap.fill(title.get_text(), TITLE_CHARACTERS))
+    return png_bytes(figure)
+
+
+def simulation_charts(sc: Scenario, summary: dict[str, Any], kpis: pd.DataFrame) -> dict[str, bytes]:
+    """Weekly orders, channel mix, funnel, and the conflict charts when there was conflict."""
+    charts: dict[str, Chart | None] = {
+        "weekly_orders": prepare.weekly_orders(kpis),
+        "channel_mix": prepare.channel_mix(summary),
+        "funnel": prepare.funnel(summary, sc),
+        "diversion": prepare.diversion(summary, list(sc.regions)),
+        "price_paths": prepare.price_paths(kpis, sc),
+    }
+    return {name: _png(chart) for name, chart in charts.items() if chart is not None}
+
+
+def plan_charts(sc: Scenario, plan: dict[str, Any]) -> dict[str, bytes]:
+    """The optimizer's story: where each source sits on its curve, and how the budget moves."""
+    charts: dict[str, Chart | None] = {
+        "budget_shift": prepare.budget_shift(sc, plan, sc.currency),
+        "response_curves": prepare.response_curves(sc, plan, sc.currency),
+    }
+    return {name: _png(chart) for name, chart in charts.items() if chart is not None}

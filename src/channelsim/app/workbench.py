@@ -1,0 +1,187 @@
+"""What the app's buttons do: simulate the levers' settings, optimize, save them as a variant.
+
+The browser sends the levers' values; every answer is plain JSON (KPIs, charts as PNG data
+URLs, the levers' new values after an optimization), so the page holds no model logic.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+import channelsim
+from channelsim.app import charts
+from channelsim.app.controls import controls_for, overrides_for
+from channelsim.errors import UsageError
+from channelsim.results_io import write_text_atomic
+from channelsim.scenario.model import Scenario
+
+VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]*")  # an id, as everywhere in a scenario
+MAX_REPLICATIONS = 20  # a workshop click must answer in seconds
+# (key, label, money?, which way is good): the page colours a change green when it is good news
+KPIS = (
+    ("profit", "Profit", True, "up"), ("revenue", "Revenue", True, "up"), ("orders", "Orders", False, "up"),
+    ("new_customers", "New customers", False, "up"),
+    ("active_customers_end", "Active customers at the end", False, "up"),
+    ("marketing_spend", "Marketing spend", True, "down"), ("incentive_cost", "Incentive cost", True, "down"),
+)  # fmt: skip
+CONFLICT_KPIS = (("diverted_orders", "Diverted orders"), ("price_war_weeks", "Price-war weeks"),
+                 ("map_violations", "MAP violations"), ("partner_exits", "Partner exits"))  # fmt: skip
+
+
+@dataclass
+class Workbench:
+    """One scenario on the workshop screen; `save_to` is the YAML file saved variants go to."""
+
+    scenario: Scenario
+    save_to: str
+    replications: int
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()  # one simulation at a time: two cores, many clicks
+
+    @classmethod
+    def open(cls, path: str, variant: str | None = None, save_to: str | None = None) -> Workbench:
+        scenario = channelsim.load(path)
+        if variant:
+            scenario = scenario.variant(variant)
+        stem, _ = os.path.splitext(path)
+        reps = min(scenario.replications, 5)
+        return cls(scenario, save_to or f"{stem}_workshop.yaml", max(1, reps))
+
+    # -- what the page asks for ------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        sc = self.scenario
+        return {"name": sc.name, "description": sc.description or "", "currency": sc.currency,
+                "horizon_weeks": sc.horizon_weeks, "replications": self.replications,
+                "variant": sc.variant_name, "save_to": self.save_to,
+                "controls": [c.to_data() for c in controls_for(sc)]}  # fmt: skip
+
+    def simulate(self, values: dict[str, Any], replications: int | None = None) -> dict[str, Any]:
+        """Simulate the scenario with the levers at `values`: KPIs and the report's charts."""
+        scenario = self._scenario_at(values)
+        reps = self._replications(replications)
+        with self._lock:
+            result = channelsim.simulate(scenario, replications=reps, seed=scenario.seed)
+            figures = charts.simulation_charts(scenario, result.summary, result.kpis)
+        return {"kpis": kpi_panel(result.summary, scenario), "charts": _encoded(figures),
+                "replications": reps, "seconds": round(result.wall_seconds, 2)}  # fmt: skip
+
+    def optimize(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The optimizer's plan for the scenario at `values`, as new lever values, with its charts."""
+        scenario = self._scenario_at(values)
+        with self._lock:
+            plan = channelsim.optimize(scenario)
+            figures = charts.plan_charts(scenario, plan.as_plan_data())
+        updated = dict(values)
+        for source, spends in plan.spend.items():
+            updated[f"sources.{source}.spend_per_week"] = round(sum(spends) / len(spends), 2)
+        for programme in scenario.incentives:
+            for partner in scenario.partners_of(programme.channel):
+                if partner.id in plan.tiers:
+                    updated[f"incentives.{programme.id}.current.{partner.id}"] = plan.tiers[partner.id]
+        return {"values": updated, "charts": _encoded(figures), "status": plan.status,
+                "objective": plan.objective, "objective_value": plan.objective_value,
+                "baseline_value": plan.baseline_value, "binding": list(plan.binding)}  # fmt: skip
+
+    def save_variant(self, name: str, description: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Add the levers' settings as variant `name` to `save_to` (a file that extends the scenario)."""
+        overrides = overrides_for(self.scenario, values)
+        entry: dict[str, Any] = {"description": description or f"saved from the workshop app: {name}"}
+        if overrides:
+            entry["set"] = overrides
+        text = variant_file_text(self.scenario, self.save_to, name, entry)
+        checked = _checked(self.save_to, text, name)
+        return {"path": self.save_to, "variant": name, "set": overrides, "validated": checked}
+
+    # -- helpers ---------------------------------------------------------------------
+    def _scenario_at(self, values: dict[str, Any]) -> Scenario:
+        overrides = overrides_for(self.scenario, values)
+        return self.scenario.with_overrides(overrides) if overrides else self.scenario
+
+    def _replications(self, requested: int | None) -> int:
+        if requested is None:
+            return self.replications
+        if not 1 <= int(requested) <= MAX_REPLICATIONS:
+            raise UsageError(f"replications: must be between 1 and {MAX_REPLICATIONS} (got {requested})")
+        return int(requested)
+
+
+def conflict_kpis(sc: Scenario) -> list[str]:
+    """The conflict counts this scenario can produce: a card of zeros it never could would only distract."""
+    present = {
+        "diverted_orders": any(p.diversion for p in sc.partners),
+        "price_war_weeks": sc.conflict.price_war is not None,
+        "map_violations": sc.conflict.map_price_index is not None,
+        "partner_exits": any(p.exit_below_margin_per_week > 0 for p in sc.partners),
+    }
+    return [key for key, _ in CONFLICT_KPIS if present[key]]
+
+
+def kpi_panel(summary: dict[str, Any], sc: Scenario) -> list[dict[str, Any]]:
+    """The KPI cards: mean and 95% interval of the headline totals and the scenario's conflict counts."""
+    cards = []
+    for key, label, money, better in KPIS:
+        stat = summary["totals"][key]
+        cards.append({"key": key, "label": label, "unit": sc.currency if money else "", "better": better,
+                      "mean": stat["mean"], "ci95": stat["ci95"]})  # fmt: skip
+    labels = dict(CONFLICT_KPIS)
+    for key in conflict_kpis(sc):
+        stat = summary["conflict"][key]
+        cards.append({"key": key, "label": labels[key], "unit": "", "better": "down",
+                      "mean": stat["mean"], "ci95": stat["ci95"]})  # fmt: skip
+    return cards
+
+
+def _encoded(figures: dict[str, bytes]) -> list[dict[str, str]]:
+    return [{"name": name, "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
+            for name, png in figures.items()]  # fmt: skip
+
+
+def variant_file_text(sc: Scenario, save_to: str, name: str, entry: dict[str, Any]) -> str:
+    """The saved-variants file with `entry` added: `extends` the scenario, one variant per save."""
+    if not VARIANT_NAME.fullmatch(name):
+        raise UsageError(
+            f"variant name: use lower-case letters, digits and _, starting with a letter (got {name!r})"
+        )
+    data: dict[str, Any] = {}
+    if os.path.exists(save_to):
+        with open(save_to, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+    base = os.path.relpath(os.path.realpath(sc.file), os.path.dirname(os.path.realpath(save_to)))
+    data["extends"] = base.replace(os.sep, "/")
+    if sc.variant_name:  # the app was opened on a variant: saved variants start from it
+        entry = _on_top_of(sc, sc.variant_name, entry)
+    data.setdefault("variants", {})[name] = entry
+    header = f"# Variants saved from `channelsim app {sc.file}`. Try: channelsim compare {save_to}\n"
+    body = yaml.safe_dump({"extends": data.pop("extends"), **data}, sort_keys=False, allow_unicode=True)
+    return header + body
+
+
+def _on_top_of(sc: Scenario, variant: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A variant's `set` merged under the new settings (the app opened on that variant)."""
+    base = channelsim.load(sc.file).variants[variant]
+    merged = {**(base.set or {}), **entry.get("set", {})}
+    out = {**entry, "set": merged} if merged else dict(entry)
+    if base.remove:
+        out["remove"] = list(base.remove)
+    return out
+
+
+def _checked(path: str, text: str, name: str) -> bool:
+    """Write `text` to `path` only if it loads and its variant validates (as `channelsim validate`)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    probe = os.path.join(folder, f".{os.path.basename(path)}.check.yaml")
+    write_text_atomic(probe, text)
+    try:
+        channelsim.load(probe).variant(name)
+    finally:
+        os.remove(probe)
+    write_text_atomic(path, text)
+    return True
