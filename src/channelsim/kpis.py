@@ -14,20 +14,32 @@ from channelsim.stats import ratio
 
 TOTAL_KPIS = ("leads", "wasted_leads", "new_customers", "orders", "lost_orders", "revenue", "brand_revenue",
               "contribution", "marketing_spend", "incentive_cost", "fixed_cost", "crm_cost", "profit",
-              "active_customers", "lapsed_customers", "prospects", "members", "won_back")  # fmt: skip
+              "active_customers", "lapsed_customers", "prospects", "members", "won_back", "winback_spend",
+              "promoters", "detractors", "repeat_customers")  # fmt: skip
 SOURCE_KPIS = ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution")
 SEGMENT_KPIS = (
     "new_customers",
     "orders",
     "contribution",
     "lapses",
+    "won_back",
     "active_customers",
     "lapsed_customers",
+    "prospects",
     "members",
+    "promoters",
+    "detractors",
+    "repeat_customers",
 )
 REGION_KPIS = ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders")
 PARTNER_KPIS = ("orders", "revenue", "contribution", "partner_margin", "diverted_orders", "detections",
                 "price_index", "open", "diverting")  # fmt: skip
+
+
+STATE_KPIS = ("active_customers", "lapsed_customers", "prospects", "members", "promoters", "detractors",
+              "repeat_customers")  # fmt: skip
+OUTLET_SUMS = ("orders", "revenue", "contribution", "response_time_sum", "responses", "promoter_orders",
+               "detractor_orders")  # fmt: skip
 
 
 def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
@@ -35,9 +47,8 @@ def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
     outlet, n = out.tables["outlet"], len(out.entities.channels)
     member = np.zeros((len(out.entities.outlets), n))
     member[np.arange(len(out.entities.outlets)), out.entities.outlet_channel] = 1.0
-    tables = {
-        m: outlet[m] @ member for m in ("orders", "revenue", "contribution", "response_time_sum", "responses")
-    }
+    tables = {m: outlet[m] @ member for m in OUTLET_SUMS}
+    tables["nps"] = nps_of(tables["promoter_orders"], tables["detractor_orders"], tables["orders"])
     total = tables["orders"].sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         tables["share"] = np.where(total > 0, tables["orders"] / np.where(total > 0, total, 1), 0.0)
@@ -62,11 +73,7 @@ def partner_slice(out: ReplicationOutput) -> slice:
 def figures(out: ReplicationOutput, scenario: Scenario) -> dict[str, Any]:
     """Every summary figure of one replication, as a nested dict of numbers."""
     t, e = out.tables, out.entities
-    total = {
-        k: float(t["total"][k].sum())
-        for k in TOTAL_KPIS
-        if k not in ("active_customers", "lapsed_customers", "prospects", "members")
-    }
+    total = {k: float(t["total"][k].sum()) for k in TOTAL_KPIS if k not in STATE_KPIS}
     total["active_customers_end"] = float(t["total"]["active_customers"][-1, 0])
     total["lapsed_customers"] = float(t["total"]["lapsed_customers"][-1, 0])
     channels = channel_tables(out)
@@ -142,7 +149,11 @@ def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
             "orders": orders,
             "active_end": float(seg["active_customers"][-1, s]),
             "contribution": contribution,
-            "nps": nps(float(seg["detractors"][-1, s]), float(seg["active_customers"][-1, s])),
+            "nps": nps(
+                float(seg["detractors"][-1, s]),
+                float(seg["active_customers"][-1, s]),
+                float(seg["promoters"][-1, s]),
+            ),
             "clv": clv(
                 ratio(contribution, orders),
                 segment.purchases_per_week,
@@ -195,21 +206,60 @@ def _concentration(orders: np.ndarray, total: float) -> dict[str, float]:
 
 
 def nps(detractors: float, active: float, promoters: float = 0.0) -> float:
-    """Net promoter score of the active customers: % promoters − % detractors."""
+    """Net promoter score of the active customers: % promoters − % detractors (NaN: nobody)."""
     return 100.0 * (promoters - detractors) / active if active else math.nan
 
 
+def nps_of(promoters: np.ndarray, detractors: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """NPS element-wise; 0 where there is nobody (a week without customers has no signal)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(people > 0, 100.0 * (promoters - detractors) / np.where(people > 0, people, 1), 0.0)
+
+
+def min_price(out: ReplicationOutput) -> np.ndarray:
+    """The lowest price index of any open outlet, per week."""
+    outlet = out.tables["outlet"]
+    prices = np.where(outlet["open"] > 0, outlet["price_index"], np.inf)
+    return np.where(np.isfinite(prices.min(axis=1)), prices.min(axis=1), 0.0)
+
+
 def _crm(out: ReplicationOutput) -> dict[str, Any]:
-    total = out.tables["total"]
+    total, source = out.tables["total"], out.tables["source"]
+    end = {m: float(total[m][-1, 0]) for m in STATE_KPIS}
+    paid = slice(0, len(out.entities.sources) - 2)  # organic and referral cost nothing
+    won_back = float(total["won_back"].sum())
+    channels = channel_tables(out)
     return {
-        "members_end": float(total["members"][-1, 0]),
-        "nps": nps(float(total["detractors"][-1, 0]), float(total["active_customers"][-1, 0])),
-        "won_back": float(total["won_back"].sum()),
+        "members_end": end["members"],
+        "nps": nps(end["detractors"], end["active_customers"], end["promoters"]),
+        "promoters_end": end["promoters"],
+        "detractors_end": end["detractors"],
+        "won_back": won_back,
+        "winback_spend": float(total["winback_spend"].sum()),
+        "winback_cac": ratio(float(total["winback_spend"].sum()), won_back),
+        "new_customer_cac": ratio(
+            float(source["marketing_spend"][:, paid].sum()), float(source["new_customers"][:, paid].sum())
+        ),
         "lifecycle": {
-            "prospects": float(total["prospects"][-1, 0]),
-            "active": float(total["active_customers"][-1, 0]),
-            "lapsed": float(total["lapsed_customers"][-1, 0]),
-            "members": float(total["members"][-1, 0]),
+            "prospects": end["prospects"],
+            "new": float(total["new_customers"].sum()),
+            "active": end["active_customers"],
+            "repeat": end["repeat_customers"],
+            "members": end["members"],
+            "lapsed": end["lapsed_customers"],
+            "won_back": won_back,
+        },
+        "by_channel": {
+            cid: {
+                "nps": float(
+                    nps_of(
+                        channels["promoter_orders"][:, c].sum(),
+                        channels["detractor_orders"][:, c].sum(),
+                        channels["orders"][:, c].sum(),
+                    )
+                )
+            }
+            for c, cid in enumerate(out.entities.channels)
         },
     }
 
@@ -226,6 +276,10 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
             {k: t["total"][k] for k in TOTAL_KPIS}
             | {"top_channel_share": top[:, None], "hhi": hhi[:, None]}
             | {
+                "nps": nps_of(
+                    t["total"]["promoters"], t["total"]["detractors"], t["total"]["active_customers"]
+                ),
+                "min_price_index": min_price(out)[:, None],
                 "diverted_orders": t["outlet"]["diverted_orders"].sum(axis=1, keepdims=True),
                 "cannibalized_orders": t["total"]["cannibalized_orders"],
                 "price_war": price_war_weeks(out)[:, None],
@@ -237,14 +291,19 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
         (
             "channel",
             e.channels,
-            {k: channels[k] for k in ("orders", "share", "revenue", "contribution", "response_time_mean")},
+            {
+                k: channels[k]
+                for k in ("orders", "share", "revenue", "contribution", "response_time_mean", "nps")
+            },
         )
     )
     part = partner_slice(out)
     partner = {k: t["outlet"][k][:, part] for k in PARTNER_KPIS}
     partner["stockout_rate"] = t["outlet"]["stockout_weeks"][:, part]
     blocks.append(("partner", e.partners, partner))
-    blocks.append(("segment", e.segments, {k: t["segment"][k] for k in SEGMENT_KPIS}))
+    segment = {k: t["segment"][k] for k in SEGMENT_KPIS}
+    segment["nps"] = nps_of(segment["promoters"], segment["detractors"], segment["active_customers"])
+    blocks.append(("segment", e.segments, segment))
     blocks.append(("region", e.regions, {k: t["region"][k] for k in REGION_KPIS}))
     frames = [_block(level, ids, metrics, replication) for level, ids, metrics in blocks if ids]
     return pd.concat(frames, ignore_index=True)

@@ -77,7 +77,7 @@ class SimResult:
         frame = self.kpis
         out = []
         for alert in self.scenario.alerts:
-            rows = frame[(frame["level"] == alert.level) & (frame["metric"] == alert.metric)]
+            rows = frame[(frame["level"] == alert.watched_level) & (frame["metric"] == alert.metric)]
             fired = pd.Series(False, index=rows.index)
             if alert.above is not None:
                 fired |= rows["value"] > alert.above
@@ -89,7 +89,7 @@ class SimResult:
                 entry = by_id.setdefault(str(entity), {"weeks": [], "share": []})
                 entry["weeks"].append(int(week))
                 entry["share"].append(round(count / self.replications, 10))
-            out.append(alert.model_dump(exclude_none=True) | {"fired": by_id})
+            out.append(alert.model_dump(exclude_none=True) | {"level": alert.watched_level, "fired": by_id})
         return out
 
     # -- files --------------------------------------------------------------------------

@@ -10,15 +10,49 @@ from pydantic import Field, field_validator, model_validator
 from channelsim._types import Id, Model, NonNeg, Positive, Share
 from channelsim.curves import Curve
 
-#: KPIs an alert may watch (weekly values, as in kpis.csv).
-ALERT_METRICS = frozenset(
-    {
-        "leads", "wasted_leads", "new_customers", "orders", "lost_orders", "revenue",
-        "brand_revenue", "contribution", "profit", "active_customers", "lapsed_customers",
-        "share", "hhi", "top_channel_share", "stockout_rate", "partner_margin", "nps",
-        "diverted_orders", "response_time_mean", "min_price_index", "members", "won_back",
-    }
-)  # fmt: skip
+#: KPIs an alert may watch: each weekly metric of kpis.csv and the levels it is reported at.
+ALERT_LEVELS: dict[str, tuple[str, ...]] = {
+    "active_customers": ("segment", "total"),
+    "attributed_contribution": ("source",),
+    "brand_revenue": ("total",),
+    "cannibalized_orders": ("total",),
+    "contribution": ("channel", "partner", "segment", "total"),
+    "crm_cost": ("total",),
+    "detections": ("partner",),
+    "detractors": ("segment", "total"),
+    "diverted_orders": ("partner", "region", "total"),
+    "diverting": ("partner",),
+    "fixed_cost": ("total",),
+    "hhi": ("total",),
+    "incentive_cost": ("total",),
+    "lapsed_customers": ("segment", "total"),
+    "lapses": ("segment",),
+    "leads": ("source", "total"),
+    "lost_orders": ("region", "total"),
+    "marketing_spend": ("source", "total"),
+    "members": ("segment", "total"),
+    "min_price_index": ("total",),
+    "new_customers": ("region", "segment", "source", "total"),
+    "nps": ("channel", "segment", "total"),
+    "open": ("partner",),
+    "orders": ("channel", "partner", "region", "segment", "total"),
+    "partner_margin": ("partner",),
+    "price_index": ("partner",),
+    "price_war": ("total",),
+    "profit": ("total",),
+    "promoters": ("segment", "total"),
+    "prospects": ("segment", "total"),
+    "repeat_customers": ("segment", "total"),
+    "response_time_mean": ("channel",),
+    "revenue": ("channel", "partner", "region", "total"),
+    "share": ("channel",),
+    "stockout_rate": ("partner",),
+    "top_channel_share": ("total",),
+    "wasted_leads": ("source", "total"),
+    "winback_spend": ("total",),
+    "won_back": ("segment", "total"),
+}
+ALERT_METRICS = frozenset(ALERT_LEVELS)
 
 
 class LoyaltyProgram(Model):
@@ -32,6 +66,7 @@ class LoyaltyProgram(Model):
     purchase_multiplier: Positive = 1.0  # on purchases_per_week, for members
     churn_multiplier: NonNeg = 1.0  # on churn_per_week, for members
     channel_bonus: float = 0.0  # utility bonus for member channels
+    initial_members: Share = 0.0  # share of the initial customers who are members at week 0
     active: bool = True  # the baseline; the optimizer may switch it
 
 
@@ -50,7 +85,9 @@ class Alert(Model):
     metric: str  # the KPI to watch (its weekly value, as in kpis.csv)
     above: float | None = None  # flag weeks above this
     below: float | None = None  # flag weeks below this
-    level: Literal["total", "source", "channel", "partner", "segment", "region"] = "total"  # aggregation
+    level: Literal["total", "source", "channel", "partner", "segment", "region"] | None = (
+        None  # where to watch it; default: total, or the metric's only level
+    )
 
     @field_validator("metric")
     @classmethod
@@ -67,4 +104,13 @@ class Alert(Model):
     def _threshold(self) -> Alert:
         if self.above is None and self.below is None:
             raise ValueError("give a threshold: `above` or `below`")
+        levels = ALERT_LEVELS.get(self.metric, ())
+        if self.level is not None and levels and self.level not in levels:
+            raise ValueError(f"'{self.metric}' is reported at level {', '.join(levels)}, not {self.level}")
         return self
+
+    @property
+    def watched_level(self) -> str:
+        """The level the alert watches: as given, else total, else the metric's only level."""
+        levels = ALERT_LEVELS[self.metric]
+        return self.level or ("total" if "total" in levels else levels[0])

@@ -88,7 +88,19 @@ def check_references(data: dict) -> list[Finding]:
             for j, channel in enumerate(program["channels"]):
                 ref_value(("loyalty_programs", i, "channels", j), channel, "channel", ids["channels"])
     found += _periods(data)
+    found += _initial_members(data)
     return found
+
+
+def _initial_members(data: dict) -> list[Finding]:
+    """A customer is in one programme at most: the initial shares cannot add up past 1."""
+    shares = [(i, p.get("initial_members")) for i, p in _items(data, "loyalty_programs")]
+    numbers = [(i, v) for i, v in shares if isinstance(v, int | float) and not isinstance(v, bool)]
+    total = sum(v for _, v in numbers)
+    if total > 1.0 + 1e-9:
+        message = f"initial member shares of all programmes add up to {total:.6g}; at most 1"
+        return [(("loyalty_programs", numbers[-1][0], "initial_members"), message, numbers[-1][1], False)]
+    return []
 
 
 def _periods(data: dict) -> list[Finding]:

@@ -23,6 +23,9 @@ from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import streams_for
 
+#: A change of price index a returning customer notices (1 point of list price).
+PRICE_NOTICED = 0.01 - 1e-9
+
 
 @dataclass(frozen=True)
 class Entities:
@@ -213,8 +216,12 @@ class Replication:
         for s, segment in enumerate(sc.segments):
             shares = [(segment.regions or {}).get(r, 0.0) for r in self.regions]
             for region, count in enumerate(apportion(segment.initial_customers, shares)):
-                for _ in range(count):
-                    market.start_active(Customer(s, region, -1))
+                for programme, members in enumerate(self._initial_members(count)):
+                    for _ in range(members):
+                        customer = Customer(s, region, -1)
+                        if programme < len(self.programmes):
+                            market.enrol_at_start(customer, programme)
+                        market.start_active(customer)
             self.env.process(market.organic(s, len(sc.sources)))
         effective = self.policy.effective_spend(sc)
         for i, source in enumerate(sc.sources):
@@ -229,6 +236,12 @@ class Replication:
         self.env.run(until=self.weeks)
         self._close_week(self.weeks - 1)
         return self._output()
+
+    def _initial_members(self, customers: int) -> list[int]:
+        """Initial customers per programme they start in (active programmes), then non-members."""
+        active = [self.policy.programmes.get(p.id, p.active) for p in self.programmes]
+        shares = [p.initial_members if on else 0.0 for p, on in zip(self.programmes, active, strict=True)]
+        return apportion(customers, [*shares, max(0.0, 1.0 - sum(shares))])
 
     def _weekly(self) -> Generator[Any, Any, None]:
         for week in range(self.weeks):
@@ -250,6 +263,7 @@ class Replication:
             ledger.add("total", "marketing_spend", week, 0, cost)
         if sc.winback is not None and self.policy.winback_spend:
             ledger.add("total", "marketing_spend", week, 0, self.policy.winback_spend[week])
+            ledger.add("total", "winback_spend", week, 0, self.policy.winback_spend[week])
         incentives = sum(o.tier_cost for o in self.outlets if o.is_open)
         ledger.add("total", "incentive_cost", week, 0, incentives)
         ledger.add("total", "fixed_cost", week, 0, sum(c.fixed_cost_per_week for c in sc.channels))
@@ -261,7 +275,9 @@ class Replication:
             states["segment"]["lapsed_customers"][week][s] = market.lapsed_count[s]
             states["segment"]["prospects"][week][s] = market.prospects[s]
             states["segment"]["members"][week][s] = market.members[s]
-            states["segment"]["detractors"][week][s] = market.active[s] - market.referrers[s]
+            states["segment"]["detractors"][week][s] = market.detractors[s]
+            states["segment"]["promoters"][week][s] = market.promoters[s]
+            states["segment"]["repeat_customers"][week][s] = market.repeaters[s]
         for outlet in self.outlets:
             states["outlet"]["price_index"][week][outlet.index] = outlet.price
             states["outlet"]["open"][week][outlet.index] = 1.0 if outlet.is_open else 0.0
@@ -312,7 +328,16 @@ class Replication:
             )
             if moved:
                 self.ledger.add("total", "cannibalized_orders", week, 0, moved)
-        customer.last = outlet
+        if customer.mood:
+            kind = "promoter_orders" if customer.mood > 0 else "detractor_orders"
+            self.ledger.add("outlet", kind, week, outlet.index)
+        if outlet is last and abs(outlet.price - customer.paid) > PRICE_NOTICED:
+            # their usual outlet changed its price since they last paid: a rise hurts, a cut pleases
+            if outlet.price > customer.paid:
+                self.market.disappoint(customer)
+            else:
+                self.market.delight(customer)
+        customer.last, customer.paid = outlet, outlet.price
         if outlet.inventory is not None:
             self.stock.take(outlet)
         if outlet.queue is not None:

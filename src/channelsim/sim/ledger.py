@@ -16,15 +16,24 @@ import numpy as np
 
 FLOWS = {
     "total": ("lost_orders", "marketing_spend", "incentive_cost", "fixed_cost", "crm_cost", "won_back",
-              "cannibalized_orders"),
+              "cannibalized_orders", "winback_spend"),
     "source": ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution"),
     "outlet": ("orders", "revenue", "brand_revenue", "contribution", "diverted_orders",
-               "response_time_sum", "responses", "stockout_weeks", "detections"),
+               "response_time_sum", "responses", "stockout_weeks", "detections", "promoter_orders",
+               "detractor_orders"),
     "segment": ("new_customers", "orders", "contribution", "lapses", "won_back"),
     "region": ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders"),
 }  # fmt: skip
 STATES = {  # recorded at the end of each week
-    "segment": ("active_customers", "lapsed_customers", "prospects", "members", "detractors"),
+    "segment": (
+        "active_customers",
+        "lapsed_customers",
+        "prospects",
+        "members",
+        "detractors",
+        "promoters",
+        "repeat_customers",
+    ),
     "outlet": ("price_index", "open", "diverting"),
 }
 
@@ -113,6 +122,6 @@ class Ledger:
         )
         outlet["partner_margin"] = outlet["revenue"] - outlet["brand_revenue"]
         segment = out["segment"]
-        for metric in ("active_customers", "lapsed_customers", "prospects", "members", "detractors"):
+        for metric in STATES["segment"]:
             total[metric] = segment[metric].sum(axis=1, keepdims=True)
         return out

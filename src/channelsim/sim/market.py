@@ -19,25 +19,40 @@ from channelsim.sim.streams import Draws
 
 #: A dissatisfied customer (a detractor) lapses this many times faster and stops referring.
 DETRACTOR_CHURN_MULTIPLIER = 2.0
+#: Word of mouth per customer by satisfaction: detractors 0, passives 1 (Bass's q), promoters 2.
+PROMOTER_REFERRAL_WEIGHT = 2
+#: Satisfaction is a count of good minus bad experiences, kept within ±this.
+MOOD_LIMIT = 2
 
 
 class Customer:
     """A person who has heard of the brand: where they live, who brought them, what they did."""
 
-    __slots__ = ("active", "last", "mood", "programme", "region", "segment", "source")
+    __slots__ = ("active", "last", "mood", "orders", "paid", "programme", "region", "segment", "source")
 
     def __init__(self, segment: int, region: int, source: int) -> None:
         self.segment = segment
         self.region = region
         self.source = source  # index into the sources (paid, then organic, referral); -1: initial
         self.last: Outlet | None = None
+        self.paid = 0.0  # the price index paid at the last purchase
+        self.orders = 0
         self.programme = -1  # loyalty programme joined, -1 for none
-        self.mood = 0  # satisfaction: 0 neutral, negative after bad experiences
+        self.mood = 0  # satisfaction: good minus bad experiences; ≤ −1 detractor, ≥ 1 promoter
         self.active = False
 
     @property
     def detractor(self) -> bool:
         return self.mood <= -1
+
+    @property
+    def promoter(self) -> bool:
+        return self.mood >= 1
+
+
+def referral_weight(mood: int) -> int:
+    """How much a customer of this satisfaction feeds word of mouth."""
+    return 0 if mood <= -1 else (PROMOTER_REFERRAL_WEIGHT if mood >= 1 else 1)
 
 
 class SegmentParams:
@@ -91,7 +106,10 @@ class Market:
         self.segments = segments
         self.unaware = unaware  # per segment, per region
         self.active = [0] * len(segments)
-        self.referrers = [0] * len(segments)  # active customers who are not detractors
+        self.referrers = [0] * len(segments)  # word of mouth: Σ referral_weight over active customers
+        self.promoters = [0] * len(segments)  # active promoters
+        self.detractors = [0] * len(segments)  # active detractors
+        self.repeaters = [0] * len(segments)  # active customers with two or more orders
         self.prospects = [0] * len(segments)
         self.members = [0] * len(segments)
         self.lapsed: list[Customer] = []
@@ -134,7 +152,7 @@ class Market:
         self.awaken(segment, region, source)
 
     def organic(self, segment: int, organic_source: int) -> Generator[Any, Any, None]:
-        """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: referring customers)."""
+        """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`)."""
         env, draws, params = self.env, self.draws["organic"], self.segments[segment]
         unaware = self.unaware[segment]
         while True:
@@ -185,7 +203,14 @@ class Market:
         self.prospects[customer.segment] -= 1
         self._activate(customer)
         self._book_new(customer)
+        customer.orders = 1
         return True
+
+    def repeat_purchase(self, customer: Customer) -> None:
+        if self.sell(customer, False) is not None:
+            customer.orders += 1
+            if customer.orders == 2:
+                self.repeaters[customer.segment] += 1
 
     def life(self, customer: Customer) -> Generator[Any, Any, None]:
         """An active customer buys again, joins a programme or lapses, until the horizon."""
@@ -202,7 +227,7 @@ class Market:
             yield env.timeout(draws.exponential(1.0 / total))
             pick = draws.uniform() * total
             if pick <= buy:
-                self.sell(customer, False)
+                self.repeat_purchase(customer)
             elif pick <= buy + churn:
                 self._lapse(customer)
                 return
@@ -212,10 +237,20 @@ class Market:
     def _activate(self, customer: Customer) -> None:
         customer.active = True
         self.active[customer.segment] += 1
-        if customer.mood > -1:
-            self.referrers[customer.segment] += 1
+        self._count_mood(customer, +1)
+        if customer.orders >= 2:
+            self.repeaters[customer.segment] += 1
         if customer.programme >= 0:
             self.members[customer.segment] += 1
+
+    def _count_mood(self, customer: Customer, sign: int) -> None:
+        """Add (+1) or remove (−1) an active customer's satisfaction from the counts."""
+        segment, mood = customer.segment, customer.mood
+        self.referrers[segment] += sign * referral_weight(mood)
+        if mood >= 1:
+            self.promoters[segment] += sign
+        elif mood <= -1:
+            self.detractors[segment] += sign
 
     def _book_new(self, customer: Customer) -> None:
         week = self.current_week
@@ -226,8 +261,9 @@ class Market:
     def _lapse(self, customer: Customer) -> None:
         customer.active = False
         self.active[customer.segment] -= 1
-        if customer.mood > -1:
-            self.referrers[customer.segment] -= 1
+        self._count_mood(customer, -1)
+        if customer.orders >= 2:
+            self.repeaters[customer.segment] -= 1
         if customer.programme >= 0:
             self.members[customer.segment] -= 1
             self.on_membership(customer.programme, -1)
@@ -240,12 +276,31 @@ class Market:
         customer.programme = programme
         self.members[customer.segment] += 1
         self.on_membership(programme, +1)
+        self.delight(customer)  # a welcome, points, member prices: a good experience
+
+    def enrol_at_start(self, customer: Customer, programme: int) -> None:
+        """An initial customer who is already a member at week 0 (before any event)."""
+        customer.programme = programme
+        customer.mood = 1
+        self.on_membership(programme, +1)
 
     def disappoint(self, customer: Customer) -> None:
-        """A bad experience (slow service, a stock-out): the customer may turn detractor."""
-        customer.mood -= 1
-        if customer.active and customer.mood == -1:  # just turned detractor: stops referring
-            self.referrers[customer.segment] -= 1
+        """A bad experience (slow service, a stock-out, a price rise): towards detractor."""
+        self._move_mood(customer, -1)
+
+    def delight(self, customer: Customer) -> None:
+        """A good experience (joining a programme, a price cut): towards promoter."""
+        self._move_mood(customer, +1)
+
+    def _move_mood(self, customer: Customer, step: int) -> None:
+        mood = max(-MOOD_LIMIT, min(MOOD_LIMIT, customer.mood + step))
+        if mood == customer.mood:
+            return
+        if customer.active:
+            self._count_mood(customer, -1)
+        customer.mood = mood
+        if customer.active:
+            self._count_mood(customer, +1)
 
     # -- win-back -----------------------------------------------------------------------
     def winback(self, weekly_rate: list[float]) -> Generator[Any, Any, None]:
