@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 import channelsim as cs
+from channelsim.cli import main
 from channelsim.experiments import Execution, simulate_points
-from conftest import ROOT, run_cli
+from conftest import ROOT
 
 WORKBENCH = ROOT / "tests" / "data" / "workbench.yaml"
 PRICE = "channels.marketplace.price_index"
@@ -61,14 +62,14 @@ def test_dask_by_address_equals_local(points, serial, cluster) -> None:
     _same(got, serial)
 
 
-def test_cli_sweep_on_dask_writes_the_same_bytes(tmp_path: Path, cluster) -> None:
-    args = ["sweep", WORKBENCH, "--set", f"{PRICE}=0.9,1.0", "--replications", "2", "--no-report"]
-    local = run_cli(*args, "--jobs", "2", "--out", tmp_path / "local")
-    remote = run_cli(
-        *args, "--executor", "dask", "--scheduler", cluster.scheduler_address, "--out", tmp_path / "dask"
-    )
-    assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
-    assert local.stdout.splitlines()[:-1] == remote.stdout.splitlines()[:-1]  # all but the "wrote" line
+def test_cli_sweep_on_dask_writes_the_same_bytes(tmp_path: Path, cluster, capsys) -> None:
+    args = ["sweep", str(WORKBENCH), "--set", f"{PRICE}=0.9,1.0", "--replications", "2", "--no-report"]
+    assert main([*args, "--out", str(tmp_path / "local")]) == 0
+    local = capsys.readouterr().out
+    dask = ["--executor", "dask", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "dask")]
+    assert main([*args, *dask]) == 0
+    remote = capsys.readouterr().out
+    assert local.splitlines()[:-1] == remote.splitlines()[:-1]  # all but the "wrote" line
     for name in ("sweep.csv", "sweep.json"):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
 

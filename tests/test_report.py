@@ -13,6 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import channelsim as cs
+from channelsim.cli import main
 from channelsim.report import figures
 from channelsim.report import prepare as results
 from channelsim.report import prepare_experiments as experiments
@@ -257,12 +258,11 @@ def test_cli_simulate_writes_the_report_and_report_rebuilds_it(tmp_path: Path) -
     check_report(out, {"kpis", "funnel"})
 
 
-def test_cli_report_on_a_folder_without_results_exits_2(tmp_path: Path) -> None:
-    done = run_cli("report", tmp_path)
-    assert done.returncode == 2
+def test_cli_report_on_a_folder_without_results_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["report", str(tmp_path)]) == 2
     assert (
-        done.stderr.strip()
+        capsys.readouterr().err.strip()
         == f"report: {tmp_path} has no results (expected one of summary.json, kpis.csv, plan.json, compare.json, sweep.csv, tornado.csv)"
     )
-    missing = run_cli("report", tmp_path / "nope")
-    assert missing.returncode == 2 and "is not a folder" in missing.stderr
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    assert "is not a folder" in capsys.readouterr().err

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
