@@ -103,6 +103,12 @@ def test_a_plan_adds_the_optimal_spend_and_the_budget_shift(sim_folder: Path, tm
     assert (
         shift.labels == ["search", "social"] and shift.current == [800, 400] and shift.optimal == [2000, 200]
     )
+    assert results.plan_profit(found.plan, "EUR") is None  # no expected values, not validated
+    plan |= {"objective_value": 900.0, "baseline_value": 700.0,
+             "validated": {"plan": {"profit": {"mean": 880.0, "std": 5.0, "ci95": [870.0, 890.0]}}}}  # fmt: skip
+    bars = results.plan_profit(plan, "EUR")
+    assert bars.labels == ["Today (expected)", "Plan (expected)", "Plan (simulated)"]
+    assert bars.values == [700.0, 900.0, 880.0] and bars.highs[2] == 890.0
     curves = results.response_curves(found.scenario, found.plan, "EUR")
     search = found.scenario.sources[0].response
     assert curves.items[0].optimal == (2000, search.leads(2000))
@@ -243,6 +249,8 @@ def test_diversion_matrix_and_exits_from_the_summary() -> None:
     assert matrix.values == [[0.0, 7.0], [2.0, 0.0]]
     ax = figures.draw(matrix).axes[0]
     assert [t.get_text() for t in ax.texts] == ["0", "7", "2", "0"]
+    homes = results.diversion(summary, ["north", "south"], {"d_north": "north", "d_south": "south"})
+    assert homes.texts == [["home", "7"], ["2", "home"]]  # selling at home is not diversion
     exits = results.exits(summary)
     assert exits.values == [0.0, 50.0] and exits.percent
 

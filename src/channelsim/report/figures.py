@@ -51,6 +51,7 @@ def _panels(chart: Panels) -> Figure:
     for ax in flat[len(chart.items) :]:
         ax.set_visible(False)
     figure.suptitle(chart.title, fontsize=style.RC["axes.titlesize"], fontweight="bold")
+    figure.get_layout_engine().set(h_pad=0.12, hspace=0.06)  # air between a row's titles and the one above
     return figure
 
 
@@ -131,7 +132,10 @@ def _lines(figure: Figure, ax: Axes, data: Lines) -> None:
     ax.set_xlabel(data.xlabel)
     ax.set_ylabel(data.ylabel)
     style.number_axis(ax.yaxis, data.currency or "")
-    if len(data.series) > 1 or data.bands or data.reference:
+    if len(data.series) > 1 or data.reference:
+        # beside the plot: never over a line (lines fill the whole width of a time axis)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    elif data.bands:
         ax.legend(loc="best")
 
 
@@ -188,11 +192,10 @@ def _shift(figure: Figure, ax: Axes, data: Shift) -> None:
     span = max([*data.current, *data.optimal, 1.0])
     for yy, now, best in zip(y, data.current, data.optimal, strict=True):
         change = f"{(best - now) / now:+.0%}" if now else ("new" if best else "±0")
-        ax.text(
-            max(now, best) + 0.02 * span, yy, f"{style.money(best, data.currency)} ({change})", va="center"
-        )
+        text = f"{style.amount(now)} → {style.money(best, data.currency)} ({change})"
+        ax.text(max(now, best) + 0.02 * span, yy, text, va="center")
     ax.set_yticks(y, data.labels)
-    ax.set_xlim(0, span * 1.35)
+    ax.set_xlim(0, span * 1.55)
     ax.grid(axis="y", visible=False)
     ax.set_title(data.title)
     ax.set_xlabel(data.xlabel)

@@ -104,6 +104,8 @@ def _n(value: Any, signed: bool = False) -> str:
 def _tables(found: Inputs, section: str) -> list[str]:
     if section == "Headline" and found.summary is not None:
         return [_headline_table(found.summary, found.currency)]
+    if section == "Marketing" and found.plan is not None:
+        return [_plan_table(found)]
     if section == "Compare" and found.compare is not None:
         return [_compare_table(found.compare)]
     if section == "Sensitivity" and found.tornado is not None and len(found.tornado):
@@ -130,6 +132,28 @@ def _headline_table(summary: dict[str, Any], currency: str) -> str:
         else:
             rows.append([kpi.label, _n(mean), f"[{_n(lo)}, {_n(hi)}]", kpi.unit_text(currency)])
     return _table(["KPI", "Mean", "95% interval", "Unit"], rows)
+
+
+def _plan_table(found: Inputs) -> str:
+    """What the plan changes: spend per source and tier per partner, today and in the plan."""
+    plan, sc = found.plan or {}, found.scenario
+    rows = []
+    today_spend = {s.id: s.spend_per_week for s in sc.sources} if sc else {}
+    for source_id, entry in (plan.get("sources") or {}).items():
+        value = entry.get("spend_per_week") if isinstance(entry, dict) else entry
+        shown = " / ".join(_n(v) for v in value) if isinstance(value, list) else _n(value)
+        rows.append([f"spend per week: {source_id}", _n(today_spend.get(source_id)), shown])
+    today_tier = {}
+    for incentive in sc.incentives if sc else []:
+        for partner in sc.partners_of(incentive.channel):
+            today_tier[partner.id] = incentive.current.get(partner.id, incentive.tiers[0].level)
+    for partner_id, entry in (plan.get("incentives") or {}).items():
+        tier = entry.get("tier") if isinstance(entry, dict) else entry
+        rows.append([f"incentive tier: {partner_id}", str(today_tier.get(partner_id, "—")), str(tier)])
+    facts = ", ".join(f"{k} {plan[k]}" for k in ("status", "objective", "solver") if k in plan)
+    binding = ", ".join(plan.get("binding") or []) or "none"
+    return (f"<p>Plan ({escape(facts)}); binding constraints: {escape(binding)}.</p>"
+            + _table(["Lever", "Today", "Plan"], rows))  # fmt: skip
 
 
 def _compare_table(compare: dict[str, Any]) -> str:

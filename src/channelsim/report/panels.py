@@ -41,6 +41,10 @@ def panels(found: Inputs) -> list[Panel]:
             ("budget_shift", "Marketing", "Weekly spend per source today and in the optimal plan (plan.json).",
              partial(results.budget_shift, sc, plan, cur)),
         ]  # fmt: skip
+    if found.plan is not None:
+        candidates.append(("plan_profit", "Marketing", "The optimizer's expected profit for today's allocation "
+                           "and the plan; simulated with 95% intervals when the plan was validated.",
+                           partial(results.plan_profit, found.plan, cur)))  # fmt: skip
     candidates += _conflict(found)
     candidates += _experiments(found)
     out = []
@@ -56,9 +60,10 @@ def _conflict(found: Inputs) -> list[tuple[str, str, str, Callable[[], Chart | N
     if found.summary is not None:
         s = found.summary
         regions = list(found.scenario.regions) if found.scenario else []
+        homes = {p.id: p.region for p in found.scenario.partners} if found.scenario else {}
         out += [
             ("diversion", "Conflict", "Grey-market sales: orders a partner sold into another partner's region.",
-             partial(results.diversion, s, regions)),
+             partial(results.diversion, s, regions, homes)),
             ("exits", "Conflict", "How often each partner left (its trailing margin fell below its threshold).",
              partial(results.exits, s)),
         ]  # fmt: skip

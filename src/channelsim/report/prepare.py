@@ -128,16 +128,25 @@ def budget_shift(scenario: Scenario, plan: dict[str, Any] | None, currency: str)
                  current, optimal, currency)  # fmt: skip
 
 
-def diversion(summary: dict[str, Any], regions: list[str]) -> Matrix | Bars | None:
-    """Diverted orders by partner × victim region (or by partner when the pairs are not reported)."""
+def diversion(
+    summary: dict[str, Any], regions: list[str], homes: dict[str, str] | None = None
+) -> Matrix | Bars | None:
+    """Diverted orders by partner × region sold into (or by partner when pairs are not reported).
+
+    A partner's home region is not diversion: its cell is blank (NaN, shown as "home").
+    """
     partners = summary.get("by_partner") or {}
     if not partners or not any(stat(p["diverted_orders"])[0] > 0 for p in partners.values()):
         return None
     if all("diverted_into" in p for p in partners.values()):
+        homes = homes or {}
         cols = regions or sorted({r for p in partners.values() for r in p["diverted_into"]})
-        values = [[stat(p["diverted_into"][r])[0] if r in p["diverted_into"] else 0.0 for r in cols]
-                  for p in partners.values()]  # fmt: skip
-        texts = [[f"{v:,.0f}" for v in row] for row in values]
+        values = [
+            [math.nan if homes.get(pid) == r else stat(p["diverted_into"][r])[0] if r in p["diverted_into"] else 0.0
+             for r in cols]
+            for pid, p in partners.items()
+        ]  # fmt: skip
+        texts = [["home" if math.isnan(v) else f"{v:,.0f}" for v in row] for row in values]
         return Matrix("Cross-territory diversion: orders sold outside the home region", "Region sold into",
                       "Diverting partner", list(partners), cols, values, texts, "Diverted orders (mean)")  # fmt: skip
     stats = [stat(p["diverted_orders"]) for p in partners.values()]
@@ -167,3 +176,33 @@ def exits(summary: dict[str, Any]) -> Bars | None:
         return None
     return Bars("Partner exits", "Replications in which the partner left (%)", list(partners), shares,
                 percent=True)  # fmt: skip
+
+
+def plan_profit(plan: dict[str, Any] | None, currency: str) -> Bars | None:
+    """Profit today and under the plan: the optimizer's expectation, and simulated when validated."""
+    if not plan:
+        return None
+    labels: list[str] = []
+    values: list[float] = []
+    lows: list[float] = []
+    highs: list[float] = []
+    if plan.get("objective", "profit") == "profit":  # otherwise the expected values are not profit
+        for key, label in (("baseline_value", "Today (expected)"), ("objective_value", "Plan (expected)")):
+            if isinstance(plan.get(key), int | float):
+                labels.append(label)
+                values.append(float(plan[key]))
+                lows.append(float(plan[key]))
+                highs.append(float(plan[key]))
+    validated = plan.get("validated") or {}
+    for key, label in (("baseline", "Today (simulated)"), ("plan", "Plan (simulated)")):
+        node = (validated.get(key) or {}).get("profit")
+        if isinstance(node, dict):
+            mean, lo, hi = stat(node)
+            labels.append(label)
+            values.append(mean)
+            lows.append(lo)
+            highs.append(hi)
+    if not labels:
+        return None
+    return Bars("Profit today and with the optimal plan", f"Profit over the horizon ({currency})", labels,
+                values, lows, highs, currency=currency)  # fmt: skip
