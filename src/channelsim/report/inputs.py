@@ -44,7 +44,7 @@ class Inputs:
 
     @property
     def title(self) -> str:
-        for source in (self.summary, self.compare, self.sweep_meta, self.tornado_meta):
+        for source in (self.summary, self.compare, self.sweep_meta, self.tornado_meta, self.plan):
             if source and source.get("scenario"):
                 return str(source["scenario"])
         return os.path.basename(os.path.abspath(self.folder))
