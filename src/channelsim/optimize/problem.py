@@ -171,11 +171,13 @@ def period_levels(src: Source, spend: list[float], carry: np.ndarray, mix: np.nd
 
 
 def source_term(src: Source, fc: va.Forecast, plan: list[Period], spend: list[float],
-                budget: float | None, pieces: int) -> SourceTerm:  # fmt: skip
+                budget: float | None, pieces: int, counted: bool) -> SourceTerm:  # fmt: skip
     upper = spend_bound(src, budget)
     if src.locked:
         upper = max(upper, src.spend_per_week)
-    floor = max(src.min_spend_per_week, ACTIVE_SHARE * upper, src.units.cost if src.units else 0.0)
+    # "used" must mean a real spend only where it is counted (min_active_sources)
+    active = ACTIVE_SHARE * upper if counted else 0.0
+    floor = max(src.min_spend_per_week, active, src.units.cost if src.units else 0.0)
     curve = response_pieces(src.response, upper, pieces)
     cost = rate_card_pieces([(t.up_to, t.price) for t in src.rate_card], upper) if src.rate_card else None
     weekly = fc.per_lead[src.id]
@@ -294,7 +296,10 @@ def build_problem(sc: Scenario, objective: str, spend: dict[str, list[float]], t
     if not target_mode:
         marketing = baseline_marketing(sc) if marketing is None else marketing
         incentives = va.incentive_cost(sc, va.baseline_tiers(sc)) if incentives is None else incentives
-    terms = [source_term(s, fc, plan, spend[s.id], marketing, settings.breakpoints) for s in sc.sources]
+    counted = sc.budget.min_active_sources > 0
+    terms = [
+        source_term(s, fc, plan, spend[s.id], marketing, settings.breakpoints, counted) for s in sc.sources
+    ]
     groups = tier_groups(sc, tiers, fc)
     diversions = diversion_terms(sc, tiers, groups, fc)
     return Problem(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout), fc, spend, tiers,

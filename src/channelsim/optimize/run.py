@@ -18,6 +18,7 @@ from channelsim.optimize import explain
 from channelsim.optimize.diagnose import InfeasibleError, conflicting_groups, explain_conflict
 from channelsim.optimize.model import Built, build
 from channelsim.optimize.plan import Plan
+from channelsim.optimize.polish import polish
 from channelsim.optimize.problem import Problem, build_problem, period_levels, weekly_spend
 from channelsim.optimize.solvers import Outcome, solve
 from channelsim.scenario.model import Scenario
@@ -93,6 +94,9 @@ def optimize(
             raise InfeasibleError(f"no plan found: {solver} stopped with status {outcome.status} "
                                   f"within the time limit of {limit:g} s (optimize.time_limit_seconds)")  # fmt: skip
         found = read_decisions(built, problem)
+        if target is None:
+            column = explain.objective_column(problem)
+            found = (polish(problem, found[0], column, net=objective == "profit"), found[1])
         value = score(forecast_of(sc, *found), objective, target)
         rounds.append((value, problem, built, outcome, *found))
         if found == (spend, tiers) or any(found == (r[4], r[5]) for r in rounds[:-1]):

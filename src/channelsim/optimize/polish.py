@@ -1,0 +1,95 @@
+"""Polish: refine the MILP's spends on the exact curves, keeping every discrete choice it made.
+
+The MILP finds the right basin (which sources are on, how many units, which tiers); the
+pieces leave up to the stated error bound on the table. A local search (SLSQP) from the
+MILP's plan, with the sources it switched off kept off, units and locked spends fixed and
+the same budget and share limits, closes that gap. It is kept only if it is feasible and
+better on the exact curves, so the plan is never worse than the MILP's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize
+
+from channelsim.optimize.problem import Problem
+
+TOLERANCE = 1e-6  # feasibility slack on limits, in currency per week
+MAX_SOURCES = 60  # SLSQP's cost grows fast with the dimension; beyond, the MILP's plan stands
+
+
+def value(problem: Problem, spend: dict[str, list[float]], column: int, net: bool) -> float:
+    """The sources' part of a metric over the horizon, with the exact curves (one period)."""
+    weeks = problem.periods[0].weeks
+    total = 0.0
+    for term in problem.sources:
+        x = spend[term.id][0]
+        total += weeks * term.value[0, column] * term.source.response.leads(x)
+        if net:
+            total -= weeks * (term.source.media_cost(x) + (term.source.setup_cost_per_week if x > 0 else 0.0))
+    return total
+
+
+def _movable(term, x: float) -> bool:
+    """Spends the polish may move: continuous ones the MILP kept on, and concave sources it left off
+    without a setup cost (a chord from 0 understates a concave curve's first euros)."""
+    if term.units or term.source.locked or term.source.adstock != 0:
+        return False
+    return x > 0 or (term.leads.concave and term.source.setup_cost_per_week == 0 and term.lower == 0)
+
+
+def polish(problem: Problem, spend: dict[str, list[float]], column: int, net: bool) -> dict[str, list[float]]:
+    """Better spends on the exact curves, or `spend` itself (one period, no adstock, no capacity limits)."""
+    if len(problem.periods) != 1 or problem.capacities:
+        return spend
+    free = [t for t in problem.sources if _movable(t, spend[t.id][0])]
+    if not free or len(free) > MAX_SOURCES:
+        return spend
+    budget = problem.marketing_budget
+    share = problem.scenario.budget.max_share_per_source
+    lower = np.array([max(t.floor, t.lower) if spend[t.id][0] > 0 and t.floor > 0 else t.lower for t in free])
+    upper = np.array(
+        [min(t.upper, share * budget) if budget is not None and share < 1 else t.upper for t in free]
+    )
+    fixed_cost = sum(t.source.media_cost(spend[t.id][0]) + (t.source.setup_cost_per_week if spend[t.id][0] > 0 else 0)
+                     for t in problem.sources if t not in free)  # fmt: skip
+    setup = np.array([t.source.setup_cost_per_week for t in free])  # paid by sources kept on (x ≥ floor > 0)
+    weeks = problem.periods[0].weeks
+    worth = weeks * np.array([t.value[0, column] for t in free])
+    leads = [t.source.response.leads for t in free]
+    media = [t.source.media_cost for t in free]
+    step = np.maximum(1e-3, 1e-7 * upper)
+
+    def each(fns: list, x: np.ndarray) -> np.ndarray:
+        return np.array([f(v) for f, v in zip(fns, x, strict=True)])
+
+    def slope(fns: list, x: np.ndarray) -> np.ndarray:
+        low = np.maximum(x - step, 0.0)
+        return (each(fns, x + step) - each(fns, low)) / (x + step - low)
+
+    def spent(x: np.ndarray) -> float:
+        return fixed_cost + float(each(media, x).sum() + setup[x > 0].sum())
+
+    def objective(y: np.ndarray) -> tuple[float, np.ndarray]:
+        x = y * scale
+        gain, grad = worth @ each(leads, x), worth * slope(leads, x)
+        if net:
+            gain, grad = gain - weeks * spent(x), grad - weeks * slope(media, x)
+        return -gain / scale, -grad
+
+    limits = []
+    if budget is not None:
+        limits.append({"type": "ineq", "fun": lambda y: (budget - spent(y * scale)) / scale,
+                       "jac": lambda y: -slope(media, y * scale)})  # fmt: skip
+    start = np.array([spend[t.id][0] for t in free])
+    scale = max(1.0, float(upper.max()))
+    result = minimize(objective, start / scale, jac=True, method="SLSQP",
+                      bounds=list(zip(lower / scale, upper / scale, strict=True)), constraints=limits,
+                      options={"maxiter": 200, "ftol": 1e-12})  # fmt: skip
+    x = np.clip(np.floor(result.x * scale * 100) / 100, lower, upper)  # cents, rounded down
+    x[(x > 0) & (x < np.array([t.floor for t in free]))] = 0.0  # below the floor of "used": off
+    x[(x <= 0) & (lower > 0)] = lower[(x <= 0) & (lower > 0)]
+    candidate = spend | {t.id: [float(v)] for t, v in zip(free, x, strict=True)}
+    feasible = budget is None or spent(x) <= budget + TOLERANCE
+    better = value(problem, candidate, column, net) > value(problem, spend, column, net)
+    return candidate if feasible and better else spend
