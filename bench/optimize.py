@@ -76,7 +76,7 @@ def slsqp(problem, starts: int, seed: int) -> tuple[float, float]:
     for k in range(starts):
         x0 = np.array([t.source.spend_per_week for t in problem.sources]) if k == 0 else rng.uniform(0, upper)
         x0 = x0 * min(1.0, budget / max(x0.sum(), 1e-9))
-        res = minimize(lambda x: -exact_value(problem, x), x0, method="SLSQP", bounds=list(zip(0 * upper, upper)),
+        res = minimize(lambda x: -exact_value(problem, x), x0, method="SLSQP", bounds=list(zip(0 * upper, upper, strict=True)),
                        constraints=[{"type": "ineq", "fun": lambda x: budget - x.sum()}], options={"maxiter": 300})  # fmt: skip
         best = max(best, exact_value(problem, np.clip(res.x, 0, upper)))
     return best, time.perf_counter() - began

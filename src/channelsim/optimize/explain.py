@@ -95,6 +95,6 @@ def shadow_prices(problem: Problem, built: Built, solver: str, target: object | 
         out[key] = (
             None
             if not names or any(d is None for d in duals)
-            else round(flip * sum(duals) / max(problem.horizon, 1), 6)
+            else round(flip * sum(duals) / max(problem.horizon, 1), 6) + 0.0  # never -0.0
         )
     return out
