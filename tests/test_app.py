@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import channelsim
-from channelsim.app import make_server
+from channelsim.app import Workbench, make_server
 from channelsim.app.controls import controls_for, overrides_for
 from channelsim.errors import UsageError
 
@@ -173,6 +173,20 @@ def test_saved_variant_is_a_file_channelsim_validates(server: str, scenario_copy
     assert scenario.variant("more_social").sources[1].spend_per_week == 2000
     status, body = _post(server + "api/save", {"name": "Bad Name", "values": values})
     assert status == 400 and "variant name" in body["error"]
+
+
+def test_a_variant_opened_in_the_app_is_saved_on_top_of_itself(tmp_path: Path) -> None:
+    source = ROOT / "scenarios" / "industrial_distributors.yaml"
+    shutil.copy(source, tmp_path / source.name)
+    bench = Workbench.open(str(tmp_path / source.name), variant="rich_rebate")
+    values = {c["path"]: c["value"] for c in bench.describe()["controls"]} | {
+        "conflict.enforcement_per_week": 0.6
+    }
+    saved = bench.save_variant("rich_policed", "rich rebate, policed", values)
+    variant = channelsim.load(saved["path"]).variant("rich_policed")
+    assert variant.conflict.enforcement_per_week == 0.6
+    assert variant.incentives[0].tier("gold").rebate == 0.09  # the rich rebate came along
+    assert variant.incentives[0].current["d_north"] == "gold"
 
 
 def test_cli_registers_app_with_a_port_flag() -> None:

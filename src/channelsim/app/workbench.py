@@ -7,6 +7,7 @@ URLs, the levers' new values after an optimization), so the page holds no model 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import threading
@@ -52,7 +53,7 @@ class Workbench:
         if variant:
             scenario = scenario.variant(variant)
         stem, _ = os.path.splitext(path)
-        reps = min(scenario.replications, 5)
+        reps = min(scenario.replications, 3)  # a click should answer in seconds, even on a big scenario
         return cls(scenario, save_to or f"{stem}_workshop.yaml", max(1, reps))
 
     # -- what the page asks for ------------------------------------------------------
@@ -167,7 +168,8 @@ def variant_file_text(sc: Scenario, save_to: str, name: str, entry: dict[str, An
 def _on_top_of(sc: Scenario, variant: str, entry: dict[str, Any]) -> dict[str, Any]:
     """A variant's `set` merged under the new settings (the app opened on that variant)."""
     base = channelsim.load(sc.file).variants[variant]
-    merged = {**(base.set or {}), **entry.get("set", {})}
+    # the loader keeps YAML positions on its lists and mappings: plain data for the YAML writer
+    merged = {**json.loads(json.dumps(base.set or {})), **entry.get("set", {})}
     out = {**entry, "set": merged} if merged else dict(entry)
     if base.remove:
         out["remove"] = list(base.remove)
