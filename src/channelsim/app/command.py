@@ -19,7 +19,7 @@ def run_app(args: argparse.Namespace) -> int:
         raise UsageError(f"--port {args.port}: cannot listen on 127.0.0.1 ({err.strerror})") from None
     print(f"channelsim app: {server.workbench.scenario.name}")
     print(f"  open {server.url} in a browser (this computer only); Ctrl+C stops")
-    print(f"  saved variants go to {server.workbench.save_to}")
+    print(f"  saved variants go to {server.workbench.save_to}", flush=True)
     if args.open:
         webbrowser.open(server.url)
     try:
