@@ -324,3 +324,10 @@ def test_time_limited_solutions_are_never_called_optimal():
         sol_status, status = 2, 1  # PuLP: integer feasible, solver stopped
 
     assert _status(Stub()) == "time_limit"
+
+
+def test_calibration_scales_what_leads_are_worth():
+    plain = optimize(S_CURVE)
+    poorer = optimize(S_CURVE, calibration={"search": 0.3, "events": 0.3})
+    assert sum(v[0] for v in poorer.spend.values()) < sum(v[0] for v in plain.spend.values())
+    assert poorer.details["calibration"] == {"search": 0.3, "events": 0.3}

@@ -131,3 +131,18 @@ def test_forecast_matches_the_simulation():
         stat = result.figure(*path)
         error = stat["std"] / math.sqrt(result.replications)
         assert abs(stat["mean"] - expected) <= 4 * error + 1e-9, (path, stat["mean"], expected, error)
+
+
+def test_calibration_is_measured_over_analytic_attributed_contribution():
+    sc = scenario(horizon_weeks=10, segments=[segment(purchases_per_week=0.1, order_value=50, imitation_per_week=0.02)],
+                  sources=[{"id": "ads", "spend_per_week": 500,
+                            "response": {"curve": "linear", "leads_per_unit_spend": 0.02}}])  # fmt: skip
+    unit = va.calibration(sc, {"ads": {"leads": 1.0, "attributed_contribution": 1.0}})["ads"]
+    # attribution is the customers' own orders, not their referrals: 10 leads/week, 10 weeks, 0.4·50 a
+    # first order plus repeats b·(1 − e^(−0·…)) = 0.1·(10 − t) with no churn
+    own = sum(10 * 20 * (1 + 0.1 * (10 - (w + 0.5))) for w in range(10))
+    assert 1 / unit == pytest.approx(own, rel=1e-3)
+    assert va.calibration(sc, {"ads": {"leads": 100.0, "attributed_contribution": 1.5 / unit}})[
+        "ads"
+    ] == pytest.approx(1.5)
+    assert va.calibration(sc, {})["ads"] == 1.0

@@ -334,8 +334,9 @@ class Valuation:
         self._routes[key] = dict(source.routes_to)
         return key
 
-    def lead_value(self, source: Any) -> np.ndarray:
-        """[grid, out]: what a lead of `source` arriving at t brings over the rest of the horizon."""
+    def lead_value(self, source: Any, referrals: bool = True) -> np.ndarray:
+        """[grid, out]: what a lead of `source` arriving at t brings over the rest of the horizon
+        (`referrals` False: only the orders of the customers it brings, as the simulation attributes)."""
         key = self.route_key(source)
         total = np.zeros((len(self.grid), self.layout.size))
         for s, seg in enumerate(self.sc.segments):
@@ -345,7 +346,7 @@ class Valuation:
             values = self.segment_values(s)
             if key not in values.first:
                 values.first[key] = self._first_orders(s, self._routes[key])
-            customer = values.first[key] + values.referral
+            customer = values.first[key] + values.referral if referrals else values.first[key]
             total += share * seg.conversion * delay_convolve(customer, seg.consideration_weeks, self.step)
         return total
 
@@ -428,8 +429,15 @@ class Forecast:
         return float(getattr(self, name))
 
 
-def forecast(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str]) -> Forecast:
-    """The analytic expectation of a plan: weekly spend per source (one value per week) and tiers."""
+def forecast(
+    sc: Scenario,
+    spend: dict[str, list[float]],
+    tiers: dict[str, str],
+    calibration: dict[str, float] | None = None,
+) -> Forecast:
+    """The analytic expectation of a plan: weekly spend per source (one value per week) and tiers.
+
+    `calibration` scales what a lead of a source brings (measured / analytic, see `calibration`)."""
     weeks = sc.horizon_weeks
     leads = {src.id: np.array([src.response.leads(e) for e in effective_spend(src, spend[src.id])])
              for src in sc.sources}  # fmt: skip
@@ -438,7 +446,7 @@ def forecast(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str])
     totals = val.organic()
     per_lead = {}
     for src in sc.sources:
-        per_lead[src.id] = val.weekly(val.lead_value(src))
+        per_lead[src.id] = val.weekly(val.lead_value(src)) * (calibration or {}).get(src.id, 1.0)
         totals = totals + leads[src.id] @ per_lead[src.id]
     marketing = sum(
         src.media_cost(x) + (src.setup_cost_per_week if x > 0 else 0.0)
@@ -531,4 +539,24 @@ def diversion_totals(sc: Scenario, tiers: dict[str, str], totals: np.ndarray, la
             per_week = {seg.id: float(totals[layout.cell(s, r)]) / sc.horizon_weeks
                         for s, seg in enumerate(sc.segments)}  # fmt: skip
             out += np.array(diversion_effect(sc, i, region, tiers, per_week))
+    return out
+
+
+def calibration(sc: Scenario, attributed: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Per source: measured ÷ analytic contribution attributed to its leads at the scenario's plan.
+
+    `attributed` maps source id → {"leads", "attributed_contribution"} (simulated totals, e.g. the
+    means of `summary.json`'s `by_source`). Sources without leads keep 1."""
+    weekly = {src.id: [src.spend_per_week] * sc.horizon_weeks for src in sc.sources}
+    tiers = baseline_tiers(sc)
+    leads = {src.id: np.array([src.response.leads(e) for e in effective_spend(src, weekly[src.id])])
+             for src in sc.sources}  # fmt: skip
+    val = Valuation(sc, tiers, unaware_path(sc, leads, Valuation(sc, tiers).grid))
+    out = {}
+    for src in sc.sources:
+        own = val.weekly(val.lead_value(src, referrals=False))[:, 0]
+        expected = float(leads[src.id] @ own)
+        measured = attributed.get(src.id, {})
+        ok = expected > 0 and measured.get("leads", 0) > 0
+        out[src.id] = measured["attributed_contribution"] / expected if ok else 1.0
     return out

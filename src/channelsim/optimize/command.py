@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from channelsim import valuation as va
 from channelsim.errors import UsageError
 from channelsim.optimize.plan import Plan
 from channelsim.optimize.run import OBJECTIVES, SOLVERS, optimize
@@ -74,7 +75,16 @@ def run(args: argparse.Namespace, simulate: Simulate) -> int:
     sc = load(args.scenario)
     if args.variant:
         sc = sc.variant(args.variant)
-    plan = optimize(sc, objective=args.objective, solver=args.solver, time_limit=args.time_limit)
+    calibration = None
+    if args.calibrate:  # measure what each source's leads bring in the simulation of today's plan
+        measured = simulate(sc, replications=args.replications, seed=sc.seed, jobs=args.jobs).summary[
+            "by_source"
+        ]
+        attributed = {sid: {k: float(v[k]["mean"] or 0.0) for k in ("leads", "attributed_contribution")}
+                      for sid, v in measured.items()}  # fmt: skip
+        calibration = va.calibration(sc, attributed)
+    plan = optimize(sc, objective=args.objective, solver=args.solver, time_limit=args.time_limit,
+                    calibration=calibration)  # fmt: skip
     if args.validate:
         plan.validated = validate_plan(sc, plan, simulate, args.replications, args.jobs)
     paths = plan.write(args.out, command=["channelsim", *sys.argv[1:]])
@@ -98,8 +108,17 @@ def optimize_command(simulate: Simulate) -> Callable[[argparse._SubParsersAction
         cmd.add_argument(
             "--validate", action="store_true", help="simulate baseline and plan with the same seed"
         )
-        cmd.add_argument("--replications", type=int, metavar="N", help="replications for --validate")
-        cmd.add_argument("--jobs", type=int, default=1, metavar="J", help="worker processes for --validate")
+        cmd.add_argument(
+            "--calibrate",
+            action="store_true",
+            help="scale each source's lead value by the simulation's attribution",
+        )
+        cmd.add_argument(
+            "--replications", type=int, metavar="N", help="replications for --validate/--calibrate"
+        )
+        cmd.add_argument(
+            "--jobs", type=int, default=1, metavar="J", help="worker processes for the simulations"
+        )
         cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
         cmd.set_defaults(run=lambda args: run(args, simulate))
 

@@ -286,11 +286,11 @@ def capacities(sc: Scenario, layout: va.Layout) -> dict[str, tuple[int, float]]:
 
 
 def build_problem(sc: Scenario, objective: str, spend: dict[str, list[float]], tiers: dict[str, str],
-                  target_mode: bool) -> Problem:  # fmt: skip
+                  target_mode: bool, calibration: dict[str, float] | None = None) -> Problem:  # fmt: skip
     """Coefficients of the MILP linearised at the plan (`spend` per period, `tiers`)."""
     settings = sc.optimize
     plan = periods(sc.horizon_weeks, settings.periods)
-    fc = va.forecast(sc, weekly_spend(sc, spend), tiers)
+    fc = va.forecast(sc, weekly_spend(sc, spend), tiers, calibration)
     marketing = sc.budget.marketing_per_week
     incentives = sc.budget.incentives_per_week
     if not target_mode:

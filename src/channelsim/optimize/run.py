@@ -39,8 +39,9 @@ def read_decisions(built: Built, problem: Problem) -> tuple[dict[str, list[float
     return spend, tiers
 
 
-def forecast_of(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str]) -> va.Forecast:
-    return va.forecast(sc, weekly_spend(sc, spend), tiers)
+def forecast_of(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str],
+                calibration: dict[str, float] | None = None) -> va.Forecast:  # fmt: skip
+    return va.forecast(sc, weekly_spend(sc, spend), tiers, calibration)
 
 
 def score(fc: va.Forecast, objective: str, target: Any | None) -> float:
@@ -71,8 +72,12 @@ def check_choices(objective: str | None, solver: str | None) -> None:
 
 def optimize(
     sc: Scenario, objective: str | None = None, solver: str | None = None, time_limit: float | None = None,
+    calibration: dict[str, float] | None = None,
 ) -> Plan:  # fmt: skip
-    """The best plan for the scenario's budget and limits (or the least spend reaching its target)."""
+    """The best plan for the scenario's budget and limits (or the least spend reaching its target).
+
+    `calibration`: per source, a factor on what its leads bring (`valuation.calibration` from a
+    simulation's attribution); default: the analytic values as they are."""
     check_choices(objective, solver)
     settings = sc.optimize
     objective, solver = objective or settings.objective, solver or settings.solver
@@ -83,7 +88,7 @@ def optimize(
     rounds: list[tuple[float, Problem, Built, Outcome, dict, dict]] = []
     seconds = 0.0
     for _ in range(MAX_ROUNDS):
-        problem = build_problem(sc, objective, spend, tiers, target is not None)
+        problem = build_problem(sc, objective, spend, tiers, target is not None, calibration)
         built = build(problem, target=target)
         outcome = solve(built.prob, solver, limit)
         seconds += outcome.seconds
@@ -97,21 +102,23 @@ def optimize(
         if target is None:
             column = explain.objective_column(problem)
             found = (polish(problem, found[0], column, net=objective == "profit"), found[1])
-        value = score(forecast_of(sc, *found), objective, target)
+        value = score(forecast_of(sc, *found, calibration), objective, target)
         rounds.append((value, problem, built, outcome, *found))
         if found == (spend, tiers) or any(found == (r[4], r[5]) for r in rounds[:-1]):
             break
         spend, tiers = found
     best = min(rounds, key=lambda r: r[0]) if target is not None else max(rounds, key=lambda r: r[0])
-    return _explain(sc, best, objective, solver, target, limit, seconds, len(rounds))
+    plan = _explain(sc, best, objective, solver, target, limit, seconds, len(rounds), calibration)
+    return plan
 
 
 def _explain(sc: Scenario, best: tuple, objective: str, solver: str, target: Any | None, limit: float,
-             seconds: float, rounds: int) -> Plan:  # fmt: skip
+             seconds: float, rounds: int, calibration: dict[str, float] | None) -> Plan:  # fmt: skip
     value, problem, built, outcome, spend, tiers = best
     base_spend = {s.id: [s.spend_per_week] * sc.optimize.periods for s in sc.sources}
     base_tiers = va.baseline_tiers(sc)
-    plan_fc, base_fc = forecast_of(sc, spend, tiers), forecast_of(sc, base_spend, base_tiers)
+    plan_fc = forecast_of(sc, spend, tiers, calibration)
+    base_fc = forecast_of(sc, base_spend, base_tiers, calibration)
     prices = explain.shadow_prices(problem, built, solver, target, limit)
     leads = {t.id: [round(t.source.response.leads(e), 4) for e in period_levels(t.source, spend[t.id], t.carry, t.mix)]
              for t in problem.sources}  # fmt: skip
@@ -119,7 +126,8 @@ def _explain(sc: Scenario, best: tuple, objective: str, solver: str, target: Any
                "curves_with_binaries": sorted(built.ordered),
                "target": target.model_dump() if target is not None else None,
                "marketing_budget_per_week": problem.marketing_budget,
-               "incentive_budget_per_week": problem.incentive_budget}  # fmt: skip
+               "incentive_budget_per_week": problem.incentive_budget,
+               "calibration": {k: round(v, 6) for k, v in (calibration or {}).items()} or None}  # fmt: skip
     metric = (
         built.metrics["marketing"] + built.metrics["incentives"]
         if target is not None
