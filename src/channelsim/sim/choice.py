@@ -41,6 +41,7 @@ class Chooser:
         self.draws = draws
         self._cache: dict[tuple[int, int, int, int], tuple[list[Outlet], list[float], float]] = {}
         self._equal_prices: dict[tuple[int, int, int, int], list[float] | None] = {}
+        self._moved: dict[tuple[int, int, int, int, int], float] = {}  # cannibalisation, all in stock
         regions = 1 + max((r for o in outlets for r in o.regions), default=0)
         self.short = [0] * regions  # outlets out of stock, per region they serve
         for outlet in outlets:
@@ -51,6 +52,7 @@ class Chooser:
         """Prices or the set of outlets changed: recompute weights on next use."""
         self._cache.clear()
         self._equal_prices.clear()
+        self._moved.clear()
         self.short = [0] * len(self.short)
         for outlet in self.outlets:
             if not outlet.in_stock:
@@ -142,6 +144,16 @@ class Chooser:
         equal = self._equal_prices[key]
         if equal is None:
             return 0.0
+        if self.short[region] == 0:  # everything in stock: the answer depends on the key and `last` only
+            memo = (*key, -1 if last is None else last.index)
+            moved = self._moved.get(memo)
+            if moved is None:
+                moved = self._moved[memo] = self._cannibalized(key, equal, last)
+            return moved
+        return self._cannibalized(key, equal, last)
+
+    def _cannibalized(self, key: tuple[int, int, int, int], equal: list[float], last: Outlet | None) -> float:
+        segment = key[0]
         offered, weights, _ = self.offered(*key)
         factor = self.loyalty_factor[segment]
         with_prices = direct = at_equal = direct_equal = 0.0

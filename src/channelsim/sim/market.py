@@ -237,7 +237,10 @@ class Market:
     def _activate(self, customer: Customer) -> None:
         customer.active = True
         self.active[customer.segment] += 1
-        self._count_mood(customer, +1)
+        if customer.mood == 0:  # the common case, inlined: a passive refers once
+            self.referrers[customer.segment] += 1
+        else:
+            self._count_mood(customer, +1)
         if customer.orders >= 2:
             self.repeaters[customer.segment] += 1
         if customer.programme >= 0:
@@ -261,7 +264,10 @@ class Market:
     def _lapse(self, customer: Customer) -> None:
         customer.active = False
         self.active[customer.segment] -= 1
-        self._count_mood(customer, -1)
+        if customer.mood == 0:
+            self.referrers[customer.segment] -= 1
+        else:
+            self._count_mood(customer, -1)
         if customer.orders >= 2:
             self.repeaters[customer.segment] -= 1
         if customer.programme >= 0:
