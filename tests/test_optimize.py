@@ -331,3 +331,16 @@ def test_calibration_scales_what_leads_are_worth():
     poorer = optimize(S_CURVE, calibration={"search": 0.3, "events": 0.3})
     assert sum(v[0] for v in poorer.spend.values()) < sum(v[0] for v in plain.spend.values())
     assert poorer.details["calibration"] == {"search": 0.3, "events": 0.3}
+
+
+def test_vectorised_curves_give_the_same_leads():
+    from channelsim.curves import leads_at
+
+    sc = market([hill(0, 300, 5000, 3.0, 1) | {"id": "h"}, expo(0, 200, 2000, 1) | {"id": "e"},
+                 {"id": "l", "response": {"curve": "linear", "leads_per_unit_spend": 0.01}},
+                 {"id": "p", "response": {"curve": "points", "points": [[1000, 30], [4000, 260]]}}], {})  # fmt: skip
+    spends = np.array([0.0, 1.0, 999.0, 2500.0, 5000.0, 1e6])
+    for src in sc.sources:
+        np.testing.assert_allclose(
+            leads_at(src.response, spends), [src.response.leads(x) for x in spends], rtol=1e-14
+        )

@@ -81,10 +81,19 @@ def baseline_tiers(sc: Scenario) -> dict[str, str]:
     return out
 
 
-def tier_terms(sc: Scenario, tiers: dict[str, str], partner_id: str) -> tuple[float, float, float]:
-    """(rebate, effort_boost, cost_per_week) of a partner's tier; zeros without one."""
+def tier_terms(
+    sc: Scenario, tiers: dict[str, str], partner_id: str, channel: str | None = None
+) -> tuple[float, float, float]:
+    """(rebate, effort_boost, cost_per_week) of a partner's tier; zeros without one.
+
+    Give the partner's `channel` when known: it saves a search through the partners."""
     level = tiers.get(partner_id)
-    programme = incentive_of(sc, partner_id) if level is not None else None
+    if level is None:
+        return 0.0, 0.0, 0.0
+    if channel is not None:
+        programme = next((i for i in sc.incentives if i.channel == channel), None)
+    else:
+        programme = incentive_of(sc, partner_id)
     if programme is None:
         return 0.0, 0.0, 0.0
     tier = programme.tier(level)
@@ -157,7 +166,7 @@ def choice(
         home = region in s.regions
         if home or (extra and j in extra):
             offered.append(j)
-            boost = 0.0 if s.direct else tier_terms(sc, tiers, s.id)[1]
+            boost = 0.0 if s.direct else tier_terms(sc, tiers, s.id, s.channel)[1]
             values.append(utility(s, segment, boost) + (0.0 if home else extra[j]))  # type: ignore[index]
     return Choice(np.array(offered, int), np.array(values, float), [all_sellers[j].channel for j in offered],
                   math.exp(segment.loyalty) - 1.0)  # fmt: skip
@@ -237,7 +246,7 @@ class Valuation:
     def money(self, s: int) -> np.ndarray:
         """[seller, (contribution, payment)] for one order of segment `s`."""
         seg = self.sc.segments[s]
-        return np.array([order_money(self.sc, x, seg, tier_terms(self.sc, self.tiers, x.id)[0])
+        return np.array([order_money(self.sc, x, seg, tier_terms(self.sc, self.tiers, x.id, x.channel)[0])
                          for x in self.sellers])  # fmt: skip
 
     def _project(self, s: int, r: int, ch: Choice, orders: np.ndarray, money: np.ndarray) -> np.ndarray:
@@ -476,7 +485,7 @@ def diversion_weight(
         return 0.0
 
     def unit_cost(x: Seller) -> float:
-        return (1.0 - x.margin) * (1.0 - tier_terms(sc, tiers, x.id)[0])
+        return (1.0 - x.margin) * (1.0 - tier_terms(sc, tiers, x.id, x.channel)[0])
 
     gap = max((unit_cost(j) - unit_cost(div)) + (j.price - div.price) for j in victims)
     if gap <= div.price_gap:
@@ -492,14 +501,15 @@ def diverting_share(conflict: Any) -> float:
 
 
 def diversion_effect(
-    sc: Scenario, i: int, region: str, tiers: dict[str, str], orders_per_week: dict[str, float]
-) -> tuple[float, float, float]:
+    sc: Scenario, i: int, region: str, tiers: dict[str, str], orders_per_week: dict[str, float],
+    all_sellers: list[Seller] | None = None,
+) -> tuple[float, float, float]:  # fmt: skip
     """Expected (diverted orders, change in contribution, change in revenue) per week from partner
     `i` selling into `region`, over the weeks it is not under penalty.
 
     `orders_per_week` maps segment id → orders per week of that segment's customers in `region`.
     """
-    all_sellers = sellers(sc)
+    all_sellers = all_sellers or sellers(sc)
     weight = diversion_weight(sc, all_sellers, i, region, tiers)
     if weight <= 0:
         return 0.0, 0.0, 0.0
@@ -508,7 +518,9 @@ def diversion_effect(
         volume = orders_per_week.get(seg.id, 0.0)
         if volume <= 0:
             continue
-        money = np.array([order_money(sc, x, seg, tier_terms(sc, tiers, x.id)[0]) for x in all_sellers])
+        money = np.array(
+            [order_money(sc, x, seg, tier_terms(sc, tiers, x.id, x.channel)[0]) for x in all_sellers]
+        )
         home = choice(sc, all_sellers, seg, region, tiers)
         with_i = choice(sc, all_sellers, seg, region, tiers, extra={i: math.log(weight)})
         before, after = home.shares(), with_i.shares()
@@ -531,14 +543,14 @@ def diverted_orders(
 def diversion_totals(sc: Scenario, tiers: dict[str, str], totals: np.ndarray, layout: Layout) -> np.ndarray:
     """(diverted orders, Δ contribution, Δ revenue) per week over every diverter and region, with the
     orders per week of each region's customers taken from the output vector `totals`."""
-    out = np.zeros(3)
-    for i, seller in enumerate(sellers(sc)):
+    out, all_sellers = np.zeros(3), sellers(sc)
+    for i, seller in enumerate(all_sellers):
         if seller.direct or seller.propensity <= 0:
             continue
         for r, region in enumerate(sc.regions):
             per_week = {seg.id: float(totals[layout.cell(s, r)]) / sc.horizon_weeks
                         for s, seg in enumerate(sc.segments)}  # fmt: skip
-            out += np.array(diversion_effect(sc, i, region, tiers, per_week))
+            out += np.array(diversion_effect(sc, i, region, tiers, per_week, all_sellers))
     return out
 
 

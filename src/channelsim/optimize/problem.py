@@ -196,9 +196,8 @@ def cell_orders(fc: va.Forecast, sc: Scenario, region: str) -> dict[str, float]:
 
 
 def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[str, float],
-                 layout: va.Layout) -> np.ndarray:  # fmt: skip
+                 layout: va.Layout, all_sellers: list[va.Seller]) -> np.ndarray:  # fmt: skip
     """Horizon totals of the orders in `region` under `tiers` (repeat orders at the loyalty chain's shares)."""
-    all_sellers = va.sellers(sc)
     out = np.zeros(layout.size)
     for seg in sc.segments:
         volume = orders[seg.id]
@@ -206,7 +205,7 @@ def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[
         if volume <= 0 or len(ch.offered) == 0:
             continue
         pi = ch.stationary()
-        money = np.array([va.order_money(sc, all_sellers[j], seg, va.tier_terms(sc, tiers, all_sellers[j].id)[0])
+        money = np.array([va.order_money(sc, all_sellers[j], seg, va.tier_terms(sc, tiers, all_sellers[j].id, all_sellers[j].channel)[0])
                           for j in ch.offered])  # fmt: skip
         out[0] += volume * float(pi @ money[:, 0])
         out[1] += volume * float(pi @ money[:, 1])
@@ -217,6 +216,7 @@ def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[
 def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Group]:
     """One group per region of eligible partners (or one per partner when combinations explode)."""
     eligible = [p for p in sc.partners if va.incentive_of(sc, p.id) is not None]
+    all_sellers = va.sellers(sc)
     groups = []
     for region in sc.regions:
         members = [p.id for p in eligible if p.region == region]
@@ -232,7 +232,9 @@ def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Gr
                 chosen = dict(zip(ids, levels, strict=True))
                 trial = tiers | chosen
                 cost = sum(va.tier_terms(sc, trial, pid)[2] for pid in ids)
-                combos.append(Combo(chosen, combo_effect(sc, region, trial, orders, fc.layout), cost))
+                combos.append(
+                    Combo(chosen, combo_effect(sc, region, trial, orders, fc.layout, all_sellers), cost)
+                )
             current = next(k for k, c in enumerate(combos) if all(tiers[p] == c.levels[p] for p in ids))
             groups.append(Group(region, ids, combos, current))
     return groups
@@ -264,7 +266,9 @@ def diversion_terms(
                     trial[seller.id] = level
                 if combo is not None:
                     trial |= groups[combo[0]].combos[combo[1]].levels
-                orders, contribution, revenue = va.diversion_effect(sc, i, region, trial, per_week)
+                orders, contribution, revenue = va.diversion_effect(
+                    sc, i, region, trial, per_week, all_sellers
+                )
                 if orders > 0:
                     out.append(
                         DiversionTerm(
