@@ -69,6 +69,13 @@ def test_only_the_variants_asked_for() -> None:
     assert not result.table.significant.any()
 
 
+def test_a_scenario_without_variants_has_nothing_to_compare() -> None:
+    from builders import scenario
+
+    with pytest.raises(cs.UsageError, match="has no variants to compare"):
+        cs.compare(scenario())
+
+
 def test_unknown_variant_is_a_usage_error() -> None:
     with pytest.raises(cs.UsageError, match=r"no variant 'nope'.*unchanged, more_search"):
         cs.compare(cs.load(WORKBENCH), variants=["nope"])

@@ -19,7 +19,7 @@ import pandas as pd
 from channelsim.errors import UsageError
 from channelsim.experiments.executors import Execution, Progress, simulate_points
 from channelsim.experiments.headline import HEADLINE, Kpi, per_replication
-from channelsim.results import SimResult
+from channelsim.results import SimResult, file_hash, versions
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.scenario.model import Scenario
 from channelsim.stats import describe
@@ -56,6 +56,8 @@ class CompareResult:
             "seed": self.seed,
             "replications": self.replications,
             "horizon_weeks": sc.horizon_weeks,
+            "scenario_sha256": file_hash(sc.file),
+            "versions": versions(),
             "base": BASE,
             "variants": [{"name": n, "description": self.description(n)} for n in self.results],
             "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in HEADLINE],
@@ -82,6 +84,8 @@ def compare(
 ) -> CompareResult:
     """Simulate the base and each variant (default: all) with common random numbers."""
     names = list(scenario.variants) if variants is None else list(variants)
+    if not names:
+        raise UsageError(f"compare: {scenario.file} has no variants to compare (add some under `variants:`)")
     unknown = [n for n in names if n not in scenario.variants]
     if unknown:
         known = ", ".join(scenario.variants) or "none"

@@ -18,7 +18,7 @@ from channelsim.errors import UsageError
 from channelsim.experiments.executors import Execution, Progress, simulate_points
 from channelsim.experiments.headline import HEADLINE, per_replication
 from channelsim.experiments.paths import apply_point, read_path
-from channelsim.results import SimResult
+from channelsim.results import SimResult, file_hash, versions
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.scenario.model import Scenario
 from channelsim.stats import describe
@@ -48,6 +48,8 @@ class SweepResult:
             "seed": self.seed,
             "replications": self.replications,
             "horizon_weeks": sc.horizon_weeks,
+            "scenario_sha256": file_hash(sc.file),
+            "versions": versions(),
             "axes": [{"path": path, "values": values} for path, values in self.axes.items()],
             "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in HEADLINE],
         }
