@@ -42,7 +42,7 @@ def _size(item: Item) -> tuple[float, float]:
 def _panels(chart: Panels) -> Figure:
     columns = max(1, min(chart.columns, len(chart.items)))
     rows = math.ceil(len(chart.items) / columns)
-    height = _size(chart.items[0])[1]
+    height = max(_size(chart.items[0])[1], 5.0)  # side-by-side panels need room for their own titles
     figure, axes = style.new_figure(min(7.5 * columns, 20.0), height * rows * (0.85 if columns > 1 else 1),
                                     nrows=rows, ncols=columns, squeeze=False)  # fmt: skip
     flat = list(np.ravel(axes))
