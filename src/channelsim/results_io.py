@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once: mkstemp makes 0600 files, outputs should get the usual 0666 & ~umask
+
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` so that `path` holds either the old content or all of the new."""
@@ -17,6 +20,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
