@@ -12,7 +12,7 @@ import pytest
 
 import channelsim as cs
 from builders import scenario, segment
-from channelsim.kpis import nps, nps_of
+from channelsim.kpis import clv, nps, nps_of
 from channelsim.scenario.crm import ALERT_LEVELS
 from channelsim.sim.engine import Replication
 from channelsim.sim.market import Customer, referral_weight
@@ -201,3 +201,36 @@ def test_alert_levels_are_exactly_the_weekly_metrics() -> None:
 def test_an_alert_at_a_level_its_metric_does_not_have_is_an_error() -> None:
     with pytest.raises(cs.ScenarioError, match="'share' is reported at level channel, not total"):
         scenario(alerts=[{"metric": "share", "below": 0.2, "level": "total"}])
+
+
+def test_clv_counts_the_lifetime_orders_of_non_members_who_may_join() -> None:
+    # hand-checked: r = 0.5, d = 0.2, one programme joined at e = 0.3 with m_p = 1.5, m_c = 0.5:
+    # 1 + r/(d+e) + e/(d+e)·r·m_p/(d·m_c) = 1 + 1 + 0.6·7.5 = 6.5 orders
+    assert clv(10.0, 0.5, 0.2, 52, ((0.3, 1.5, 0.5),)) == pytest.approx(65.0)
+    assert clv(10.0, 0.5, 0.2, 52) == pytest.approx(10.0 * (1 + 2.5))
+    assert clv(10.0, 0.5, 0.0, 52) == pytest.approx(10.0 * (1 + 26))  # nobody lapses: horizon cap
+    assert math.isnan(clv(math.nan, 0.5, 0.2, 52))
+
+
+def test_lifetime_orders_in_simulation_match_the_clv_chain() -> None:
+    # Initial customers live the same chain without the first order: E[orders] = 6.5 − 1 each;
+    # churn is fast enough that 100 weeks is a whole lifetime (e^{−0.1·100} ≈ 5e−5 left).
+    people, reps = 2000, 12
+    sc = scenario(
+        horizon_weeks=100,
+        segments=[
+            segment(population=people, initial_customers=people, purchases_per_week=0.5, churn_per_week=0.2)
+        ],
+        loyalty_programs=[
+            {
+                "id": "club",
+                "channels": ["shop"],
+                "enrolment_per_week": 0.3,
+                "purchase_multiplier": 1.5,
+                "churn_multiplier": 0.5,
+            }
+        ],
+    )
+    res = cs.simulate(sc, replications=reps, seed=12)
+    orders = np.array([rep["totals"]["orders"] for rep in res.per_replication])
+    assert abs(orders.mean() - people * 5.5) < Z * orders.std(ddof=1) / math.sqrt(reps)

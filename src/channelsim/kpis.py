@@ -141,6 +141,11 @@ def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
 
 def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[str, float]]:
     seg = out.tables["segment"]
+    programmes = tuple(
+        (p.enrolment_per_week, p.purchase_multiplier, p.churn_multiplier)
+        for p, on in zip(scenario.loyalty_programs, out.programmes_active, strict=True)
+        if on
+    )
     result = {}
     for s, segment in enumerate(scenario.segments):
         orders, contribution = float(seg["orders"][:, s].sum()), float(seg["contribution"][:, s].sum())
@@ -159,23 +164,39 @@ def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
                 segment.purchases_per_week,
                 segment.churn_per_week,
                 scenario.horizon_weeks,
+                programmes,
             ),
         }
     return result
 
 
 def clv(
-    contribution_per_order: float, purchases_per_week: float, churn_per_week: float, horizon: int
+    contribution_per_order: float,
+    purchases_per_week: float,
+    churn_per_week: float,
+    horizon: int,
+    programmes: tuple[tuple[float, float, float], ...] = (),
 ) -> float:
-    """Lifetime value of a new customer: (first order + expected repeat orders) × contribution per order.
+    """Lifetime value of a new customer: expected lifetime orders × contribution per order.
 
-    With churn d the expected lifetime is 1/d weeks (repeat orders r/d); with no churn the
-    lifetime is capped at the horizon. Undiscounted. NaN when the segment had no orders.
+    A customer is a non-member first: they buy at r, lapse at d and join programme k at
+    e_k. A member buys at r·m_p,k and lapses at d·m_c,k. Lifetime orders = 1 (the first)
+    + r/(d + Σe) + Σ_k e_k/(d + Σe) · r·m_p,k/(d·m_c,k). Undiscounted; where nobody ever
+    lapses, lifetime is capped at the horizon. NaN when the segment had no orders.
+    `programmes`: (enrolment per week, purchase multiplier, churn multiplier) of the
+    programmes that run.
     """
     if math.isnan(contribution_per_order):
         return math.nan
-    repeat = purchases_per_week / churn_per_week if churn_per_week > 0 else purchases_per_week * horizon
-    return contribution_per_order * (1.0 + repeat)
+    join = sum(e for e, _, _ in programmes)
+    leave = churn_per_week + join
+    as_non_member = purchases_per_week / leave if leave > 0 else purchases_per_week * horizon
+    as_member = 0.0
+    for enrolment, buy, stay in programmes:
+        member_churn = churn_per_week * stay
+        lifetime = 1.0 / member_churn if member_churn > 0 else float(horizon)
+        as_member += enrolment / leave * purchases_per_week * buy * lifetime
+    return contribution_per_order * (1.0 + as_non_member + as_member)
 
 
 def price_war_weeks(out: ReplicationOutput) -> np.ndarray:

@@ -51,6 +51,7 @@ class ReplicationOutput:
     exited: list[bool]  # per outlet
     events: int  # business events: leads + orders + lapses
     diverted_into: np.ndarray  # orders per (outlet, region it diverted into), over the horizon
+    programmes_active: list[bool]  # per loyalty programme, as the policy ran it
 
 
 def apportion(total: int, shares: list[float]) -> list[int]:
@@ -299,8 +300,9 @@ class Replication:
                      + tables["segment"]["lapses"].sum())  # fmt: skip
         exited = [not o.is_open for o in self.outlets]
         base = [o.base_price for o in self.outlets]
+        active = [self.policy.programmes.get(p.id, p.active) for p in self.programmes]
         return ReplicationOutput(
-            tables, self.entities, base, self.min_price, exited, events, self.diverted_into
+            tables, self.entities, base, self.min_price, exited, events, self.diverted_into, active
         )
 
     # -- purchases ----------------------------------------------------------------------
