@@ -11,10 +11,11 @@ PACKAGE = Path(channelsim.__file__).parent
 # a module may import only from layers at its own level or before it
 LAYERS = {
     "errors": 0, "_types": 0, "results_io": 0, "curves": 1, "scenario": 1, "stats": 1,
-    "sim": 2, "optimize": 2, "kpis": 3, "results": 3, "runner": 4, "experiments": 5, "report": 5,
+    "sim": 2, "optimize": 2, "valuation": 2, "kpis": 3, "results": 3, "runner": 4, "experiments": 5, "report": 5,
     "commands": 6, "cli": 6, "__init__": 6, "app": 6,
 }  # fmt: skip
-FORBIDDEN = {("sim", "optimize"), ("optimize", "sim"), ("sim", "report"), ("optimize", "report")}
+FORBIDDEN = {("sim", "optimize"), ("optimize", "sim"), ("sim", "report"), ("optimize", "report"),
+             ("valuation", "sim"), ("sim", "valuation")}  # fmt: skip
 
 
 def _layer_of(module: str) -> str:
@@ -30,6 +31,11 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.Import):
             found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("channelsim."))
     return found
+
+
+def test_every_module_has_a_layer() -> None:
+    modules = {_layer_of(p.relative_to(PACKAGE).parts[0]) for p in PACKAGE.rglob("*.py")}
+    assert not modules - set(LAYERS), "give each new top-level module a layer here"
 
 
 def test_no_module_imports_a_later_layer() -> None:
