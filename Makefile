@@ -24,6 +24,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/channelsim validate scenarios/*.yaml
 	$(BIN)/channelsim simulate $(DEMO) --out $(OUT) --jobs 2
+	$(BIN)/channelsim optimize $(DEMO) --validate --out $(OUT)/plan
+	@echo "open $(OUT)/report.html (simulation) and $(OUT)/plan/ (plan.json, allocation.csv)"
 
 # Headless Chromium for tests/test_app_browser.py: Debian's package (the test never downloads
 # a browser). Installed only when missing, as root or through sudo; otherwise the test is skipped.
