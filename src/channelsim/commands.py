@@ -151,9 +151,10 @@ def new(args: argparse.Namespace) -> int:
     return 0
 
 
+import channelsim.report  # noqa: E402  (the optimize command writes report.html)
 from channelsim.optimize.command import optimize_command  # noqa: E402  (registers `optimize`)
 
-EXTRA_COMMANDS.append(optimize_command(channelsim.simulate))
+EXTRA_COMMANDS.append(optimize_command(channelsim.simulate, channelsim.report.write_report))
 
 
 def _add_app(sub: argparse._SubParsersAction) -> None:

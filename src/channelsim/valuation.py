@@ -4,8 +4,11 @@ Owns: the money of one order, logit channel shares (routes on the first purchase
 loyalty chain on repeats), what a lead of each source is worth over the rest of the
 horizon (orders per seller, new customers, contribution, revenue, including the word of
 mouth of the customers it brings), the forecast of a whole plan, and expected diverted
-orders. Under the model's neutral conditions (instant service, stock, no programme, no
-conflict) these are the simulation's own expectations; otherwise first-order estimates.
+orders, loyalty programmes (members buy more, lapse less, lean to the programme's channels,
+cost points and a fee per member-week) and win-back reactivations. Under the model's
+neutral conditions (instant service, stock, no conflict) these are the simulation's own
+expectations (member outlets: the stationary shares of the member's loyalty chain);
+otherwise first-order estimates.
 
 Time runs on a grid of `STEP` weeks. A customer whose first purchase is at `t` buys again
 at rate b and lapses at rate c: the k-th repeat happens iff the first k of the competing
@@ -158,16 +161,18 @@ class Choice:
 
 def choice(
     sc: Scenario, all_sellers: list[Seller], segment: Any, region: str, tiers: dict[str, str],
-    extra: dict[int, float] | None = None,
+    extra: dict[int, float] | None = None, bonus: dict[str, float] | None = None,
 ) -> Choice:  # fmt: skip
-    """Who a customer of `segment` in `region` chooses among; `extra` adds diverters (index → ln w)."""
+    """Who a customer of `segment` in `region` chooses among; `extra` adds diverters (index → ln w),
+    `bonus` a member's utility bonus per channel."""
     offered, values = [], []
     for j, s in enumerate(all_sellers):
         home = region in s.regions
         if home or (extra and j in extra):
             offered.append(j)
             boost = 0.0 if s.direct else tier_terms(sc, tiers, s.id, s.channel)[1]
-            values.append(utility(s, segment, boost) + (0.0 if home else extra[j]))  # type: ignore[index]
+            member = (bonus or {}).get(s.channel, 0.0)
+            values.append(utility(s, segment, boost) + member + (0.0 if home else extra[j]))  # type: ignore[index]
     return Choice(np.array(offered, int), np.array(values, float), [all_sellers[j].channel for j in offered],
                   math.exp(segment.loyalty) - 1.0)  # fmt: skip
 
@@ -180,10 +185,14 @@ class Layout:
     n_sellers: int
     n_segments: int
     n_regions: int
+    n_programmes: int = 0  # last: member-weeks of each loyalty programme (its cost driver)
 
     @property
     def size(self) -> int:
-        return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions
+        return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions + self.n_programmes
+
+    def member(self, k: int) -> int:
+        return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions + k
 
     def seller(self, j: int) -> int:
         return len(METRICS) + j
@@ -203,6 +212,28 @@ def repeat_weights(buy: float, churn: float, remaining: np.ndarray) -> np.ndarra
     k_max = int(min(top, math.log(1e-10) / math.log(p) if p < 1 else top)) + 1
     k = np.arange(1, k_max + 1)
     return p**k * gammainc(k[None, :], rate * np.maximum(remaining, 0.0)[:, None])
+
+
+def _decay_integral(rate: float, remaining: np.ndarray) -> np.ndarray:
+    """∫_0^τ e^(−rate·u) du = (1 − e^(−rate·τ)) / rate (τ when rate is 0; any sign of rate)."""
+    if abs(rate) < 1e-12:
+        return remaining.astype(float)
+    return -np.expm1(-rate * remaining) / rate
+
+
+def member_exposure(leave: float, member_churn: float, remaining: np.ndarray) -> np.ndarray:
+    """Expected member-weeks within `remaining` of an active non-member who joins at rate 1.
+
+    A non-member stays one at rate `leave` (lapse + joining any programme); once a member they
+    lapse at `member_churn`: ∫_0^τ e^(−a·u) ∫_u^τ e^(−b·(s−u)) ds du
+    = (I(a, τ) − e^(−b·τ)·I(a − b, τ)) / b with I the decay integral (b → 0: τ/a − I(a, τ)/a)."""
+    remaining = np.maximum(remaining, 0.0)
+    a, b = leave, member_churn
+    if b < 1e-9:
+        if a < 1e-12:
+            return remaining**2 / 2.0
+        return remaining / a - _decay_integral(a, remaining) / a
+    return (_decay_integral(a, remaining) - np.exp(-b * remaining) * _decay_integral(a - b, remaining)) / b
 
 
 def delay_convolve(values: np.ndarray, mean_delay: float, step: float) -> np.ndarray:
@@ -225,15 +256,24 @@ class SegmentValues:
     referral: np.ndarray  # [grid, out]: what the word of mouth of a customer active from t brings
     prospect: np.ndarray  # [grid, out]: a prospect with no route created at t
     initial: np.ndarray  # [out]: one customer active at week 0 (not new)
+    reactivated: np.ndarray  # [grid, out]: a lapsed customer won back at t (a non-member again)
+
+
+def running_programmes(sc: Scenario, programmes: dict[str, bool] | None = None) -> list[tuple[int, Any]]:
+    """(index, programme) of the loyalty programmes running; `programmes` overrides their `active`."""
+    flags = programmes or {}
+    return [(k, p) for k, p in enumerate(sc.loyalty_programs) if flags.get(p.id, p.active)]
 
 
 class Valuation:
     """Expected values of a scenario under given tiers and unaware fractions (a linear model in leads)."""
 
-    def __init__(self, sc: Scenario, tiers: dict[str, str], unaware: np.ndarray | None = None) -> None:
+    def __init__(self, sc: Scenario, tiers: dict[str, str], unaware: np.ndarray | None = None,
+                 programmes: dict[str, bool] | None = None) -> None:  # fmt: skip
         self.sc, self.tiers = sc, dict(tiers)
         self.sellers = sellers(sc)
-        self.layout = Layout(len(self.sellers), len(sc.segments), len(sc.regions))
+        self.running = running_programmes(sc, programmes)
+        self.layout = Layout(len(self.sellers), len(sc.segments), len(sc.regions), len(sc.loyalty_programs))
         self.horizon = float(sc.horizon_weeks)
         self.grid = np.linspace(0.0, self.horizon, math.ceil(self.horizon / STEP) + 1)
         self.step = float(self.grid[1] - self.grid[0])
@@ -275,6 +315,62 @@ class Valuation:
         repeats = weights @ np.array(vectors) if vectors else np.zeros((weights.shape[0], len(start)))
         return (start[None, :] if new else 0.0) + repeats
 
+    def _customer_orders(self, s: int, r: int, ch: Choice, start: np.ndarray, remaining: np.ndarray,
+                         new: bool) -> np.ndarray:  # fmt: skip
+        """[len(remaining), out]: an active non-member's orders within `remaining` weeks, with what
+        they bring after joining a running programme. As a non-member the k-th repeat happens iff
+        the first k of the events buy (r), lapse (d), join (Σ e_k) are purchases: `repeat_weights`
+        with rate d + Σ e_k in place of d; the member part is `member_exposure`."""
+        seg = self.sc.segments[s]
+        joins = sum(p.enrolment_per_week for _, p in self.running)
+        weights = repeat_weights(seg.purchases_per_week, seg.churn_per_week + joins, remaining)
+        out = self._project(s, r, ch, self._own_orders(ch, start, weights, new), self.money(s))
+        for k, prog in self.running:
+            if prog.enrolment_per_week > 0:
+                member_churn = seg.churn_per_week * prog.churn_multiplier
+                weeks = member_exposure(seg.churn_per_week + joins, member_churn, remaining)
+                out += self._member_orders(s, r, k, prog.enrolment_per_week * weeks)
+        return out
+
+    def _member_orders(self, s: int, r: int, k: int, weeks: np.ndarray) -> np.ndarray:
+        """[len(weeks), out]: what `weeks` member-weeks of programme k bring: purchases at r·m_p, at the
+        stationary shares of the member's loyalty chain (channel bonus on), points off the contribution."""
+        seg, prog = self.sc.segments[s], self.sc.loyalty_programs[k]
+        bonus = {c: prog.channel_bonus for c in prog.channels}
+        ch = choice(self.sc, self.sellers, seg, self.sc.regions[r], self.tiers, bonus=bonus)
+        money = self.money(s)
+        money[:, 0] -= prog.points_cost * money[:, 1]
+        rate = seg.purchases_per_week * prog.purchase_multiplier
+        orders = (weeks * rate)[:, None] * ch.stationary()[None, :]
+        out = self._project(s, r, ch, orders, money)
+        out[:, self.layout.member(k)] = weeks
+        return out
+
+    def _active_from(self, s: int, remaining: np.ndarray) -> np.ndarray:
+        """[len(remaining), out]: own orders of a customer active now who has not bought yet (an initial
+        non-member, or one won back): the next purchase is a plain logit draw (no last outlet)."""
+        out = np.zeros((len(remaining), self.layout.size))
+        seg = self.sc.segments[s]
+        for r, region in enumerate(self.sc.regions):
+            ch = choice(self.sc, self.sellers, seg, region, self.tiers)
+            share = self._region_shares(s)[r]
+            if len(ch.offered) and share > 0:
+                out += share * self._customer_orders(s, r, ch, ch.shares(), remaining, new=False)
+        return out
+
+    def _initial_members(self, s: int) -> tuple[np.ndarray, float]:
+        """[out] of the initial customers who start as members (per initial customer), and the share
+        that starts as non-members (the simulation's `initial_members`)."""
+        seg, out, members = self.sc.segments[s], np.zeros(self.layout.size), 0.0
+        horizon = np.array([self.horizon])
+        for k, prog in self.running:
+            share = min(prog.initial_members, 1.0 - members)
+            members += share
+            weeks = _decay_integral(seg.churn_per_week * prog.churn_multiplier, horizon)
+            for r in range(len(self.sc.regions)):
+                out += share * self._region_shares(s)[r] * self._member_orders(s, r, k, weeks)[0]
+        return out, 1.0 - members
+
     def segment_values(self, s: int) -> SegmentValues:
         if s not in self._segments:
             self._segments[s] = self._solve_segment(s)
@@ -287,16 +383,14 @@ class Valuation:
     def _first_orders(self, s: int, route: dict[str, float] | None) -> np.ndarray:
         """[grid, out]: a customer of segment s whose first purchase (with `route`) is at t, own orders only."""
         seg, sc = self.sc.segments[s], self.sc
-        weights = repeat_weights(seg.purchases_per_week, seg.churn_per_week, self.horizon - self.grid)
-        money, out = self.money(s), np.zeros((len(self.grid), self.layout.size))
+        out = np.zeros((len(self.grid), self.layout.size))
         for r, (region, share) in enumerate(zip(sc.regions, self._region_shares(s), strict=True)):
             if share <= 0:
                 continue
             ch = choice(sc, self.sellers, seg, region, self.tiers)
             if len(ch.offered) == 0:
                 continue  # nowhere to buy: the prospect never becomes a customer
-            orders = self._own_orders(ch, ch.shares(route), weights, new=True)
-            part = self._project(s, r, ch, orders, money)
+            part = self._customer_orders(s, r, ch, ch.shares(route), self.horizon - self.grid, new=True)
             part[:, 2] = 1.0
             out += share * part
         return out
@@ -321,22 +415,10 @@ class Valuation:
             ref[i] = (carried + kappa * d0) / (1.0 - kappa * gamma)
             delayed[i] = d0 + gamma * ref[i]
             prospect[i] = conv * delayed[i]
-        weights = repeat_weights(seg.purchases_per_week, churn, np.array([self.horizon]))
-        initial = np.zeros(self.layout.size)
-        money = self.money(s)
-        for r, region in enumerate(self.sc.regions):
-            ch = choice(self.sc, self.sellers, seg, region, self.tiers)
-            if len(ch.offered):
-                # an initial customer has bought nowhere yet: the first repeat is a plain logit draw
-                orders = self._own_orders(ch, ch.shares(), weights, new=False)
-                initial += self._initial_share(s, r) * self._project(s, r, ch, orders, money)[0]
-        initial += ref[0]
-        return SegmentValues({(): own}, ref, prospect, initial)
-
-    def _initial_share(self, s: int, r: int) -> float:
-        seg = self.sc.segments[s]
-        total = seg.initial_customers
-        return self._region_shares(s)[r] if total else 0.0
+        members, non_members = self._initial_members(s)
+        initial = non_members * self._active_from(s, np.array([self.horizon]))[0] + members + ref[0]
+        reactivated = self._active_from(s, self.horizon - self.grid) + ref
+        return SegmentValues({(): own}, ref, prospect, initial, reactivated)
 
     def route_key(self, source: Any) -> tuple:
         key = tuple(sorted(source.routes_to.items()))
@@ -415,6 +497,9 @@ class Forecast:
     fixed: float  # over the horizon
     per_lead: dict[str, np.ndarray] = field(default_factory=dict)  # source → [week, out]
     diverted_per_week: float = 0.0  # expected diverted orders per week
+    crm: float = 0.0  # over the horizon: member-weeks × cost per member-week (points are in contribution)
+    per_reactivation: np.ndarray | None = None  # [week, out]: a lapsed customer won back in that week
+    reactivations: np.ndarray | None = None  # win-back reactivations per week
 
     @property
     def contribution(self) -> float:
@@ -430,7 +515,7 @@ class Forecast:
 
     @property
     def profit(self) -> float:
-        return self.contribution - self.marketing - self.incentives - self.fixed
+        return self.contribution - self.marketing - self.incentives - self.fixed - self.crm
 
     def metric(self, name: str) -> float:
         if name == "roas":
@@ -438,20 +523,55 @@ class Forecast:
         return float(getattr(self, name))
 
 
+def lapsed_mix(sc: Scenario, totals: np.ndarray, layout: Layout) -> np.ndarray:
+    """Share of each segment among lapsed customers (whom win-back draws from at random): lapses
+    ≈ active customer-weeks × churn, and customer-weeks ≈ orders / purchase rate."""
+    lapses = np.zeros(len(sc.segments))
+    for s, seg in enumerate(sc.segments):
+        orders = sum(float(totals[layout.cell(s, r)]) for r in range(len(sc.regions)))
+        if seg.purchases_per_week > 0:
+            lapses[s] = orders * seg.churn_per_week / seg.purchases_per_week
+    if lapses.sum() <= 0:
+        lapses = np.array([float(seg.population) for seg in sc.segments])
+    return lapses / lapses.sum()
+
+
+def winback_weekly(sc: Scenario, winback: list[float] | None) -> list[float]:
+    """Win-back spend per week: as given, else the scenario's (none without a `winback` section)."""
+    if sc.winback is None:
+        return [0.0] * sc.horizon_weeks
+    return list(winback) if winback is not None else [sc.winback.spend_per_week] * sc.horizon_weeks
+
+
+def reactivation_value(sc: Scenario, val: Valuation, totals: np.ndarray) -> np.ndarray:
+    """[week, out]: what one lapsed customer won back in each week brings over the rest of the horizon."""
+    mix = lapsed_mix(sc, totals, val.layout)
+    curve = sum(mix[s] * val.segment_values(s).reactivated for s in range(len(sc.segments)))
+    return val.weekly(np.asarray(curve))
+
+
+def member_cost(sc: Scenario, totals: np.ndarray, layout: Layout) -> float:
+    """Member-weeks of each programme × its cost per member-week, over the horizon."""
+    return sum(p.cost_per_member_per_week * float(totals[layout.member(k)])
+               for k, p in enumerate(sc.loyalty_programs))  # fmt: skip
+
+
 def forecast(
     sc: Scenario,
     spend: dict[str, list[float]],
     tiers: dict[str, str],
     calibration: dict[str, float] | None = None,
+    programmes: dict[str, bool] | None = None,
+    winback: list[float] | None = None,
 ) -> Forecast:
-    """The analytic expectation of a plan: weekly spend per source (one value per week) and tiers.
-
-    `calibration` scales what a lead of a source brings (measured / analytic, see `calibration`)."""
+    """The analytic expectation of a plan: weekly spend per source (one value per week), tiers,
+    which loyalty programmes run (default: their `active`) and win-back spend per week (default:
+    the scenario's). `calibration` scales what a lead of a source brings (see `calibration`)."""
     weeks = sc.horizon_weeks
     leads = {src.id: np.array([src.response.leads(e) for e in effective_spend(src, spend[src.id])])
              for src in sc.sources}  # fmt: skip
     probe = Valuation(sc, tiers)
-    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid))
+    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid), programmes)
     totals = val.organic()
     per_lead = {}
     for src in sc.sources:
@@ -462,14 +582,18 @@ def forecast(
         for src in sc.sources
         for x in spend[src.id]
     )
-    if sc.winback is not None:
-        marketing += sc.winback.spend_per_week * weeks
+    rescue = winback_weekly(sc, winback)
+    reactivations = np.array([sc.winback.response.leads(x) if sc.winback else 0.0 for x in rescue])
+    per_reactivation = reactivation_value(sc, val, totals)
+    totals = totals + reactivations @ per_reactivation
+    marketing += sum(rescue)
     fixed = sum(c.fixed_cost_per_week for c in sc.channels) * weeks
     diverted = diversion_totals(sc, tiers, totals, val.layout)
     totals = totals.copy()
     totals[:2] += weeks * diverted[1:]
     return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead,
-                    float(diverted[0]))  # fmt: skip
+                    float(diverted[0]), member_cost(sc, totals, val.layout), per_reactivation,
+                    reactivations)  # fmt: skip
 
 
 # -- diversion ------------------------------------------------------------------------------

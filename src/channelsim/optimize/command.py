@@ -1,7 +1,8 @@
 """The `channelsim optimize` sub-command and the closed loop (simulate baseline and plan with the same seed).
 
-The simulation is handed in (`optimize_command(channelsim.simulate)`): the optimizer's
-layer does not import the engine, and the closed loop needs both.
+The simulation and the report writer are handed in (`optimize_command(channelsim.simulate,
+channelsim.report.write_report)`): the optimizer's layer imports neither the engine nor the
+report, and the command needs both.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from channelsim.scenario.model import Scenario
 from channelsim.stats import describe
 
 Simulate = Callable[..., Any]
+Report = Callable[[str], list[str]]  # channelsim.report.write_report: the report sits above this layer
 
 
 def validate_plan(sc: Scenario, plan: Plan, simulate: Simulate, replications: int | None = None,
@@ -52,6 +54,15 @@ def headline(plan: Plan) -> str:
         lines.append(
             f"  {partner:<22}{level:>14}   (today {plan.details['baseline_tiers'].get(partner, '')})"
         )
+    for prog in sc.loyalty_programs:
+        state = "on" if plan.programmes.get(prog.id, prog.active) else "off"
+        lines.append(
+            f"  {prog.id:<22}{state:>14}   (today {'on' if prog.active else 'off'}; loyalty programme)"
+        )
+    if plan.winback is not None:
+        lines.append(
+            f"  {'win-back':<22}{plan.winback:>14,.0f} {cur}/week   (today {sc.winback.spend_per_week:,.0f})"
+        )
     if plan.budget_shadow_price is not None:
         lines.append(
             f"  budget shadow price {plan.budget_shadow_price:.3f} per extra {cur} of marketing budget"
@@ -67,7 +78,7 @@ def headline(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace, simulate: Simulate) -> int:
+def run(args: argparse.Namespace, simulate: Simulate, report: Report | None = None) -> int:
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError(f"--time-limit: must be > 0 seconds (got {args.time_limit:g})")
     if args.replications is not None and args.replications < 1:
@@ -88,13 +99,17 @@ def run(args: argparse.Namespace, simulate: Simulate) -> int:
     if args.validate:
         plan.validated = validate_plan(sc, plan, simulate, args.replications, args.jobs)
     paths = plan.write(args.out, command=["channelsim", *sys.argv[1:]])
+    if report is not None:  # the folder reads like simulate's: report.html beside plan.json
+        paths += report(args.out)
     print(headline(plan))
     print(f"wrote {', '.join(paths)}")
     return 0
 
 
-def optimize_command(simulate: Simulate) -> Callable[[argparse._SubParsersAction], None]:
-    """The function that adds `optimize` to the CLI's sub-commands."""
+def optimize_command(
+    simulate: Simulate, report: Report | None = None
+) -> Callable[[argparse._SubParsersAction], None]:
+    """The function that adds `optimize` to the CLI's sub-commands (`report` writes report.html)."""
 
     def add(sub: argparse._SubParsersAction) -> None:
         cmd = sub.add_parser(
@@ -120,6 +135,6 @@ def optimize_command(simulate: Simulate) -> Callable[[argparse._SubParsersAction
             "--jobs", type=int, default=1, metavar="J", help="worker processes for the simulations"
         )
         cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
-        cmd.set_defaults(run=lambda args: run(args, simulate))
+        cmd.set_defaults(run=lambda args: run(args, simulate, report))
 
     return add

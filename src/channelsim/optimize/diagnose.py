@@ -51,6 +51,7 @@ def describe(problem: Problem, group: str, target: object | None) -> str:
         "max_share": lambda: f"{name} at most {sc.budget.max_share_per_source:.0%} of the marketing budget",
         "min_active_sources": lambda: f"at least {sc.budget.min_active_sources} active sources",
         "capacity": lambda: f"capacity of {name} ({problem.capacities[name][1]:,.1f} orders/week on average)",
+        "winback_min": lambda: f"minimum win-back spend {_money(sc.winback.min_spend_per_week)}/week",
         "diversion_cap": lambda: f"at most {sc.optimize.max_diverted_orders_per_week:g} diverted orders/week",
         "target": lambda: f"target {target.metric} ≥ {target.at_least:,.6g}",  # type: ignore[attr-defined]
     }
@@ -62,12 +63,13 @@ def explain_conflict(problem: Problem, groups: list[str], target: object | None)
     if not groups:
         return "no feasible plan: the sources' own spend bounds (units, maximums) cannot be met"
     fixed = [t for t in problem.sources if f"min_spend:{t.id}" in groups or f"locked:{t.id}" in groups]
-    rest = [g for g in groups if not g.startswith(("min_spend:", "locked:"))]
-    if fixed and rest == ["marketing_budget"]:
-        total = sum(t.source.spend_per_week if t.source.locked else t.lower for t in fixed)
-        parts = ", ".join(
-            f"{t.id} {_money(t.source.spend_per_week if t.source.locked else t.lower)}" for t in fixed
-        )
+    rest = [g for g in groups if not g.startswith(("min_spend:", "locked:")) and g != "winback_min"]
+    if (fixed or "winback_min" in groups) and rest == ["marketing_budget"]:
+        floors = [(t.id, t.source.spend_per_week if t.source.locked else t.lower) for t in fixed]
+        if "winback_min" in groups:
+            floors.append(("win-back", problem.scenario.winback.min_spend_per_week))
+        total = sum(x for _, x in floors)
+        parts = ", ".join(f"{name} {_money(x)}" for name, x in floors)
         return (f"no feasible plan: minimum and locked spends {_money(total)}/week ({parts}) exceed "
                 f"marketing budget {_money(problem.marketing_budget or 0)}/week")  # fmt: skip
     if groups == ["target"]:

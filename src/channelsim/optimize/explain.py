@@ -13,6 +13,21 @@ def objective_column(problem: Problem) -> int:
     return METRIC_INDEX["contribution" if problem.objective == "profit" else problem.objective]
 
 
+def winback_return(problem: Problem, spend: float | None) -> dict[str, list[float]]:
+    """`winback`: objective gained per extra unit of weekly win-back spend at the plan (profit: net of
+    the spend itself, so 0 is break-even); nothing without a win-back."""
+    term = problem.winback
+    if term is None or spend is None:
+        return {}
+    curve, step = problem.scenario.winback.response, max(1.0, 1e-4 * term.upper)
+    # per week, as the sources' returns: the value of a reactivation a week, averaged over the horizon
+    per_week = float(problem.worth(term.value)) / max(problem.horizon, 1)
+    gain = per_week * (curve.leads(spend + step) - curve.leads(spend)) / step
+    if problem.objective == "profit":
+        gain -= 1.0
+    return {"winback": [round(gain, 6)]}
+
+
 def approximation_bounds(problem: Problem) -> dict[str, float]:
     """Per source: the most the piecewise-linear leads can misstate the objective over the horizon."""
     column = objective_column(problem)
@@ -23,7 +38,8 @@ def approximation_bounds(problem: Problem) -> dict[str, float]:
             0.0
             if exact
             else float(
-                sum(p.weeks * abs(term.value[p.index, column]) for p in problem.periods) * term.leads.error
+                sum(p.weeks * abs(_worth(problem, term, p.index, column)) for p in problem.periods)
+                * term.leads.error
             )
         )
     return out
@@ -37,19 +53,24 @@ def marginal_returns(problem: Problem, spend: dict[str, list[float]]) -> dict[st
     column = objective_column(problem)
     out = {}
     for term in problem.sources:
-        out[term.id] = [_marginal(term, spend[term.id], p.index, column, problem.objective == "profit")
-                        for p in problem.periods]  # fmt: skip
+        out[term.id] = [_marginal(problem, term, spend[term.id], p.index, column) for p in problem.periods]
     return out
 
 
-def _marginal(term: SourceTerm, spend: list[float], p: int, column: int, net: bool) -> float:
+def _worth(problem: Problem, term: SourceTerm, p: int, column: int) -> float:
+    """A lead's worth in period p: its column, or for profit contribution less its members' cost."""
+    return float(problem.worth(term.value[p]) if problem.objective == "profit" else term.value[p, column])
+
+
+def _marginal(problem: Problem, term: SourceTerm, spend: list[float], p: int, column: int) -> float:
+    net = problem.objective == "profit"
     step = max(1.0, 1e-4 * term.upper)
     up = list(spend)
     up[p] += step
     curve = term.source.response
     before = curve.leads(period_levels(term.source, spend, term.carry, term.mix)[p])
     after = curve.leads(period_levels(term.source, up, term.carry, term.mix)[p])
-    gain = term.value[p, column] * (after - before) / step
+    gain = _worth(problem, term, p, column) * (after - before) / step
     if net:
         gain -= (term.source.media_cost(up[p]) - term.source.media_cost(spend[p])) / step
     return round(float(gain), 6)

@@ -29,6 +29,9 @@ class Built:
     leads: dict[tuple[str, int], Expr] = field(default_factory=dict)
     marketing: dict[int, Expr] = field(default_factory=dict)  # period → weekly marketing cost
     choose: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)  # (group, combo)
+    running: dict[str, pulp.LpVariable] = field(default_factory=dict)  # loyalty programme id → on (binary)
+    winback: Expr | None = None  # win-back spend per week
+    reactivations: Expr | None = None  # win-back reactivations per week (the curve's pieces)
     metrics: dict[str, Expr] = field(default_factory=dict)  # horizon totals
     groups: dict[str, list[str]] = field(
         default_factory=lambda: defaultdict(list)
@@ -52,8 +55,7 @@ def needs_binaries(term: SourceTerm, problem: Problem) -> bool:
     """Segment fills are in order by themselves only for concave curves whose leads are always wanted."""
     if not term.leads.concave or problem.capacities:
         return True
-    column = METRIC_INDEX["contribution" if problem.objective == "profit" else problem.objective]
-    return bool((term.value[:, column] <= 0).any())
+    return bool((problem.worth(term.value) <= 0).any())
 
 
 def add_source(built: Built, problem: Problem, term: SourceTerm) -> None:
@@ -120,6 +122,26 @@ def add_tiers(built: Built, problem: Problem) -> Expr:
     return cost
 
 
+def add_programmes(built: Built, problem: Problem) -> None:
+    """One binary per loyalty programme: running or not."""
+    for term in problem.programmes:
+        built.running[term.id] = built.prob.add_variable(f"run_{_name(term.id)}", 0, 1, pulp.LpBinary)
+
+
+def add_winback(built: Built, problem: Problem) -> None:
+    """Win-back spend per week and its reactivations on the curve's pieces (binaries when not concave
+    or when a reactivation is worth nothing, as for a source's leads)."""
+    term = problem.winback
+    if term is None:
+        return
+    spend = pulp.lpSum([built.prob.add_variable("winback", 0, term.upper)])
+    ordered = not term.reactivations.concave or problem.worth(term.value) <= 0 or bool(problem.capacities)
+    built.reactivations, _ = add_piecewise(built.prob, "react", spend, term.reactivations, ordered)
+    built.winback = spend
+    if term.lower > 0:
+        built.add("winback_min", spend >= term.lower)
+
+
 def tier_indicator(built: Built, problem: Problem, partner: str, level: str) -> Expr:
     """1 when `partner` gets `level` (a sum of its group's combination variables)."""
     return pulp.lpSum(var for (g, c), var in built.choose.items()
@@ -162,6 +184,11 @@ def output(built: Built, problem: Problem, column: int) -> Expr:
         now = group.combos[group.current].effect[column]
         expr += pulp.lpSum(float(combo.effect[column] - now) * built.choose[(g, c)]
                            for c, combo in enumerate(group.combos))  # fmt: skip
+    for prog in problem.programmes:  # switching a programme moves the totals by its effect
+        expr += float(prog.effect[column]) * (built.running[prog.id] - float(prog.current))
+    wb = problem.winback
+    if wb is not None:
+        expr += float(wb.value[column]) * (built.reactivations - wb.reactivations_now)
     return expr
 
 
@@ -174,19 +201,24 @@ def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object |
     for term in problem.sources:
         add_source(built, problem, term)
     weekly_incentives = add_tiers(built, problem)
+    add_programmes(built, problem)
+    add_winback(built, problem)
     diverted, diversion_money = add_diversion(built, problem)
     horizon = problem.horizon
     m = built.metrics
     for name, column in METRIC_INDEX.items():
         m[name] = output(built, problem, column) + (horizon * diversion_money[column] if column < 2 else 0)
-    winback = sc.winback.spend_per_week * horizon if sc.winback is not None else 0.0
+    winback = horizon * built.winback if built.winback is not None else 0.0
     m["marketing"] = pulp.lpSum(p.weeks * built.marketing.get(p.index, 0) for p in problem.periods) + winback
     m["incentives"] = horizon * weekly_incentives
-    m["profit"] = m["contribution"] - m["marketing"] - m["incentives"] - problem.base.fixed
+    layout = problem.base.layout
+    m["crm"] = pulp.lpSum(prog.cost_per_member_per_week * output(built, problem, layout.member(k))
+                          for k, prog in enumerate(sc.loyalty_programs))  # fmt: skip
+    m["profit"] = m["contribution"] - m["marketing"] - m["incentives"] - m["crm"] - problem.base.fixed
     _add_limits(built, problem, weekly_incentives, diverted)
     if target_mode:
         _add_target(built, target)
-        prob += m["marketing"] + m["incentives"]
+        prob += m["marketing"] + m["incentives"] + m["crm"]
     else:
         prob += m[problem.objective] - _tie_break(problem) * (m["marketing"] + m["incentives"])
     return built
@@ -207,10 +239,10 @@ def _add_limits(built: Built, problem: Problem, incentives: Expr, diverted: Expr
     live = [p for p in problem.periods if p.weeks > 0]
     groups: list[tuple[str, pulp.LpConstraint, str]] = []
     for p in live:
-        if problem.marketing_budget is not None and problem.sources:
-            groups.append(
-                ("marketing_budget", built.marketing[p.index] <= problem.marketing_budget, str(p.index))
-            )
+        if problem.marketing_budget is not None and (problem.sources or built.winback is not None):
+            # win-back spend is marketing spend: it shares each period's budget with the sources
+            spent = built.marketing.get(p.index, 0) + (built.winback if built.winback is not None else 0)
+            groups.append(("marketing_budget", spent <= problem.marketing_budget, str(p.index)))
         total = pulp.lpSum(built.spend[(t.id, p.index)] for t in problem.sources)
         cap = problem.marketing_budget if problem.marketing_budget is not None else total
         if budget.max_share_per_source < 1:

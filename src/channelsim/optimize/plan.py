@@ -54,6 +54,9 @@ class Plan:
     expected: dict[str, Any] = field(default_factory=dict)  # forecast figures, plan and baseline
     details: dict[str, Any] = field(default_factory=dict)  # rounds, target, notes
     validated: dict[str, Any] | None = None
+    programmes: dict[str, bool] = field(default_factory=dict)  # loyalty programme → running
+    winback: float | None = None  # win-back spend per week (None: the scenario has no win-back)
+    robust: dict[str, Any] | None = None  # robust planning: futures, risk measure, regret table
 
     @property
     def uplift(self) -> float:
@@ -75,6 +78,17 @@ class Plan:
             rows.append({"kind": "partner", "id": partner, "period": 0, "spend_per_week": None,
                          "baseline_spend_per_week": None, "leads_per_week": None, "marginal_return": None,
                          "tier": level, "baseline_tier": baseline.get(partner, "")})  # fmt: skip
+        for prog in self.scenario.loyalty_programs:  # a programme's "tier" is on or off
+            rows.append({"kind": "loyalty_program", "id": prog.id, "period": 0, "spend_per_week": None,
+                         "baseline_spend_per_week": None, "leads_per_week": None, "marginal_return": None,
+                         "tier": _on(self.programmes.get(prog.id, prog.active)),
+                         "baseline_tier": _on(prog.active)})  # fmt: skip
+        if self.winback is not None:
+            rows.append({"kind": "winback", "id": "winback", "period": 0, "spend_per_week": self.winback,
+                         "baseline_spend_per_week": self.scenario.winback.spend_per_week,
+                         "leads_per_week": self.scenario.winback.response.leads(self.winback),
+                         "marginal_return": self.marginal_return.get("winback", [None])[0],
+                         "tier": "", "baseline_tier": ""})  # fmt: skip
         return pd.DataFrame(rows)
 
     def as_plan_data(self) -> dict[str, Any]:
@@ -84,7 +98,16 @@ class Plan:
                 sid: {"spend_per_week": v[0] if len(v) == 1 else list(v)} for sid, v in self.spend.items()
             },
             "incentives": {pid: {"tier": level} for pid, level in self.tiers.items()},
-        }
+        } | self._crm_levers()
+
+    def _crm_levers(self) -> dict[str, Any]:
+        """`loyalty_programs.ID.active` and `winback.spend_per_week`, where the scenario has them."""
+        out: dict[str, Any] = {}
+        if self.programmes:
+            out["loyalty_programs"] = {pid: {"active": on} for pid, on in self.programmes.items()}
+        if self.winback is not None:
+            out["winback"] = {"spend_per_week": self.winback}
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The content of plan.json (SPEC §4 keys first)."""
@@ -109,6 +132,8 @@ class Plan:
         }
         if self.validated is not None:
             data["validated"] = self.validated
+        if self.robust is not None:
+            data["robust"] = self.robust
         return data
 
     def write(self, folder: str | os.PathLike[str], command: list[str] | None = None) -> list[str]:
@@ -131,6 +156,10 @@ class Plan:
             "command": command if command is not None else sys.argv,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "resolved_scenario": sc.to_data(),
         }  # fmt: skip
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
 
 
 def _sha256(path: str) -> str | None:

@@ -18,13 +18,20 @@ TOLERANCE = 1e-6  # feasibility slack on limits, in currency per week
 MAX_SOURCES = 60  # SLSQP's cost grows fast with the dimension; beyond, the MILP's plan stands
 
 
+def worth(problem: Problem, term: object, column: int, net: bool) -> float:
+    """What one lead of `term` in the first period is worth: the column, or for profit (`net`) the
+    contribution less the member cost of the member-weeks it brings."""
+    values = term.value[0]  # type: ignore[attr-defined]
+    return float(problem.worth(values)) if net else float(values[column])
+
+
 def value(problem: Problem, spend: dict[str, list[float]], column: int, net: bool) -> float:
     """The sources' part of a metric over the horizon, with the exact curves (one period)."""
     weeks = problem.periods[0].weeks
     total = 0.0
     for term in problem.sources:
         x = spend[term.id][0]
-        total += weeks * term.value[0, column] * term.source.response.leads(x)
+        total += weeks * worth(problem, term, column, net) * term.source.response.leads(x)
         if net:
             total -= weeks * (term.source.media_cost(x) + (term.source.setup_cost_per_week if x > 0 else 0.0))
     return total
@@ -38,8 +45,11 @@ def _movable(term, x: float) -> bool:
     return x > 0 or (term.leads.concave and term.source.setup_cost_per_week == 0 and term.lower == 0)
 
 
-def polish(problem: Problem, spend: dict[str, list[float]], column: int, net: bool) -> dict[str, list[float]]:
-    """Better spends on the exact curves, or `spend` itself (one period, no adstock, no capacity limits)."""
+def polish(problem: Problem, spend: dict[str, list[float]], column: int, net: bool,
+           reserved: float = 0.0) -> dict[str, list[float]]:  # fmt: skip
+    """Better spends on the exact curves, or `spend` itself (one period, no adstock, no capacity limits).
+
+    `reserved`: weekly marketing budget already taken by other levers (win-back spend)."""
     if len(problem.periods) != 1 or problem.capacities:
         return spend
     free = [t for t in problem.sources if _movable(t, spend[t.id][0])]
@@ -51,11 +61,11 @@ def polish(problem: Problem, spend: dict[str, list[float]], column: int, net: bo
     upper = np.array(
         [min(t.upper, share * budget) if budget is not None and share < 1 else t.upper for t in free]
     )
-    fixed_cost = sum(t.source.media_cost(spend[t.id][0]) + (t.source.setup_cost_per_week if spend[t.id][0] > 0 else 0)
+    fixed_cost = reserved + sum(t.source.media_cost(spend[t.id][0]) + (t.source.setup_cost_per_week if spend[t.id][0] > 0 else 0)
                      for t in problem.sources if t not in free)  # fmt: skip
     setup = np.array([t.source.setup_cost_per_week for t in free])  # paid by sources kept on (x ≥ floor > 0)
     weeks = problem.periods[0].weeks
-    worth = weeks * np.array([t.value[0, column] for t in free])
+    gains = weeks * np.array([worth(problem, t, column, net) for t in free])
     leads = [t.source.response.leads for t in free]
     media = [t.source.media_cost for t in free]
     step = np.maximum(1e-3, 1e-7 * upper)
@@ -72,7 +82,7 @@ def polish(problem: Problem, spend: dict[str, list[float]], column: int, net: bo
 
     def objective(y: np.ndarray) -> tuple[float, np.ndarray]:
         x = y * scale
-        gain, grad = worth @ each(leads, x), worth * slope(leads, x)
+        gain, grad = gains @ each(leads, x), gains * slope(leads, x)
         if net:
             gain, grad = gain - weeks * spent(x), grad - weeks * slope(media, x)
         return -gain / scale, -grad

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -100,6 +101,29 @@ class DiversionTerm:
 
 
 @dataclass
+class ProgrammeTerm:
+    """A loyalty programme switched on or off: its effect on the horizon totals at the current plan."""
+
+    id: str
+    index: int  # in the scenario's loyalty_programs (its member-weeks column)
+    current: bool
+    effect: np.ndarray  # output vector: forecast with it running − without (member-weeks included)
+    cost_per_member_week: float
+
+
+@dataclass
+class WinbackTerm:
+    """Win-back spend (one value per week over the horizon): reactivations on its curve."""
+
+    lower: float
+    upper: float
+    reactivations: Piecewise  # reactivations per week against weekly spend
+    value: np.ndarray  # output vector: one reactivation a week over the horizon (Σ of the weekly values)
+    current: float  # spend per week at the current plan
+    reactivations_now: float
+
+
+@dataclass
 class Problem:
     """Everything the MILP needs; built by `build_problem`."""
 
@@ -117,6 +141,18 @@ class Problem:
     incentive_budget: float | None  # per week
     horizon: int = 0
     notes: list[str] = field(default_factory=list)
+    programmes: list[ProgrammeTerm] = field(default_factory=list)
+    winback: WinbackTerm | None = None
+
+    def worth(self, values: np.ndarray) -> np.ndarray:
+        """What output vectors (last axis) are worth to the objective: profit counts contribution
+        less the member cost of the member-weeks they bring; revenue and customers their column."""
+        if self.objective != "profit":
+            return values[..., METRIC_INDEX[self.objective]]
+        layout, out = self.base.layout, values[..., 0].copy()
+        for k, prog in enumerate(self.scenario.loyalty_programs):
+            out -= prog.cost_per_member_per_week * values[..., layout.member(k)]
+        return out
 
 
 def weekly_spend(sc: Scenario, spend: dict[str, list[float]]) -> dict[str, list[float]]:
@@ -130,9 +166,10 @@ def weekly_spend(sc: Scenario, spend: dict[str, list[float]]) -> dict[str, list[
 
 
 def baseline_marketing(sc: Scenario) -> float:
-    """Weekly media cost and setup cost of the sources as written."""
-    return sum(s.media_cost(s.spend_per_week) + (s.setup_cost_per_week if s.spend_per_week > 0 else 0.0)
-               for s in sc.sources)  # fmt: skip
+    """Weekly media cost and setup cost of the sources as written, plus today's win-back spend."""
+    winback = sc.winback.spend_per_week if sc.winback is not None else 0.0
+    return winback + sum(s.media_cost(s.spend_per_week) + (s.setup_cost_per_week if s.spend_per_week > 0 else 0.0)
+                         for s in sc.sources)  # fmt: skip
 
 
 def spend_bound(src: Source, budget: float | None) -> float:
@@ -289,12 +326,58 @@ def capacities(sc: Scenario, layout: va.Layout) -> dict[str, tuple[int, float]]:
     return out
 
 
+def programme_terms(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str],
+                    calibration: dict[str, float] | None, programmes: dict[str, bool],
+                    winback: list[float]) -> list[ProgrammeTerm]:  # fmt: skip
+    """Each programme's effect: the forecast with it on less the forecast with it off, the other
+    programmes and every other lever at the current plan (first order: effects of two programmes
+    on the same customers are added; the rounds re-linearise at the plan found)."""
+    out, weekly = [], weekly_spend(sc, spend)
+    for k, prog in enumerate(sc.loyalty_programs):
+        on, off = (va.forecast(sc, weekly, tiers, calibration, programmes | {prog.id: flag}, winback)
+                   for flag in (True, False))  # fmt: skip
+        out.append(ProgrammeTerm(prog.id, k, programmes[prog.id], on.totals - off.totals,
+                                 prog.cost_per_member_per_week))  # fmt: skip
+    return out
+
+
+def winback_term(
+    sc: Scenario, fc: va.Forecast, spend: float, budget: float | None, pieces: int
+) -> WinbackTerm:
+    """Win-back's decision data: bounds, the curve's pieces, the value of a reactivation a week."""
+    wb = sc.winback
+    upper = wb.max_spend_per_week if wb.max_spend_per_week is not None else budget
+    if upper is None:  # no bound given: where the curve saturates, as for a source
+        like = SimpleNamespace(
+            response=wb.response,
+            spend_per_week=wb.spend_per_week,
+            units=None,
+            min_spend_per_week=wb.min_spend_per_week,
+            max_spend_per_week=None,
+        )
+        upper = spend_bound(like, None)  # type: ignore[arg-type]
+    upper = max(upper, wb.min_spend_per_week)
+    return WinbackTerm(wb.min_spend_per_week, upper, response_pieces(wb.response, upper, pieces),
+                       fc.per_reactivation.sum(axis=0), spend, wb.response.leads(spend))  # fmt: skip
+
+
+def current_programmes(sc: Scenario, programmes: dict[str, bool] | None) -> dict[str, bool]:
+    """Programme id → running, from `programmes` where given, else the scenario's `active`."""
+    return {p.id: (programmes or {}).get(p.id, p.active) for p in sc.loyalty_programs}
+
+
 def build_problem(sc: Scenario, objective: str, spend: dict[str, list[float]], tiers: dict[str, str],
-                  target_mode: bool, calibration: dict[str, float] | None = None) -> Problem:  # fmt: skip
-    """Coefficients of the MILP linearised at the plan (`spend` per period, `tiers`)."""
+                  target_mode: bool, calibration: dict[str, float] | None = None,
+                  programmes: dict[str, bool] | None = None, winback: float | None = None) -> Problem:  # fmt: skip
+    """Coefficients of the MILP linearised at the plan (`spend` per period, `tiers`, programmes
+    running, win-back spend per week; the last two default to the scenario's)."""
     settings = sc.optimize
     plan = periods(sc.horizon_weeks, settings.periods)
-    fc = va.forecast(sc, weekly_spend(sc, spend), tiers, calibration)
+    programmes = current_programmes(sc, programmes)
+    if sc.winback is not None and winback is None:
+        winback = sc.winback.spend_per_week
+    rescue = [winback] * sc.horizon_weeks if sc.winback is not None else None
+    fc = va.forecast(sc, weekly_spend(sc, spend), tiers, calibration, programmes, rescue)
     marketing = sc.budget.marketing_per_week
     incentives = sc.budget.incentives_per_week
     if not target_mode:
@@ -306,5 +389,9 @@ def build_problem(sc: Scenario, objective: str, spend: dict[str, list[float]], t
     ]
     groups = tier_groups(sc, tiers, fc)
     diversions = diversion_terms(sc, tiers, groups, fc)
-    return Problem(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout), fc, spend, tiers,
-                   marketing, incentives, sc.horizon_weeks)  # fmt: skip
+    problem = Problem(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout), fc, spend,
+                      tiers, marketing, incentives, sc.horizon_weeks)  # fmt: skip
+    problem.programmes = programme_terms(sc, spend, tiers, calibration, programmes, rescue)
+    if sc.winback is not None:
+        problem.winback = winback_term(sc, fc, float(winback), marketing, settings.breakpoints)
+    return problem

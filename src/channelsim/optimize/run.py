@@ -8,6 +8,7 @@ kept is the best by its analytic value (the forecast with the exact curves).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulp
@@ -19,7 +20,13 @@ from channelsim.optimize.diagnose import InfeasibleError, conflicting_groups, ex
 from channelsim.optimize.model import Built, build
 from channelsim.optimize.plan import Plan
 from channelsim.optimize.polish import polish
-from channelsim.optimize.problem import Problem, build_problem, period_levels, weekly_spend
+from channelsim.optimize.problem import (
+    Problem,
+    build_problem,
+    current_programmes,
+    period_levels,
+    weekly_spend,
+)
 from channelsim.optimize.solvers import Outcome, solve
 from channelsim.scenario.model import Scenario
 
@@ -28,26 +35,51 @@ OBJECTIVES = ("profit", "revenue", "customers")
 SOLVERS = ("cbc", "highs")
 
 
-def read_decisions(built: Built, problem: Problem) -> tuple[dict[str, list[float]], dict[str, str]]:
-    """Spend per source and period (rounded to cents) and the tier of every eligible partner."""
+@dataclass(frozen=True)
+class Levers:
+    """A plan's decisions: spend per source and period, tiers, programmes running, win-back per week."""
+
+    spend: dict[str, list[float]]
+    tiers: dict[str, str]
+    programmes: dict[str, bool] = field(default_factory=dict)
+    winback: float | None = None  # None: the scenario has no win-back
+
+    @classmethod
+    def of(cls, sc: Scenario) -> Levers:
+        """The scenario as written."""
+        return cls({s.id: [s.spend_per_week] * sc.optimize.periods for s in sc.sources}, va.baseline_tiers(sc),
+                   current_programmes(sc, None), sc.winback.spend_per_week if sc.winback else None)  # fmt: skip
+
+
+def read_decisions(built: Built, problem: Problem) -> Levers:
+    """Spend per source and period (rounded to cents), the tier of every eligible partner, which
+    programmes run, and the win-back spend (cents)."""
     spend = {t.id: [round(max(pulp.value(built.spend[(t.id, p.index)]) or 0.0, 0.0), 2) for p in problem.periods]
              for t in problem.sources}  # fmt: skip
     tiers = dict(problem.tiers)
     for (g, c), var in built.choose.items():
         if (var.varValue or 0.0) > 0.5:
             tiers |= problem.groups[g].combos[c].levels
-    return spend, tiers
+    programmes = {pid: (var.varValue or 0.0) > 0.5 for pid, var in built.running.items()}
+    winback = round(max(pulp.value(built.winback) or 0.0, 0.0), 2) if built.winback is not None else None
+    return Levers(spend, tiers, programmes, winback)
 
 
 def forecast_of(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str],
-                calibration: dict[str, float] | None = None) -> va.Forecast:  # fmt: skip
-    return va.forecast(sc, weekly_spend(sc, spend), tiers, calibration)
+                calibration: dict[str, float] | None = None, programmes: dict[str, bool] | None = None,
+                winback: float | None = None) -> va.Forecast:  # fmt: skip
+    rescue = [winback] * sc.horizon_weeks if winback is not None and sc.winback is not None else None
+    return va.forecast(sc, weekly_spend(sc, spend), tiers, calibration, programmes, rescue)
+
+
+def forecast_levers(sc: Scenario, levers: Levers, calibration: dict[str, float] | None = None) -> va.Forecast:
+    return forecast_of(sc, levers.spend, levers.tiers, calibration, levers.programmes, levers.winback)
 
 
 def score(fc: va.Forecast, objective: str, target: Any | None) -> float:
     """What the plan is judged by: the objective, or in target mode the money spent."""
     if target is not None:
-        return fc.marketing + fc.incentives
+        return fc.marketing + fc.incentives + fc.crm
     return fc.metric(objective)
 
 
@@ -59,6 +91,10 @@ def expected_figures(sc: Scenario, fc: va.Forecast, tiers: dict[str, str]) -> di
         "profit": round(fc.profit, 2), "contribution": round(fc.contribution, 2),
         "revenue": round(fc.revenue, 2), "new_customers": round(fc.customers, 3),
         "marketing_spend": round(fc.marketing, 2), "incentive_cost": round(fc.incentives, 2),
+        "member_cost": round(fc.crm, 2),
+        "member_weeks": {p.id: round(float(fc.totals[fc.layout.member(k)]), 2)
+                         for k, p in enumerate(sc.loyalty_programs)},
+        "winback_reactivations": round(float(fc.reactivations.sum()), 3) if fc.reactivations is not None else 0.0,
         "orders": orders, "diverted_orders_per_week": round(fc.diverted_per_week, 4),
     }  # fmt: skip
 
@@ -83,12 +119,12 @@ def optimize(
     objective, solver = objective or settings.objective, solver or settings.solver
     limit = float(time_limit or settings.time_limit_seconds)
     target = settings.target
-    spend = {s.id: [s.spend_per_week] * settings.periods for s in sc.sources}
-    tiers = va.baseline_tiers(sc)
-    rounds: list[tuple[float, Problem, Built, Outcome, dict, dict]] = []
+    now = Levers.of(sc)
+    rounds: list[tuple[float, Problem, Built, Outcome, Levers]] = []
     seconds = 0.0
     for _ in range(MAX_ROUNDS):
-        problem = build_problem(sc, objective, spend, tiers, target is not None, calibration)
+        problem = build_problem(sc, objective, now.spend, now.tiers, target is not None, calibration,
+                                now.programmes, now.winback)  # fmt: skip
         built = build(problem, target=target)
         outcome = solve(built.prob, solver, limit)
         seconds += outcome.seconds
@@ -100,13 +136,16 @@ def optimize(
                                   f"within the time limit of {limit:g} s (optimize.time_limit_seconds)")  # fmt: skip
         found = read_decisions(built, problem)
         if target is None:
+            reserved = found.winback or 0.0  # win-back's share of the budget stays as the MILP set it
             column = explain.objective_column(problem)
-            found = (polish(problem, found[0], column, net=objective == "profit"), found[1])
-        value = score(forecast_of(sc, *found, calibration), objective, target)
-        rounds.append((value, problem, built, outcome, *found))
-        if found == (spend, tiers) or any(found == (r[4], r[5]) for r in rounds[:-1]):
+            found = replace(
+                found, spend=polish(problem, found.spend, column, objective == "profit", reserved)
+            )
+        value = score(forecast_levers(sc, found, calibration), objective, target)
+        rounds.append((value, problem, built, outcome, found))
+        if found == now or any(found == r[4] for r in rounds[:-1]):
             break
-        spend, tiers = found
+        now = found
     best = min(rounds, key=lambda r: r[0]) if target is not None else max(rounds, key=lambda r: r[0])
     plan = _explain(sc, best, objective, solver, target, limit, seconds, len(rounds), calibration)
     return plan
@@ -114,11 +153,12 @@ def optimize(
 
 def _explain(sc: Scenario, best: tuple, objective: str, solver: str, target: Any | None, limit: float,
              seconds: float, rounds: int, calibration: dict[str, float] | None) -> Plan:  # fmt: skip
-    value, problem, built, outcome, spend, tiers = best
-    base_spend = {s.id: [s.spend_per_week] * sc.optimize.periods for s in sc.sources}
-    base_tiers = va.baseline_tiers(sc)
-    plan_fc = forecast_of(sc, spend, tiers, calibration)
-    base_fc = forecast_of(sc, base_spend, base_tiers, calibration)
+    value, problem, built, outcome, levers = best
+    spend, tiers = levers.spend, levers.tiers
+    base = Levers.of(sc)
+    base_tiers = base.tiers
+    plan_fc = forecast_levers(sc, levers, calibration)
+    base_fc = forecast_levers(sc, base, calibration)
     prices = explain.shadow_prices(problem, built, solver, target, limit)
     leads = {t.id: [round(t.source.response.leads(e), 4) for e in period_levels(t.source, spend[t.id], t.carry, t.mix)]
              for t in problem.sources}  # fmt: skip
@@ -129,7 +169,7 @@ def _explain(sc: Scenario, best: tuple, objective: str, solver: str, target: Any
                "incentive_budget_per_week": problem.incentive_budget,
                "calibration": {k: round(v, 6) for k, v in (calibration or {}).items()} or None}  # fmt: skip
     metric = (
-        built.metrics["marketing"] + built.metrics["incentives"]
+        built.metrics["marketing"] + built.metrics["incentives"] + built.metrics["crm"]
         if target is not None
         else built.metrics[objective]
     )
@@ -138,9 +178,11 @@ def _explain(sc: Scenario, best: tuple, objective: str, solver: str, target: Any
         score(base_fc, objective, target), spend, tiers, mip_gap=outcome.mip_gap, solve_seconds=seconds,
         budget_shadow_price=prices["marketing"], incentive_shadow_price=prices["incentives"],
         binding=sorted(explain.binding(built) + explain.at_bounds(problem, spend)),
-        marginal_return=explain.marginal_returns(problem, spend),
+        marginal_return=explain.marginal_returns(problem, spend)
+        | explain.winback_return(problem, levers.winback),
         approximation_bound=explain.approximation_bounds(problem),
-        milp_objective=float(pulp.value(metric) or 0.0), leads=leads,
+        milp_objective=float(pulp.value(metric) or 0.0), leads=leads, programmes=levers.programmes,
+        winback=levers.winback,
         expected={"plan": expected_figures(sc, plan_fc, tiers), "baseline": expected_figures(sc, base_fc, base_tiers)},
         details=details,
     )  # fmt: skip
