@@ -15,6 +15,7 @@ from typing import Any
 from channelsim import valuation as va
 from channelsim.errors import UsageError
 from channelsim.optimize.plan import Plan
+from channelsim.optimize.robust import RISKS, write_regret
 from channelsim.optimize.run import OBJECTIVES, SOLVERS, optimize
 from channelsim.scenario import load
 from channelsim.scenario.model import Scenario
@@ -78,6 +79,25 @@ def headline(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _robust_args(args: argparse.Namespace) -> dict[str, Any]:
+    """`--robust V1,V2 [--risk R] [--alpha A] [--weights W0,W1,...]` as keyword arguments of optimize."""
+    if not args.robust:
+        if args.risk or args.alpha is not None or args.weights:
+            raise UsageError("--risk, --alpha and --weights need --robust VARIANTS")
+        return {}
+    names = [v.strip() for v in args.robust.split(",") if v.strip()]
+    weights = None
+    if args.weights:
+        try:
+            weights = [float(w) for w in args.weights.split(",")]
+        except ValueError:
+            raise UsageError(
+                f"--weights: expected numbers separated by commas (got {args.weights!r})"
+            ) from None
+    alpha = 0.2 if args.alpha is None else args.alpha
+    return {"robust": names, "risk": args.risk or "expected", "alpha": alpha, "weights": weights}
+
+
 def run(args: argparse.Namespace, simulate: Simulate, report: Report | None = None) -> int:
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError(f"--time-limit: must be > 0 seconds (got {args.time_limit:g})")
@@ -94,11 +114,13 @@ def run(args: argparse.Namespace, simulate: Simulate, report: Report | None = No
         attributed = {sid: {k: float(v[k]["mean"] or 0.0) for k in ("leads", "attributed_contribution")}
                       for sid, v in measured.items()}  # fmt: skip
         calibration = va.calibration(sc, attributed)
+    robust = _robust_args(args)
     plan = optimize(sc, objective=args.objective, solver=args.solver, time_limit=args.time_limit,
-                    calibration=calibration)  # fmt: skip
+                    calibration=calibration, **robust)  # fmt: skip
     if args.validate:
         plan.validated = validate_plan(sc, plan, simulate, args.replications, args.jobs)
     paths = plan.write(args.out, command=["channelsim", *sys.argv[1:]])
+    paths += write_regret(plan, args.out)
     if report is not None:  # the folder reads like simulate's: report.html beside plan.json
         paths += report(args.out)
     print(headline(plan))
@@ -133,6 +155,12 @@ def optimize_command(
         )
         cmd.add_argument(
             "--jobs", type=int, default=1, metavar="J", help="worker processes for the simulations"
+        )
+        cmd.add_argument("--robust", metavar="V1,V2", help="one plan for the base and these variants")
+        cmd.add_argument("--risk", choices=RISKS, help="robust objective: expected (default), worst, cvar")
+        cmd.add_argument("--alpha", type=float, metavar="A", help="CVaR level (default 0.2)")
+        cmd.add_argument(
+            "--weights", metavar="W0,W1", help="weights of the futures, base first (default equal)"
         )
         cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
         cmd.set_defaults(run=lambda args: run(args, simulate, report))

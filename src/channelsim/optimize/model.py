@@ -24,6 +24,7 @@ class Built:
     """The PuLP problem and handles on what the plan, the explanations and the diagnosis read."""
 
     prob: pulp.LpProblem
+    problem: Problem | None = None
     spend: dict[tuple[str, int], Expr] = field(default_factory=dict)  # (source, period) → weekly spend
     used: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     leads: dict[tuple[str, int], Expr] = field(default_factory=dict)
@@ -38,6 +39,8 @@ class Built:
     )  # group → constraint names
     ordered: set[str] = field(default_factory=set)  # sources whose curve needed binaries
     drop: frozenset[str] = frozenset()  # groups left out (the diagnosis)
+    tag: str = ""  # prefix of this future's names (robust planning: several futures in one problem)
+    shared: Built | None = None  # the future whose decision variables this one uses (robust planning)
 
     def add(self, group: str, constraint: pulp.LpConstraint, suffix: str = "") -> None:
         if group in self.drop:
@@ -62,21 +65,28 @@ def add_source(built: Built, problem: Problem, term: SourceTerm) -> None:
     """Spend, use, effective spend (adstock), leads and media cost of one source in every period."""
     prob, src = built.prob, term.source
     level: Expr | float = src.spend_per_week  # the adstock level carried in from before the plan
+    decided = built.shared.spend if built.shared is not None else {}
+    exact_units = term.units and src.adstock == 0 and not decided
     for period in problem.periods:
-        key, p, sid = (term.id, period.index), period.index, _name(term.id)
-        used = prob.add_variable(f"use_{sid}_{p}", 0, 1, pulp.LpBinary)
-        if term.units and src.adstock == 0:
-            leads, spend = _units_exact(prob, term, sid, p)
+        key, p, sid = (term.id, period.index), period.index, _name(built.tag + term.id)
+        if key in decided:  # another future decides this spend: this one only values it on its own curve
+            spend, used = decided[key], built.shared.used[key]  # type: ignore[union-attr]
         else:
-            spend = _spend_variable(prob, term, sid, p)
-        if period.weeks == 0:  # a period past the horizon (periods do not divide it): nothing to buy
-            prob += (spend == 0, f"none_{sid}_{p}")
-        prob += (spend <= term.upper * used, f"on_{sid}_{p}")
-        prob += (spend >= term.floor * used, f"floor_{sid}_{p}")
+            used = prob.add_variable(f"use_{sid}_{p}", 0, 1, pulp.LpBinary)
+            if exact_units:
+                leads, spend = _units_exact(prob, term, sid, p)
+            else:
+                spend = _spend_variable(prob, term, sid, p)
+            if period.weeks == 0:  # a period past the horizon (periods do not divide it): nothing to buy
+                prob += (spend == 0, f"none_{sid}_{p}")
+            prob += (spend <= term.upper * used, f"on_{sid}_{p}")
+            prob += (spend >= term.floor * used, f"floor_{sid}_{p}")
+            if built.shared is not None:  # only in this future: not a decision, kept as written
+                prob += (spend == src.spend_per_week, f"kept_{sid}_{p}")
         average = term.mix[p] * level + (1 - term.mix[p]) * spend
         level = term.carry[p] * level + (1 - term.carry[p]) * spend
-        if not (term.units and src.adstock == 0):
-            ordered = needs_binaries(term, problem)
+        if not exact_units:
+            ordered = needs_binaries(term, problem) or bool(term.units)
             leads, _ = add_piecewise(prob, f"lead_{sid}_{p}", average, term.leads, ordered)
             if ordered:
                 built.ordered.add(term.id)
@@ -85,7 +95,7 @@ def add_source(built: Built, problem: Problem, term: SourceTerm) -> None:
             cost, _ = add_piecewise(prob, f"rate_{sid}_{p}", spend, term.cost, not term.cost.convex)
         built.spend[key], built.used[key], built.leads[key] = spend, used, leads
         built.marketing[p] = built.marketing.get(p, 0) + cost + src.setup_cost_per_week * used
-        if period.weeks == 0:
+        if period.weeks == 0 or built.shared is not None:
             continue
         if src.locked:
             built.add(f"locked:{term.id}", spend == src.spend_per_week, str(p))
@@ -114,18 +124,42 @@ def add_tiers(built: Built, problem: Problem) -> Expr:
     """One combination per group; returns the weekly incentive cost."""
     prob, cost = built.prob, 0
     for g, group in enumerate(problem.groups):
-        picks = [prob.add_variable(f"z_{g}_{c}", 0, 1, pulp.LpBinary) for c in range(len(group.combos))]
-        prob += (pulp.lpSum(picks) == 1, f"combo_{g}")
+        tag = built.tag
+        picks = [prob.add_variable(f"{tag}z_{g}_{c}", 0, 1, pulp.LpBinary) for c in range(len(group.combos))]
+        prob += (pulp.lpSum(picks) == 1, f"{tag}combo_{g}")
         for c, var in enumerate(picks):
             built.choose[(g, c)] = var
             cost += group.combos[c].cost * var
+    if built.shared is not None:
+        _link_tiers(built, problem)
     return cost
+
+
+def _link_tiers(built: Built, problem: Problem) -> None:
+    """A future's tier choices follow the deciding future's, partner by partner (a partner only in
+    this future keeps its current tier)."""
+    shared = built.shared
+    decided = {p for g in (shared.choose if shared else {}) for p in shared.problem.groups[g[0]].partners}  # type: ignore[union-attr]
+    for group in problem.groups:
+        for partner in group.partners:
+            for level in {c.levels[partner] for c in group.combos}:
+                here = tier_indicator(built, problem, partner, level)
+                there = (tier_indicator(shared, shared.problem, partner, level)  # type: ignore[union-attr, arg-type]
+                         if partner in decided else float(problem.tiers[partner] == level))  # fmt: skip
+                built.prob += (here == there, _name(f"{built.tag}tier_{partner}_{level}"))
 
 
 def add_programmes(built: Built, problem: Problem) -> None:
     """One binary per loyalty programme: running or not."""
+    decided = built.shared.running if built.shared is not None else {}
     for term in problem.programmes:
-        built.running[term.id] = built.prob.add_variable(f"run_{_name(term.id)}", 0, 1, pulp.LpBinary)
+        if term.id in decided:
+            built.running[term.id] = decided[term.id]
+            continue
+        var = built.prob.add_variable(f"{built.tag}run_{_name(term.id)}", 0, 1, pulp.LpBinary)
+        if built.shared is not None:  # only in this future: not a decision, kept as written
+            built.prob += (var == float(term.current), f"{built.tag}kept_run_{_name(term.id)}")
+        built.running[term.id] = var
 
 
 def add_winback(built: Built, problem: Problem) -> None:
@@ -134,11 +168,20 @@ def add_winback(built: Built, problem: Problem) -> None:
     term = problem.winback
     if term is None:
         return
-    spend = pulp.lpSum([built.prob.add_variable("winback", 0, term.upper)])
+    shared = built.shared.winback if built.shared is not None else None
+    spend = (
+        shared
+        if shared is not None
+        else pulp.lpSum([built.prob.add_variable(f"{built.tag}winback", 0, term.upper)])
+    )
     ordered = not term.reactivations.concave or problem.worth(term.value) <= 0 or bool(problem.capacities)
-    built.reactivations, _ = add_piecewise(built.prob, "react", spend, term.reactivations, ordered)
+    built.reactivations, _ = add_piecewise(
+        built.prob, f"{built.tag}react", spend, term.reactivations, ordered
+    )
     built.winback = spend
-    if term.lower > 0:
+    if built.shared is not None and shared is None:  # only in this future: kept as written
+        built.prob += (spend == term.current, f"{built.tag}kept_winback")
+    elif term.lower > 0 and built.shared is None:
         built.add("winback_min", spend >= term.lower)
 
 
@@ -159,10 +202,11 @@ def add_diversion(built: Built, problem: Problem) -> tuple[Expr, list[Expr]]:
         y = tier_indicator(built, problem, term.partner, term.level) if term.level is not None else None
         z = built.choose[term.combo] if term.combo is not None else None
         if y is not None and z is not None:
-            w = built.prob.add_variable(f"div_{k}", 0, 1)
-            built.prob += (w <= y, f"div_{k}_y")
-            built.prob += (w <= z, f"div_{k}_z")
-            built.prob += (w >= y + z - 1, f"div_{k}_yz")
+            tag = built.tag
+            w = built.prob.add_variable(f"{tag}div_{k}", 0, 1)
+            built.prob += (w <= y, f"{tag}div_{k}_y")
+            built.prob += (w <= z, f"{tag}div_{k}_z")
+            built.prob += (w >= y + z - 1, f"{tag}div_{k}_yz")
             on: Expr | float = w
         else:
             on = y if y is not None else z if z is not None else 1.0
@@ -192,12 +236,21 @@ def output(built: Built, problem: Problem, column: int) -> Expr:
     return expr
 
 
-def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object | None = None) -> Built:
-    """The MILP of `problem` without the constraint groups in `drop` (for the diagnosis)."""
+def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object | None = None,
+          shared: Built | None = None, tag: str = "") -> Built:  # fmt: skip
+    """The MILP of `problem` without the constraint groups in `drop` (for the diagnosis).
+
+    With `shared` (robust planning), this future's metrics are added to `shared`'s problem as
+    expressions of `shared`'s decisions (names prefixed by `tag`); its limits and objective are
+    left to the caller (the deciding future's limits hold)."""
     sc = problem.scenario
     target_mode = target is not None
-    prob = pulp.LpProblem("channelsim", pulp.LpMinimize if target_mode else pulp.LpMaximize)
-    built = Built(prob, drop=drop)
+    prob = (
+        shared.prob
+        if shared is not None
+        else pulp.LpProblem("channelsim", pulp.LpMinimize if target_mode else pulp.LpMaximize)
+    )
+    built = Built(prob, drop=drop, tag=tag, shared=shared, problem=problem)
     for term in problem.sources:
         add_source(built, problem, term)
     weekly_incentives = add_tiers(built, problem)
@@ -215,6 +268,8 @@ def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object |
     m["crm"] = pulp.lpSum(prog.cost_per_member_per_week * output(built, problem, layout.member(k))
                           for k, prog in enumerate(sc.loyalty_programs))  # fmt: skip
     m["profit"] = m["contribution"] - m["marketing"] - m["incentives"] - m["crm"] - problem.base.fixed
+    if shared is not None:
+        return built
     _add_limits(built, problem, weekly_incentives, diverted)
     if target_mode:
         _add_target(built, target)

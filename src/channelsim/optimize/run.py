@@ -108,12 +108,19 @@ def check_choices(objective: str | None, solver: str | None) -> None:
 
 def optimize(
     sc: Scenario, objective: str | None = None, solver: str | None = None, time_limit: float | None = None,
-    calibration: dict[str, float] | None = None,
+    calibration: dict[str, float] | None = None, robust: list[str] | None = None, risk: str = "expected",
+    alpha: float = 0.2, weights: list[float] | None = None,
 ) -> Plan:  # fmt: skip
     """The best plan for the scenario's budget and limits (or the least spend reaching its target).
 
     `calibration`: per source, a factor on what its leads bring (`valuation.calibration` from a
-    simulation's attribution); default: the analytic values as they are."""
+    simulation's attribution); default: the analytic values as they are. `robust`: variant names;
+    one plan for the base and these futures by `risk` (expected, worst, cvar at level `alpha`),
+    with futures weighted by `weights` (default equal), see `optimize.robust`."""
+    if robust:
+        from channelsim.optimize.robust import optimize_robust  # robust builds on this module
+
+        return optimize_robust(sc, robust, risk, alpha, weights, objective, solver, time_limit)
     check_choices(objective, solver)
     settings = sc.optimize
     objective, solver = objective or settings.objective, solver or settings.solver
@@ -147,11 +154,11 @@ def optimize(
             break
         now = found
     best = min(rounds, key=lambda r: r[0]) if target is not None else max(rounds, key=lambda r: r[0])
-    plan = _explain(sc, best, objective, solver, target, limit, seconds, len(rounds), calibration)
+    plan = explain_plan(sc, best, objective, solver, target, limit, seconds, len(rounds), calibration)
     return plan
 
 
-def _explain(sc: Scenario, best: tuple, objective: str, solver: str, target: Any | None, limit: float,
+def explain_plan(sc: Scenario, best: tuple, objective: str, solver: str, target: Any | None, limit: float,
              seconds: float, rounds: int, calibration: dict[str, float] | None) -> Plan:  # fmt: skip
     value, problem, built, outcome, levers = best
     spend, tiers = levers.spend, levers.tiers

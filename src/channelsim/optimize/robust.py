@@ -1,0 +1,205 @@
+"""Robust planning: one plan (the same decisions) judged in several futures (the base and variants).
+
+Each future values the shared decisions with its own valuation (`model.build(..., shared=)`):
+its curves, prices, margins and costs. A decision that does not exist in a future (a removed
+source, partner or programme) contributes nothing there. The objective is the expected value,
+the worst case (max t, t ≤ value_f) or the CVaR at level α (Rockafellar–Uryasev:
+max η − (1/α)·Σ p_f·u_f, u_f ≥ η − value_f, u_f ≥ 0). Limits are the base scenario's.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pulp
+
+from channelsim.errors import UsageError
+from channelsim.optimize.model import build
+from channelsim.optimize.plan import Plan
+from channelsim.optimize.problem import build_problem
+from channelsim.optimize.run import (
+    MAX_ROUNDS,
+    Levers,
+    check_choices,
+    explain_plan,
+    forecast_levers,
+    optimize,
+    read_decisions,
+)
+from channelsim.optimize.solvers import solve
+from channelsim.results_io import write_bytes_atomic
+from channelsim.scenario.model import Scenario
+
+RISKS = ("expected", "worst", "cvar")
+
+
+def restrict(levers: Levers, sc: Scenario) -> Levers:
+    """The levers as they exist in future `sc`: its sources, partners and programmes only; what the
+    plan does not decide there (a source or partner only in this future) stays as written."""
+    own = Levers.of(sc)
+    spend = {s.id: levers.spend.get(s.id, own.spend[s.id]) for s in sc.sources}
+    tiers = {p: levers.tiers.get(p, level) for p, level in own.tiers.items()}
+    programmes = {p: levers.programmes.get(p, on) for p, on in own.programmes.items()}
+    winback = own.winback if own.winback is None or levers.winback is None else levers.winback
+    return Levers(spend, tiers, programmes, winback)
+
+
+def measure(values: list[float], weights: list[float], risk: str, alpha: float) -> float:
+    """Expected value, worst case, or CVaR_α (the mean of the worst α of the weighted futures)."""
+    if risk == "expected":
+        return sum(w * v for w, v in zip(weights, values, strict=True))
+    if risk == "worst":
+        return min(values)
+    tail, total = 0.0, 0.0
+    for v, w in sorted(zip(values, weights, strict=True)):
+        take = min(w, alpha - total)
+        if take <= 0:
+            break
+        tail, total = tail + take * v, total + take
+    return tail / alpha
+
+
+def check_robust(
+    futures: list[Scenario], risk: str, alpha: float, weights: list[float] | None
+) -> list[float]:
+    """Validated weights (normalised), or a UsageError naming the bad flag."""
+    if risk not in RISKS:
+        raise UsageError(f"--risk: must be one of {', '.join(RISKS)} (got {risk!r})")
+    if not 0 < alpha <= 1:
+        raise UsageError(f"--alpha: must be in (0, 1] (got {alpha:g})")
+    if weights is None:
+        return [1.0 / len(futures)] * len(futures)
+    if len(weights) != len(futures) or any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise UsageError(f"--weights: need {len(futures)} non-negative numbers, one per future (base first); "
+                         f"got {weights}")  # fmt: skip
+    return [w / sum(weights) for w in weights]
+
+
+def _objective(
+    prob: pulp.LpProblem, values: list[Any], weights: list[float], risk: str, alpha: float
+) -> None:
+    """Set the risk measure of the futures' values as the (maximised) objective."""
+    if risk == "expected":
+        prob.setObjective(pulp.lpSum(w * v for w, v in zip(weights, values, strict=True)))
+        return
+    if risk == "worst":
+        t = prob.add_variable("robust_t", None)  # free: values may be negative
+        for f, value in enumerate(values):
+            prob += (t <= value, f"robust_worst_{f}")
+        prob.setObjective(t)
+        return
+    eta = prob.add_variable("robust_eta", None)
+    shortfall = [prob.add_variable(f"robust_u_{f}", 0) for f in range(len(values))]
+    for f, (u, value) in enumerate(zip(shortfall, values, strict=True)):
+        prob += (u >= eta - value, f"robust_cvar_{f}")
+    prob.setObjective(
+        eta - (1.0 / alpha) * pulp.lpSum(w * u for w, u in zip(weights, shortfall, strict=True))
+    )
+
+
+def value_in(sc: Scenario, levers: Levers, objective: str) -> float:
+    """A plan's exact forecast of the objective in future `sc`."""
+    return forecast_levers(sc, restrict(levers, sc)).metric(objective)
+
+
+def solve_robust(futures: list[Scenario], objective: str, solver: str, limit: float, risk: str, alpha: float,
+                 weights: list[float]) -> tuple[Levers, Any, Any, Any, float]:  # fmt: skip
+    """Rounds as in `optimize`: linearise every future at the plan, solve, repeat until it repeats."""
+    now, rounds, seconds = Levers.of(futures[0]), [], 0.0
+    for _ in range(MAX_ROUNDS):
+        problems = [_problem(f, objective, restrict(now, f)) for f in futures]
+        master = build(problems[0])
+        values = [master.metrics[objective]]
+        for k, problem in enumerate(problems[1:], start=1):
+            values.append(build(problem, shared=master, tag=f"f{k}_").metrics[objective])
+        _objective(master.prob, values, weights, risk, alpha)
+        outcome = solve(master.prob, solver, limit)
+        seconds += outcome.seconds
+        if not outcome.has_plan:
+            raise UsageError(f"robust plan: {solver} found no plan (status {outcome.status})")
+        found = read_decisions(master, problems[0])
+        exact = [value_in(f, found, objective) for f in futures]
+        rounds.append((measure(exact, weights, risk, alpha), problems[0], master, outcome, found))
+        if found == now or any(found == r[4] for r in rounds[:-1]):
+            break
+        now = found
+    best = max(rounds, key=lambda r: r[0])
+    return best[4], best, rounds, outcome, seconds
+
+
+def _problem(sc: Scenario, objective: str, levers: Levers) -> Any:
+    return build_problem(
+        sc, objective, levers.spend, levers.tiers, False, None, levers.programmes, levers.winback
+    )
+
+
+def regret_rows(futures: list[Scenario], names: list[str], plans: dict[str, Levers],
+                objective: str) -> list[dict[str, Any]]:  # fmt: skip
+    """Each candidate plan in each future: its value, the best value there, and the regret."""
+    table = {
+        (p, f): value_in(sc, lev, objective)
+        for p, lev in plans.items()
+        for f, sc in zip(names, futures, strict=True)
+    }
+    rows = []
+    for f in names:
+        best = max(table[(p, f)] for p in plans)
+        for p in plans:
+            rows.append({"plan": p, "future": f, "value": round(table[(p, f)], 2), "best": round(best, 2),
+                         "regret": round(best - table[(p, f)], 2)})  # fmt: skip
+    return rows
+
+
+def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alpha: float = 0.2,
+                    weights: list[float] | None = None, objective: str | None = None, solver: str | None = None,
+                    time_limit: float | None = None) -> Plan:  # fmt: skip
+    """One plan for the base scenario and the variants `robust`, by the risk measure `risk`."""
+    check_choices(objective, solver)
+    objective, solver = objective or sc.optimize.objective, solver or sc.optimize.solver
+    if sc.optimize.target is not None:
+        raise UsageError("--robust: target mode (optimize.target) is not supported; use an objective")
+    futures = [sc] + [sc.variant(v) for v in robust]
+    names = ["base", *robust]
+    weights = check_robust(futures, risk, alpha, weights)
+    limit = float(time_limit or sc.optimize.time_limit_seconds)
+    levers, best, rounds, _, seconds = solve_robust(futures, objective, solver, limit, risk, alpha, weights)
+    plan = explain_plan(sc, best, objective, solver, None, limit, seconds, len(rounds), None)
+    plan.budget_shadow_price = plan.incentive_shadow_price = (
+        None  # the base future's duals alone would mislead
+    )
+    singles = {f"optimal_for_{n}": optimize(f, objective=objective, solver=solver, time_limit=limit)
+               for n, f in zip(names, futures, strict=True)}  # fmt: skip
+    candidates = {"robust": levers} | {k: _levers_of(p) for k, p in singles.items()}
+    values = [value_in(f, levers, objective) for f in futures]
+    plan.robust = {
+        "futures": names, "weights": [round(w, 6) for w in weights], "risk": risk, "alpha": alpha,
+        "values": {n: round(v, 2) for n, v in zip(names, values, strict=True)},
+        "measure": round(measure(values, weights, risk, alpha), 2),
+        "regret": regret_rows(futures, names, candidates, objective),
+    }  # fmt: skip
+    plan.objective_value = measure(values, weights, risk, alpha)
+    plan.baseline_value = measure(
+        [value_in(f, Levers.of(sc), objective) for f in futures], weights, risk, alpha
+    )
+    return plan
+
+
+def _levers_of(plan: Plan) -> Levers:
+    return Levers(plan.spend, plan.tiers, plan.programmes, plan.winback)
+
+
+def write_regret(plan: Plan, folder: str | os.PathLike[str]) -> list[str]:
+    """regret.csv: one row per (plan, future) with value, best value there and regret."""
+    if not plan.robust:
+        return []
+    path = os.path.join(folder, "regret.csv")
+    lines = ["plan,future,value,best,regret"]
+    lines += [
+        f"{r['plan']},{r['future']},{r['value']},{r['best']},{r['regret']}" for r in plan.robust["regret"]
+    ]
+    write_bytes_atomic(path, ("\n".join(lines) + "\n").encode())
+    return [path]
+
+
+__all__ = ["RISKS", "measure", "optimize_robust", "write_regret"]
