@@ -14,6 +14,7 @@ from typing import Any
 
 from channelsim import valuation as va
 from channelsim.errors import UsageError
+from channelsim.optimize.frontier import KINDS, frontier, write_frontier
 from channelsim.optimize.plan import Plan
 from channelsim.optimize.robust import RISKS, write_regret
 from channelsim.optimize.run import OBJECTIVES, SOLVERS, optimize
@@ -114,6 +115,8 @@ def run(args: argparse.Namespace, simulate: Simulate, report: Report | None = No
         attributed = {sid: {k: float(v[k]["mean"] or 0.0) for k in ("leads", "attributed_contribution")}
                       for sid, v in measured.items()}  # fmt: skip
         calibration = va.calibration(sc, attributed)
+    if args.frontier_points < 2:
+        raise UsageError(f"--frontier-points: must be >= 2 (got {args.frontier_points})")
     robust = _robust_args(args)
     plan = optimize(sc, objective=args.objective, solver=args.solver, time_limit=args.time_limit,
                     calibration=calibration, **robust)  # fmt: skip
@@ -121,6 +124,9 @@ def run(args: argparse.Namespace, simulate: Simulate, report: Report | None = No
         plan.validated = validate_plan(sc, plan, simulate, args.replications, args.jobs)
     paths = plan.write(args.out, command=["channelsim", *sys.argv[1:]])
     paths += write_regret(plan, args.out)
+    if args.frontier:  # the optimal value as the limit moves, today's limit among the points
+        points, now, _ = frontier(sc, args.frontier, args.frontier_points)
+        paths += write_frontier(args.out, args.frontier, points, now)
     if report is not None:  # the folder reads like simulate's: report.html beside plan.json
         paths += report(args.out)
     print(headline(plan))
@@ -161,6 +167,14 @@ def optimize_command(
         cmd.add_argument("--alpha", type=float, metavar="A", help="CVaR level (default 0.2)")
         cmd.add_argument(
             "--weights", metavar="W0,W1", help="weights of the futures, base first (default equal)"
+        )
+        cmd.add_argument(
+            "--frontier",
+            choices=KINDS,
+            help="budget: value as the budget moves; conflict: as the diversion cap moves",
+        )
+        cmd.add_argument(
+            "--frontier-points", type=int, default=11, metavar="N", help="grid points (default 11)"
         )
         cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
         cmd.set_defaults(run=lambda args: run(args, simulate, report))
