@@ -18,8 +18,8 @@ import pandas as pd
 
 from channelsim.errors import UsageError
 from channelsim.experiments.executors import Execution, Progress, simulate_points
-from channelsim.experiments.headline import HEADLINE, Kpi, per_replication
-from channelsim.results import SimResult, file_hash, versions
+from channelsim.experiments.headline import HEADLINE, Kpi, per_replication, run_header
+from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.scenario.model import Scenario
 from channelsim.stats import describe
@@ -48,16 +48,9 @@ class CompareResult:
 
     def to_data(self) -> dict[str, Any]:
         """compare.json: what was compared, and the table as records."""
-        sc = self.scenario
-        return {
-            "scenario": sc.name,
-            "file": sc.file,
-            "currency": sc.currency,
-            "seed": self.seed,
-            "replications": self.replications,
-            "horizon_weeks": sc.horizon_weeks,
-            "scenario_sha256": file_hash(sc.file),
-            "versions": versions(),
+        header = run_header(self.scenario, self.seed, self.replications)
+        del header["variant"]  # the base and each variant are listed below
+        return header | {
             "base": BASE,
             "variants": [{"name": n, "description": self.description(n)} for n in self.results],
             "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in HEADLINE],

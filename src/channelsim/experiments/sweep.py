@@ -16,9 +16,9 @@ import pandas as pd
 
 from channelsim.errors import UsageError
 from channelsim.experiments.executors import Execution, Progress, simulate_points
-from channelsim.experiments.headline import HEADLINE, per_replication
+from channelsim.experiments.headline import HEADLINE, per_replication, run_header
 from channelsim.experiments.paths import apply_point, read_path
-from channelsim.results import SimResult, file_hash, versions
+from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.scenario.model import Scenario
 from channelsim.stats import describe
@@ -39,17 +39,7 @@ class SweepResult:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_data(self) -> dict[str, Any]:
-        sc = self.scenario
-        return {
-            "scenario": sc.name,
-            "file": sc.file,
-            "variant": sc.variant_name,
-            "currency": sc.currency,
-            "seed": self.seed,
-            "replications": self.replications,
-            "horizon_weeks": sc.horizon_weeks,
-            "scenario_sha256": file_hash(sc.file),
-            "versions": versions(),
+        return run_header(self.scenario, self.seed, self.replications) | {
             "axes": [{"path": path, "values": values} for path, values in self.axes.items()],
             "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in HEADLINE],
         }
