@@ -9,10 +9,12 @@ import pytest
 
 import channelsim as cs
 from channelsim.optimize.frontier import frontier, write_frontier
+from channelsim.report.prepare import frontier as frontier_chart
+from conftest import ROOT
 
 
 def test_budget_frontier_is_monotone_and_hits_the_plain_plan(tmp_path) -> None:
-    sc = cs.load("scenarios/coffee_chain.yaml")
+    sc = cs.load(ROOT / "scenarios" / "coffee_chain.yaml")
     points, now, current = frontier(sc, "budget", points=5)
     values = [p.value for p in points]
     assert all(v is not None for v in values)
@@ -24,3 +26,18 @@ def test_budget_frontier_is_monotone_and_hits_the_plain_plan(tmp_path) -> None:
     lines = Path(path).read_text().splitlines()
     assert lines[0].startswith("kind,x,value,status,carried,current_x")
     assert len(lines) == len(points) + 1
+
+
+def test_frontier_chart_marks_todays_plan_below_the_best_plan_at_todays_budget() -> None:
+    import pandas as pd
+
+    table = pd.DataFrame({"kind": ["budget"] * 3, "x": [100.0, 200.0, 300.0], "value": [10.0, 30.0, 35.0],
+                          "current_x": [150.0] * 3})  # fmt: skip
+    chart = frontier_chart(table, {"baseline_value": 12.0}, "EUR")
+    assert chart is not None
+    assert (chart.x, chart.y) == ([100.0, 200.0, 300.0], [10.0, 30.0, 35.0])
+    assert chart.current == (150.0, 12.0)  # today's allocation, from plan.json
+    assert chart.optimal == (150.0, 20.0)  # the frontier read at today's budget
+    assert "budget" in chart.title.lower() and chart.y_currency == "EUR"
+    assert frontier_chart(table, None, "EUR").current == (150.0, 20.0)  # no plan: on the curve
+    assert frontier_chart(table.iloc[0:0], None, "EUR") is None

@@ -270,7 +270,7 @@ def test_cli_report_on_a_folder_without_results_exits_2(tmp_path: Path, capsys) 
     assert main(["report", str(tmp_path)]) == 2
     assert (
         capsys.readouterr().err.strip()
-        == f"report: {tmp_path} has no results (expected one of summary.json, kpis.csv, plan.json, compare.json, sweep.csv, tornado.csv)"
+        == f"report: {tmp_path} has no results (expected one of summary.json, kpis.csv, plan.json, compare.json, sweep.csv, tornado.csv, frontier.csv)"
     )
     assert main(["report", str(tmp_path / "nope")]) == 2
     assert "is not a folder" in capsys.readouterr().err

@@ -68,7 +68,10 @@ class Curve:
     y: list[float]
     current: tuple[float, float]
     optimal: tuple[float, float] | None = None
-    currency: str | None = None
+    currency: str | None = None  # money on the x axis
+    line_label: str = "response curve"
+    current_label: str = "today"
+    y_currency: str | None = None  # money on the y axis
 
 
 @dataclass(frozen=True)

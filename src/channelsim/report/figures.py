@@ -169,8 +169,15 @@ def _matrix(figure: Figure, ax: Axes, data: Matrix) -> None:
 
 
 def _curve(figure: Figure, ax: Axes, data: Curve) -> None:
-    ax.plot(data.x, data.y, color=style.BLUE, label="response curve")
-    ax.plot(*data.current, marker="o", markersize=12, color=style.ORANGE, linestyle="none", label="today")
+    ax.plot(data.x, data.y, color=style.BLUE, label=data.line_label, marker="." if len(data.x) < 30 else None)
+    ax.plot(
+        *data.current,
+        marker="o",
+        markersize=12,
+        color=style.ORANGE,
+        linestyle="none",
+        label=data.current_label,
+    )
     if data.optimal is not None:
         ax.plot(
             *data.optimal, marker="D", markersize=11, color=style.GREEN, linestyle="none", label="optimal"
@@ -178,10 +185,13 @@ def _curve(figure: Figure, ax: Axes, data: Curve) -> None:
     ax.set_title(data.title)
     ax.set_xlabel(data.xlabel)
     ax.set_ylabel(data.ylabel)
-    ax.set_ylim(bottom=0)
+    if min(data.y, default=0.0) >= 0:
+        ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
     if data.currency:
         style.number_axis(ax.xaxis, data.currency)
+    if data.y_currency:
+        style.number_axis(ax.yaxis, data.y_currency)
     ax.legend(loc="lower right")
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from channelsim.errors import ScenarioError, UsageError
 from channelsim.scenario import Scenario, validate_data
 
-KNOWN = ("summary.json", "kpis.csv", "plan.json", "compare.json", "sweep.csv", "tornado.csv")
+KNOWN = ("summary.json", "kpis.csv", "plan.json", "compare.json", "sweep.csv", "tornado.csv", "frontier.csv")
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Inputs:
     sweep_meta: dict[str, Any] | None = None
     tornado: pd.DataFrame | None = None
     tornado_meta: dict[str, Any] | None = None
+    frontier: pd.DataFrame | None = None
 
     @property
     def currency(self) -> str:
@@ -67,6 +68,7 @@ def read_folder(folder: str | os.PathLike[str]) -> Inputs:
     found.kpis = _csv(folder, "kpis.csv")
     found.sweep = _csv(folder, "sweep.csv")
     found.tornado = _csv(folder, "tornado.csv")
+    found.frontier = _csv(folder, "frontier.csv")
     found.scenario = _scenario(found.manifest)
     return found
 

@@ -45,6 +45,10 @@ def panels(found: Inputs) -> list[Panel]:
         candidates.append(("plan_profit", "Marketing", "The optimizer's expected profit for today's allocation "
                            "and the plan; simulated with 95% intervals when the plan was validated.",
                            partial(results.plan_profit, found.plan, cur)))  # fmt: skip
+    if found.frontier is not None:
+        candidates.append(("frontier", "Marketing", "Each point is a separate optimization (frontier.csv); "
+                           "the dot is today's plan, the diamond the best plan at today's setting.",
+                           partial(results.frontier, found.frontier, found.plan, cur)))  # fmt: skip
     candidates += _conflict(found)
     candidates += _experiments(found)
     out = []

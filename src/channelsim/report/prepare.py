@@ -206,3 +206,26 @@ def plan_profit(plan: dict[str, Any] | None, currency: str) -> Bars | None:
         return None
     return Bars("Profit today and with the optimal plan", f"Profit over the horizon ({currency})", labels,
                 values, lows, highs, currency=currency)  # fmt: skip
+
+
+def frontier(table: pd.DataFrame | None, plan: dict[str, Any] | None, currency: str) -> Curve | None:
+    """The optimal value as the budget (or the diversion cap) moves; today's plan marked below it.
+
+    The dot is today's allocation (the baseline's expected value, from plan.json), the
+    diamond the best plan at today's setting: the vertical gap is what re-allocating gains.
+    """
+    if table is None or table.empty:
+        return None
+    kind = str(table["kind"].iloc[0])
+    xs, ys = table["x"].astype(float).tolist(), table["value"].astype(float).tolist()
+    today = float(table["current_x"].iloc[0])
+    best_today = (today, float(np.interp(today, xs, ys)))
+    baseline = (plan or {}).get("baseline_value")
+    current = (today, float(baseline)) if isinstance(baseline, int | float) else best_today
+    if kind == "budget":
+        return Curve("Budget frontier: the best profit for each marketing budget",
+                     f"Marketing budget per week ({currency})", f"Expected profit ({currency})", xs, ys,
+                     current, best_today, currency, "optimal plan at that budget", "today's plan", currency)  # fmt: skip
+    return Curve("Conflict frontier: the best profit for each cap on diverted orders",
+                 "Cap on expected diverted orders per week", f"Expected profit ({currency})", xs, ys,
+                 current, best_today, None, "optimal plan under that cap", "today's plan", currency)  # fmt: skip
