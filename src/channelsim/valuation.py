@@ -26,9 +26,7 @@ import numpy as np
 from scipy.signal import lfilter
 from scipy.special import gammainc
 
-# channelsim.scenario.Scenario: not imported because tests/test_layering.py keeps top-level
-# modules it does not list at layer 0 (only duck-typed attribute access is used here).
-Scenario = Any
+from channelsim.scenario.model import Scenario
 
 STEP = 0.25  # weeks between grid points of the lifetime integrals
 METRICS = ("contribution", "revenue", "customers")  # the first outputs of a value vector

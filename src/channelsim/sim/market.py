@@ -129,8 +129,17 @@ class Market:
         self, source: int, weekly_rate: list[float], mix: list[float]
     ) -> Generator[Any, Any, None]:
         """A Poisson stream of leads, its rate constant within each week."""
-        env, draws = self.env, self.draws["leads"]
+        draws = self.draws["leads"]
         mix_cumulative = _cumulative(mix)
+        yield from self._weekly_poisson(
+            weekly_rate, draws, lambda: self.lead(source, draws.pick(mix_cumulative))
+        )
+
+    def _weekly_poisson(
+        self, weekly_rate: list[float], draws: Draws, happen: Callable[[], None]
+    ) -> Generator[Any, Any, None]:
+        """Call `happen` at the events of a Poisson process whose rate is constant within each week."""
+        env = self.env
         for week, rate in enumerate(weekly_rate):
             end = week + 1.0
             while rate > 0.0:
@@ -138,7 +147,7 @@ class Market:
                 if env.now + gap >= end:
                     break
                 yield env.timeout(gap)
-                self.lead(source, draws.pick(mix_cumulative))
+                happen()
             if env.now < end:
                 yield env.timeout(end - env.now)
 
@@ -311,18 +320,13 @@ class Market:
     # -- win-back -----------------------------------------------------------------------
     def winback(self, weekly_rate: list[float]) -> Generator[Any, Any, None]:
         """Win-back spend reactivates lapsed customers as a Poisson stream."""
-        env, draws = self.env, self.draws["customers"]
-        for week, rate in enumerate(weekly_rate):
-            end = week + 1.0
-            while rate > 0.0:
-                gap = draws.exponential(1.0 / rate)
-                if env.now + gap >= end:
-                    break
-                yield env.timeout(gap)
-                if self.lapsed:
-                    self._win_back(int(draws.uniform() * len(self.lapsed)) % len(self.lapsed))
-            if env.now < end:
-                yield env.timeout(end - env.now)
+        draws = self.draws["customers"]
+
+        def reactivate() -> None:
+            if self.lapsed:  # with nobody lapsed the contact is wasted
+                self._win_back(int(draws.uniform() * len(self.lapsed)) % len(self.lapsed))
+
+        yield from self._weekly_poisson(weekly_rate, draws, reactivate)
 
     def _win_back(self, index: int) -> None:
         lapsed = self.lapsed
