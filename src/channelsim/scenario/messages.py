@@ -66,6 +66,8 @@ def _unknown_key(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     owner = model_at(model, loc[:-1])
     fields = list(owner.model_fields) if owner else []
     close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+    # a key written without its unit suffix (`churn` for `churn_per_week`) is too short for difflib
+    close = close or [f for f in fields if f.startswith(f"{key}_")][:1]
     if close:
         return f"unknown key '{key}' — did you mean '{close[0]}'?"
     if fields:
