@@ -15,9 +15,9 @@ import time
 import numpy as np
 from scipy.optimize import minimize
 
-from channelsim.optimize.model import build
+from channelsim.optimize.coefficients import build_coefficients
+from channelsim.optimize.milp import build
 from channelsim.optimize.polish import polish
-from channelsim.optimize.problem import build_problem
 from channelsim.optimize.solvers import solve
 from channelsim.scenario import validate_data
 
@@ -87,7 +87,7 @@ def run(sources: int, partners: int, breakpoints: int, seed: int, compare: bool)
     began = time.perf_counter()
     spend = {s.id: [s.spend_per_week] for s in sc.sources}
     tiers = {p.id: "none" for p in sc.partners} if partners else {}
-    problem = build_problem(sc, "profit", spend, tiers, target_mode=False)
+    problem = build_coefficients(sc, "profit", spend, tiers, target_mode=False)
     built_at = time.perf_counter()
     row = {
         "sources": sources,

@@ -14,8 +14,8 @@ import channelsim as cs
 from builders import scenario, segment
 from channelsim.kpis import clv, nps, nps_of
 from channelsim.scenario.crm import ALERT_LEVELS
+from channelsim.sim.customers import Customer, referral_weight
 from channelsim.sim.engine import Replication
-from channelsim.sim.market import Customer, referral_weight
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import replication_seeds
 from conftest import ROOT

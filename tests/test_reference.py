@@ -11,10 +11,10 @@ from pydantic import Field
 
 from channelsim import curves
 from channelsim._types import Count, Id, Model, NonNeg, Positive, Share
-from channelsim.scenario import channels, crm, market, model, planning, reference
+from channelsim.scenario import channels, crm, demand, planning, reference_doc, schema
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scenario-reference.md"
-SCHEMA_MODULES = (model, market, channels, crm, planning, curves)
+SCHEMA_MODULES = (schema, demand, channels, crm, planning, curves)
 
 
 def _section_texts(text: str) -> dict[str, str]:
@@ -24,8 +24,10 @@ def _section_texts(text: str) -> dict[str, str]:
 
 
 def test_committed_reference_matches_the_schema() -> None:
-    assert DOC.is_file(), "run: python -m channelsim.scenario.reference"
-    assert DOC.read_text("utf-8") == reference.render(), "run: python -m channelsim.scenario.reference"
+    assert DOC.is_file(), "run: python -m channelsim.scenario.reference_doc"
+    assert DOC.read_text("utf-8") == reference_doc.render(), (
+        "run: python -m channelsim.scenario.reference_doc"
+    )
 
 
 def test_every_schema_model_has_a_section() -> None:
@@ -35,13 +37,13 @@ def test_every_schema_model_has_a_section() -> None:
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Model) and cls is not Model and cls.__module__ == module.__name__
     }
-    assert defined <= {section.model for section in reference.sections()}
+    assert defined <= {section.model for section in reference_doc.sections()}
 
 
 def test_every_field_of_every_model_has_a_row_with_a_meaning() -> None:
-    texts = _section_texts(reference.render())
-    for section in reference.sections():
-        text = texts[reference.section_title(section)]
+    texts = _section_texts(reference_doc.render())
+    for section in reference_doc.sections():
+        text = texts[reference_doc.section_title(section)]
         for name, info in section.model.model_fields.items():
             rows = [row for row in text.splitlines() if row.startswith(f"| `{info.alias or name}` |")]
             assert len(rows) == 1, f"{section.model.__name__}.{name} has no row"
@@ -50,7 +52,7 @@ def test_every_field_of_every_model_has_a_row_with_a_meaning() -> None:
 
 
 def test_sections_follow_the_file_and_list_every_place_a_model_is_used() -> None:
-    paths = {section.model.__name__: section.paths for section in reference.sections()}
+    paths = {section.model.__name__: section.paths for section in reference_doc.sections()}
     assert paths["Scenario"] == [""]
     assert paths["Segment"] == ["segments[]"]
     assert paths["Fulfilment"] == ["channels[].fulfilment", "partners[].fulfilment"]
@@ -88,25 +90,25 @@ class _Sample(Model):
     ],
 )
 def test_types_read_as_words(name: str, words: str) -> None:
-    assert reference.field_type_words(_Sample, name, {}) == words
+    assert reference_doc.field_type_words(_Sample, name, {}) == words
 
 
 def test_defaults_and_meanings_come_from_the_field_and_its_comment() -> None:
-    comments = reference.field_comments(_Sample)
-    assert reference.meaning_and_note(comments["share"]) == ("a share", "")
-    assert reference.meaning_and_note(comments["size"]) == ("a size", "from elsewhere")
-    assert reference.meaning_and_note(comments["rate"]) == ("", "")
+    comments = reference_doc.field_comments(_Sample)
+    assert reference_doc.meaning_and_note(comments["share"]) == ("a share", "")
+    assert reference_doc.meaning_and_note(comments["size"]) == ("a size", "from elsewhere")
+    assert reference_doc.meaning_and_note(comments["rate"]) == ("", "")
     fields = _Sample.model_fields
-    assert reference.default_words(fields["name"]) == "required"
-    assert reference.default_words(fields["ids"]) == "`[all]`"
-    assert reference.default_words(fields["carry"]) == "`0.5`"
-    assert reference.default_words(fields["size"], "from elsewhere") == "from elsewhere"
+    assert reference_doc.default_words(fields["name"]) == "required"
+    assert reference_doc.default_words(fields["ids"]) == "`[all]`"
+    assert reference_doc.default_words(fields["carry"]) == "`0.5`"
+    assert reference_doc.default_words(fields["size"], "from elsewhere") == "from elsewhere"
 
 
 def test_check_fails_on_a_stale_file_and_passes_once_written(tmp_path: Path) -> None:
     target = tmp_path / "docs" / "reference.md"
-    assert reference.main(["--check", "--output", str(target)]) == 1
-    assert reference.main(["--output", str(target)]) == 0
-    assert reference.main(["--check", "--output", str(target)]) == 0
+    assert reference_doc.main(["--check", "--output", str(target)]) == 1
+    assert reference_doc.main(["--output", str(target)]) == 0
+    assert reference_doc.main(["--check", "--output", str(target)]) == 0
     target.write_text(target.read_text("utf-8") + "edited\n", "utf-8")
-    assert reference.main(["--check", "--output", str(target)]) == 1
+    assert reference_doc.main(["--check", "--output", str(target)]) == 1

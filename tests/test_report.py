@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 import channelsim as cs
 from channelsim.cli import main
-from channelsim.report import figures
+from channelsim.report import charts
 from channelsim.report import prepare as results
 from channelsim.report import prepare_experiments as experiments
 from channelsim.report.inputs import read_folder
@@ -148,7 +148,7 @@ def _titles(figure: Figure) -> list[str]:
 def test_every_figure_is_titled_and_its_axes_labelled(sim_folder: Path, experiment_folder: Path) -> None:
     for folder in (sim_folder, experiment_folder):
         for panel in panels(read_folder(folder)):
-            figure = figures.draw(panel.chart)
+            figure = charts.draw(panel.chart)
             assert figure.get_suptitle(), panel.name
             for ax in figure.axes:
                 if ax.get_visible() and ax.get_label() != "<colorbar>":
@@ -158,7 +158,7 @@ def test_every_figure_is_titled_and_its_axes_labelled(sim_folder: Path, experime
 
 def test_headline_bars_are_the_summary_means(sim_folder: Path) -> None:
     summary = json.loads((sim_folder / "summary.json").read_text())
-    figure = figures.draw(results.headline(summary, "EUR"))
+    figure = charts.draw(results.headline(summary, "EUR"))
     money, counts = figure.axes[:2]
     keys = ["revenue", "contribution", "marketing_spend", "profit"]
     assert _bar_widths(money) == pytest.approx([summary["totals"][k]["mean"] for k in keys])
@@ -176,7 +176,7 @@ def test_headline_bars_are_the_summary_means(sim_folder: Path) -> None:
 def test_weekly_orders_lines_are_the_mean_over_replications(sim_folder: Path) -> None:
     found = read_folder(sim_folder)
     kpis = found.kpis
-    figure = figures.draw(results.weekly_orders(kpis))
+    figure = charts.draw(results.weekly_orders(kpis))
     ax = figure.axes[0]
     rows = kpis[(kpis.level == "channel") & (kpis.metric == "orders")]
     want = rows.groupby(["id", "week"]).value.mean()
@@ -190,14 +190,14 @@ def test_weekly_orders_lines_are_the_mean_over_replications(sim_folder: Path) ->
 
 def test_compare_figures_plot_the_paired_changes(experiment_folder: Path) -> None:
     data = json.loads((experiment_folder / "compare.json").read_text())
-    figure = figures.draw(experiments.compare_profit(data))
+    figure = charts.draw(experiments.compare_profit(data))
     ax = figure.axes[0]
     rows = [r for r in data["rows"] if r["kpi"] == "profit" and r["variant"] != "base"]
     assert _bar_widths(ax) == pytest.approx([r["diff_mean"] for r in rows])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["more_search", "cheap_marketplace"]
     assert ax.get_xlabel() == "Change in profit vs base (EUR)"
     matrix = experiments.compare_matrix(data)
-    image = figures.draw(matrix).axes[0].get_images()[0].get_array()
+    image = charts.draw(matrix).axes[0].get_images()[0].get_array()
     profit = [r["diff_pct"] for r in rows]
     assert list(np.asarray(image)[:, 0]) == pytest.approx(profit)
     assert matrix.texts[0][0].startswith(f"{profit[0]:+.0f}%")
@@ -206,7 +206,7 @@ def test_compare_figures_plot_the_paired_changes(experiment_folder: Path) -> Non
 def test_sweep_heatmap_is_the_profit_grid(experiment_folder: Path) -> None:
     found = read_folder(experiment_folder)
     chart = experiments.sweep_chart(found.sweep, found.sweep_meta)
-    figure = figures.draw(chart)
+    figure = charts.draw(chart)
     ax = figure.axes[0]
     profit = found.sweep[found.sweep.kpi == "profit"].sort_values("point")["mean"].to_numpy()
     assert np.asarray(ax.get_images()[0].get_array()) == pytest.approx(profit.reshape(2, 2))
@@ -219,7 +219,7 @@ def test_sweep_line_has_the_means_and_the_band(sim_folder: Path) -> None:
         cs.load(WORKBENCH), {"channels.marketplace.price_index": [0.9, 0.95, 1.0]}, replications=2
     )
     chart = experiments.sweep_chart(sweep.table, sweep.to_data())
-    ax = figures.draw(chart).axes[0]
+    ax = charts.draw(chart).axes[0]
     line = ax.get_lines()[0]
     assert list(line.get_xdata()) == [0.9, 0.95, 1.0]
     assert list(line.get_ydata()) == pytest.approx(
@@ -230,7 +230,7 @@ def test_sweep_line_has_the_means_and_the_band(sim_folder: Path) -> None:
 
 def test_tornado_bars_are_the_changes(experiment_folder: Path) -> None:
     found = read_folder(experiment_folder)
-    figure = figures.draw(experiments.tornado_chart(found.tornado, found.tornado_meta))
+    figure = charts.draw(experiments.tornado_chart(found.tornado, found.tornado_meta))
     widths = _bar_widths(figure.axes[0])
     n = len(found.tornado)
     assert widths[:n] == pytest.approx(found.tornado.low_change.tolist())
@@ -247,7 +247,7 @@ def test_diversion_matrix_and_exits_from_the_summary() -> None:
     matrix = results.diversion(summary, ["north", "south"])
     assert matrix.rows == ["d_north", "d_south"] and matrix.cols == ["north", "south"]
     assert matrix.values == [[0.0, 7.0], [2.0, 0.0]]
-    ax = figures.draw(matrix).axes[0]
+    ax = charts.draw(matrix).axes[0]
     assert [t.get_text() for t in ax.texts] == ["0", "7", "2", "0"]
     homes = results.diversion(summary, ["north", "south"], {"d_north": "north", "d_south": "south"})
     assert homes.texts == [["home", "7"], ["2", "home"]]  # selling at home is not diversion

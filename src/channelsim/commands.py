@@ -10,7 +10,7 @@ from importlib import resources
 
 import channelsim
 from channelsim.errors import ScenarioError, UsageError
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 #: Sub-commands other modules add (simulate, optimize, ...): functions that take the subparsers.
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []

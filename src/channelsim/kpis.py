@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import ReplicationOutput
 from channelsim.stats import ratio
 
@@ -70,7 +70,7 @@ def partner_slice(out: ReplicationOutput) -> slice:
     return slice(first, len(out.entities.outlets))
 
 
-def figures(out: ReplicationOutput, scenario: Scenario) -> dict[str, Any]:
+def replication_kpis(out: ReplicationOutput, scenario: Scenario) -> dict[str, Any]:
     """Every summary figure of one replication, as a nested dict of numbers."""
     t, e = out.tables, out.entities
     total = {k: float(t["total"][k].sum()) for k in TOTAL_KPIS if k not in STATE_KPIS}

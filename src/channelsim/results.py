@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from channelsim.kpis import figures, weekly_frame
+from channelsim.kpis import replication_kpis, weekly_frame
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import ReplicationOutput
 from channelsim.stats import describe
 
@@ -50,7 +50,7 @@ class SimResult:
     @cached_property
     def per_replication(self) -> list[dict[str, Any]]:
         """The summary figures of each replication (before statistics)."""
-        return [figures(out, self.scenario) for out in self.outputs]
+        return [replication_kpis(out, self.scenario) for out in self.outputs]
 
     @cached_property
     def kpis(self) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from channelsim.results import SimResult
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import ReplicationOutput, run_replication
 from channelsim.sim.policy import Policy, load_plan, policy_from_plan
 from channelsim.sim.streams import replication_seeds

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.signal import lfilter
 from scipy.special import gammainc
 
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 STEP = 0.25  # weeks between grid points of the lifetime integrals
 METRICS = ("contribution", "revenue", "customers")  # the first outputs of a value vector

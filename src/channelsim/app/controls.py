@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from channelsim.errors import UsageError
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 PRICE_RANGE = (0.7, 1.3)  # price index: 30% below to 30% above list is plenty for a workshop
 PRICE_STEP = 0.01

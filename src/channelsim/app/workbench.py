@@ -17,11 +17,11 @@ from typing import Any
 import yaml
 
 import channelsim
-from channelsim.app import charts
+from channelsim.app import images as charts
 from channelsim.app.controls import controls_for, overrides_for
 from channelsim.errors import UsageError
 from channelsim.results_io import write_text_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]*")  # an id, as everywhere in a scenario
 MAX_REPLICATIONS = 20  # a workshop click must answer in seconds

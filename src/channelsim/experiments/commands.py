@@ -14,7 +14,7 @@ from channelsim.experiments.sweep import sweep
 from channelsim.experiments.text import compare_text, sweep_text, tornado_text
 from channelsim.experiments.tornado import tornado
 from channelsim.runner import terminal_progress
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 
 def _scenario(args: argparse.Namespace) -> Scenario:

@@ -21,7 +21,7 @@ from channelsim.experiments.executors import Execution, Progress, simulate_point
 from channelsim.experiments.headline import HEADLINE, Kpi, per_replication, run_header
 from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
 
 BASE = "base"

@@ -20,7 +20,7 @@ import numpy as np
 
 from channelsim.errors import UsageError
 from channelsim.results import SimResult
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import ReplicationOutput, run_replication
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import replication_seeds

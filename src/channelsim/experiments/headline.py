@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channelsim.results import file_hash, versions
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from channelsim.errors import UsageError
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 
 def parse_set(spec: str, values_required: bool = True) -> tuple[str, list[Any]]:

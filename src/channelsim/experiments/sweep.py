@@ -20,7 +20,7 @@ from channelsim.experiments.headline import HEADLINE, per_replication, run_heade
 from channelsim.experiments.paths import apply_point, read_path
 from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
 
 MAX_POINTS = 10_000

@@ -18,7 +18,7 @@ from channelsim.experiments.executors import Execution, Progress, simulate_point
 from channelsim.experiments.headline import BY_NAME, per_replication
 from channelsim.experiments.paths import apply_point, read_path
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
 
 

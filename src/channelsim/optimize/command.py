@@ -19,7 +19,7 @@ from channelsim.optimize.plan import Plan
 from channelsim.optimize.robust import RISKS, write_regret
 from channelsim.optimize.run import OBJECTIVES, SOLVERS, optimize
 from channelsim.scenario import load
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
 
 Simulate = Callable[..., Any]

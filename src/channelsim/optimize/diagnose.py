@@ -8,8 +8,8 @@ exists), said in the planner's words, with the figures that clash.
 from __future__ import annotations
 
 from channelsim.errors import ChannelsimError
-from channelsim.optimize.model import build
-from channelsim.optimize.problem import Problem
+from channelsim.optimize.coefficients import Coefficients
+from channelsim.optimize.milp import build
 from channelsim.optimize.solvers import solve
 
 EXIT_INFEASIBLE = 3
@@ -21,7 +21,9 @@ class InfeasibleError(ChannelsimError):
     exit_code = EXIT_INFEASIBLE
 
 
-def conflicting_groups(problem: Problem, target: object | None, solver: str, time_limit: float) -> list[str]:
+def conflicting_groups(
+    problem: Coefficients, target: object | None, solver: str, time_limit: float
+) -> list[str]:
     """An irreducible set of constraint groups that cannot hold together (empty: bounds alone conflict)."""
     everything = build(problem, target=target).groups
     kept: list[str] = sorted(everything)
@@ -38,7 +40,7 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def describe(problem: Problem, group: str, target: object | None) -> str:
+def describe(problem: Coefficients, group: str, target: object | None) -> str:
     """One group in the planner's words, with its figures."""
     sc = problem.scenario
     kind, _, name = group.partition(":")
@@ -58,7 +60,7 @@ def describe(problem: Problem, group: str, target: object | None) -> str:
     return texts[kind]()
 
 
-def explain_conflict(problem: Problem, groups: list[str], target: object | None) -> str:
+def explain_conflict(problem: Coefficients, groups: list[str], target: object | None) -> str:
     """The message of an infeasible problem: a summary line for the classic clash, then each group."""
     if not groups:
         return "no feasible plan: the sources' own spend bounds (units, maximums) cannot be met"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pulp
 
-from channelsim.optimize.model import Built, build
-from channelsim.optimize.problem import METRIC_INDEX, Problem, SourceTerm, period_levels
+from channelsim.optimize.coefficients import METRIC_INDEX, Coefficients, SourceTerm, period_levels
+from channelsim.optimize.milp import Built, build
 from channelsim.optimize.solvers import make_solver
 
 
-def objective_column(problem: Problem) -> int:
+def objective_column(problem: Coefficients) -> int:
     return METRIC_INDEX["contribution" if problem.objective == "profit" else problem.objective]
 
 
-def winback_return(problem: Problem, spend: float | None) -> dict[str, list[float]]:
+def winback_return(problem: Coefficients, spend: float | None) -> dict[str, list[float]]:
     """`winback`: objective gained per extra unit of weekly win-back spend at the plan (profit: net of
     the spend itself, so 0 is break-even); nothing without a win-back."""
     term = problem.winback
@@ -28,7 +28,7 @@ def winback_return(problem: Problem, spend: float | None) -> dict[str, list[floa
     return {"winback": [round(gain, 6)]}
 
 
-def approximation_bounds(problem: Problem) -> dict[str, float]:
+def approximation_bounds(problem: Coefficients) -> dict[str, float]:
     """Per source: the most the piecewise-linear leads can misstate the objective over the horizon."""
     column = objective_column(problem)
     out = {}
@@ -45,7 +45,7 @@ def approximation_bounds(problem: Problem) -> dict[str, float]:
     return out
 
 
-def marginal_returns(problem: Problem, spend: dict[str, list[float]]) -> dict[str, list[float]]:
+def marginal_returns(problem: Coefficients, spend: dict[str, list[float]]) -> dict[str, list[float]]:
     """Per source and period: objective gained per extra unit of weekly spend (profit: net of its cost).
 
     Within the period (carry-over into later periods left out); the exact curve, not its pieces.
@@ -57,12 +57,12 @@ def marginal_returns(problem: Problem, spend: dict[str, list[float]]) -> dict[st
     return out
 
 
-def _worth(problem: Problem, term: SourceTerm, p: int, column: int) -> float:
+def _worth(problem: Coefficients, term: SourceTerm, p: int, column: int) -> float:
     """A lead's worth in period p: its column, or for profit contribution less its members' cost."""
     return float(problem.worth(term.value[p]) if problem.objective == "profit" else term.value[p, column])
 
 
-def _marginal(problem: Problem, term: SourceTerm, spend: list[float], p: int, column: int) -> float:
+def _marginal(problem: Coefficients, term: SourceTerm, spend: list[float], p: int, column: int) -> float:
     net = problem.objective == "profit"
     step = max(1.0, 1e-4 * term.upper)
     up = list(spend)
@@ -87,13 +87,13 @@ def binding(built: Built, tolerance: float = 1e-6) -> list[str]:
     return sorted(out)
 
 
-def at_bounds(problem: Problem, spend: dict[str, list[float]]) -> list[str]:
+def at_bounds(problem: Coefficients, spend: dict[str, list[float]]) -> list[str]:
     """Sources whose spend sits at their maximum in some period."""
     return sorted(f"max_spend:{t.id}" for t in problem.sources
                   if not t.source.locked and any(x >= t.upper - 1e-6 * max(1.0, t.upper) for x in spend[t.id]))  # fmt: skip
 
 
-def shadow_prices(problem: Problem, built: Built, solver: str, target: object | None,
+def shadow_prices(problem: Coefficients, built: Built, solver: str, target: object | None,
                   time_limit: float) -> dict[str, float | None]:  # fmt: skip
     """Objective gained per extra unit of budget spent evenly over the horizon, from the LP with the
     integers fixed: Σ_periods dual / horizon (each period's limit is per week; the objective is a

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from channelsim.errors import UsageError
+from channelsim.optimize.coefficients import baseline_marketing
 from channelsim.optimize.diagnose import InfeasibleError
 from channelsim.optimize.plan import Plan
-from channelsim.optimize.problem import baseline_marketing
 from channelsim.optimize.run import optimize
 from channelsim.results_io import write_bytes_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 KINDS = ("budget", "conflict")
 

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:

@@ -12,20 +12,20 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from channelsim.optimize.problem import Problem
+from channelsim.optimize.coefficients import Coefficients
 
 TOLERANCE = 1e-6  # feasibility slack on limits, in currency per week
 MAX_SOURCES = 60  # SLSQP's cost grows fast with the dimension; beyond, the MILP's plan stands
 
 
-def worth(problem: Problem, term: object, column: int, net: bool) -> float:
+def worth(problem: Coefficients, term: object, column: int, net: bool) -> float:
     """What one lead of `term` in the first period is worth: the column, or for profit (`net`) the
     contribution less the member cost of the member-weeks it brings."""
     values = term.value[0]  # type: ignore[attr-defined]
     return float(problem.worth(values)) if net else float(values[column])
 
 
-def value(problem: Problem, spend: dict[str, list[float]], column: int, net: bool) -> float:
+def value(problem: Coefficients, spend: dict[str, list[float]], column: int, net: bool) -> float:
     """The sources' part of a metric over the horizon, with the exact curves (one period)."""
     weeks = problem.periods[0].weeks
     total = 0.0
@@ -45,7 +45,7 @@ def _movable(term, x: float) -> bool:
     return x > 0 or (term.leads.concave and term.source.setup_cost_per_week == 0 and term.lower == 0)
 
 
-def polish(problem: Problem, spend: dict[str, list[float]], column: int, net: bool,
+def polish(problem: Coefficients, spend: dict[str, list[float]], column: int, net: bool,
            reserved: float = 0.0) -> dict[str, list[float]]:  # fmt: skip
     """Better spends on the exact curves, or `spend` itself (one period, no adstock, no capacity limits).
 

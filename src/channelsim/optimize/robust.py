@@ -15,9 +15,9 @@ from typing import Any
 import pulp
 
 from channelsim.errors import UsageError
-from channelsim.optimize.model import build
+from channelsim.optimize.coefficients import build_coefficients
+from channelsim.optimize.milp import build
 from channelsim.optimize.plan import Plan
-from channelsim.optimize.problem import build_problem
 from channelsim.optimize.run import (
     MAX_ROUNDS,
     Levers,
@@ -29,7 +29,7 @@ from channelsim.optimize.run import (
 )
 from channelsim.optimize.solvers import solve
 from channelsim.results_io import write_bytes_atomic
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 RISKS = ("expected", "worst", "cvar")
 
@@ -129,7 +129,7 @@ def solve_robust(futures: list[Scenario], objective: str, solver: str, limit: fl
 
 
 def _problem(sc: Scenario, objective: str, levers: Levers) -> Any:
-    return build_problem(
+    return build_coefficients(
         sc, objective, levers.spend, levers.tiers, False, None, levers.programmes, levers.winback
     )
 

@@ -16,19 +16,19 @@ import pulp
 from channelsim import valuation as va
 from channelsim.errors import UsageError
 from channelsim.optimize import explain
-from channelsim.optimize.diagnose import InfeasibleError, conflicting_groups, explain_conflict
-from channelsim.optimize.model import Built, build
-from channelsim.optimize.plan import Plan
-from channelsim.optimize.polish import polish
-from channelsim.optimize.problem import (
-    Problem,
-    build_problem,
+from channelsim.optimize.coefficients import (
+    Coefficients,
+    build_coefficients,
     current_programmes,
     period_levels,
     weekly_spend,
 )
+from channelsim.optimize.diagnose import InfeasibleError, conflicting_groups, explain_conflict
+from channelsim.optimize.milp import Built, build
+from channelsim.optimize.plan import Plan
+from channelsim.optimize.polish import polish
 from channelsim.optimize.solvers import Outcome, solve
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 MAX_ROUNDS = 4
 OBJECTIVES = ("profit", "revenue", "customers")
@@ -51,7 +51,7 @@ class Levers:
                    current_programmes(sc, None), sc.winback.spend_per_week if sc.winback else None)  # fmt: skip
 
 
-def read_decisions(built: Built, problem: Problem) -> Levers:
+def read_decisions(built: Built, problem: Coefficients) -> Levers:
     """Spend per source and period (rounded to cents), the tier of every eligible partner, which
     programmes run, and the win-back spend (cents)."""
     spend = {t.id: [round(max(pulp.value(built.spend[(t.id, p.index)]) or 0.0, 0.0), 2) for p in problem.periods]
@@ -127,10 +127,10 @@ def optimize(
     limit = float(time_limit or settings.time_limit_seconds)
     target = settings.target
     now = Levers.of(sc)
-    rounds: list[tuple[float, Problem, Built, Outcome, Levers]] = []
+    rounds: list[tuple[float, Coefficients, Built, Outcome, Levers]] = []
     seconds = 0.0
     for _ in range(MAX_ROUNDS):
-        problem = build_problem(sc, objective, now.spend, now.tiers, target is not None, calibration,
+        problem = build_coefficients(sc, objective, now.spend, now.tiers, target is not None, calibration,
                                 now.programmes, now.winback)  # fmt: skip
         built = build(problem, target=target)
         outcome = solve(built.prob, solver, limit)

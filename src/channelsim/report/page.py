@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from channelsim.experiments.headline import HEADLINE
-from channelsim.report import figures, style
+from channelsim.report import charts, style
 from channelsim.report.data import Panel
 from channelsim.report.inputs import Inputs, read_folder
 from channelsim.report.panels import SECTIONS, panels
@@ -35,7 +35,7 @@ def write_report(folder: str | os.PathLike[str]) -> list[str]:
     images: dict[str, bytes] = {}
     written = []
     for panel in chosen:
-        figure = figures.draw(panel.chart)
+        figure = charts.draw(panel.chart)
         images[panel.name] = style.png_bytes(figure)
         path = os.path.join(found.folder, f"{panel.name}.png")
         write_bytes_atomic(path, images[panel.name])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from channelsim.report.data import Bars, Curve, Lines, Matrix, Panels, Shift
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 MONEY = (("revenue", "Revenue"), ("contribution", "Contribution"), ("marketing_spend", "Marketing spend"),
          ("profit", "Profit"))  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from channelsim.errors import Problem, ScenarioError, UsageError
+from channelsim.scenario.crossrefs import check_references
 from channelsim.scenario.defaults import fill_defaults
 from channelsim.scenario.located import (
     LocatedDict,
@@ -26,8 +27,7 @@ from channelsim.scenario.located import (
     read_text,
 )
 from channelsim.scenario.messages import describe
-from channelsim.scenario.model import Scenario
-from channelsim.scenario.references import check_references
+from channelsim.scenario.schema import Scenario
 from channelsim.scenario.variants import PathError, remove_path, set_path
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from channelsim.scenario.channels import PriceWar
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import Chooser
 from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import Draws

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import simpy
 
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import Chooser
 from channelsim.sim.conflict import ConflictAgents
+from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger, OrderMoney, order_money
-from channelsim.sim.market import Customer, Market, SegmentParams
 from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import streams_for

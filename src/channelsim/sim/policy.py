@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channelsim.errors import UsageError
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 
 from channelsim.report import prepare
+from channelsim.report.charts import draw
 from channelsim.report.data import Chart
-from channelsim.report.figures import draw
 from channelsim.report.style import png_bytes
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.schema import Scenario
 
 APP_WIDTH = 6.5  # inches: half a laptop screen; the report's 11 would shrink its text below legibility
 TITLE_CHARACTERS = 46  # what fits on one line of a bold title at that width

@@ -6,8 +6,8 @@ the id pattern), defaults from the field defaults, and a key's meaning from the 
 `# comment` on its line in the model's source. Text after `default:` in that comment
 describes a default that is filled in from other sections. Regenerate, or check in CI:
 
-    python -m channelsim.scenario.reference           # writes docs/scenario-reference.md
-    python -m channelsim.scenario.reference --check   # exit 1 if the file on disk differs
+    python -m channelsim.scenario.reference_doc           # writes docs/scenario-reference.md
+    python -m channelsim.scenario.reference_doc --check   # exit 1 if the file on disk differs
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from channelsim._types import ID_PATTERN, Model
 from channelsim.results_io import write_text_atomic
 from channelsim.scenario import defaults, variants
 from channelsim.scenario.crm import ALERT_METRICS, Alert
-from channelsim.scenario.market import check_shares
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.crossrefs import ID_SECTIONS, RESERVED_SOURCES
+from channelsim.scenario.demand import check_shares
 from channelsim.scenario.planning import Variant
-from channelsim.scenario.references import ID_SECTIONS, RESERVED_SOURCES
+from channelsim.scenario.schema import Scenario
 
 DOC_NAME = Path("docs") / "scenario-reference.md"
 ModelType = type[BaseModel]
@@ -380,12 +380,12 @@ def _intro() -> str:
     ]
     return f"""# Scenario file reference
 
-<!-- Generated from the schema by `python -m channelsim.scenario.reference`. Do not edit:
+<!-- Generated from the schema by `python -m channelsim.scenario.reference_doc`. Do not edit:
      change the models (or the comments on their fields) and regenerate. -->
 
 A scenario is a YAML file. This page lists every key it may hold, section by section: its
 type, its default (or *required*) and what it means. It is generated from the schema
-(`channelsim.scenario.model.Scenario` and the models it uses), so it matches what
+(`channelsim.scenario.schema.Scenario` and the models it uses), so it matches what
 `channelsim validate` accepts.
 
 ## Conventions
@@ -437,14 +437,14 @@ def check(path: Path, text: str) -> int:
         return 0
     diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(path), "generated", lineterm="")
     shown = list(diff)[:40]
-    print(f"{path} is out of date: run `python -m channelsim.scenario.reference`", file=sys.stderr)
+    print(f"{path} is out of date: run `python -m channelsim.scenario.reference_doc`", file=sys.stderr)
     print("\n".join(shown), file=sys.stderr)
     return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m channelsim.scenario.reference",
+        prog="python -m channelsim.scenario.reference_doc",
         description="Write the scenario file reference, generated from the schema.",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 if the file differs; write nothing")

@@ -17,8 +17,8 @@ import numpy as np
 
 from channelsim import valuation as va
 from channelsim.optimize.pieces import Piecewise, rate_card_pieces, response_pieces
-from channelsim.scenario.market import Source
-from channelsim.scenario.model import Scenario
+from channelsim.scenario.demand import Source
+from channelsim.scenario.schema import Scenario
 
 #: A region's partners get one variable per joint tier combination up to this many; beyond,
 #: each partner gets its own (its effect taken with the others at their current tiers).
@@ -124,8 +124,8 @@ class WinbackTerm:
 
 
 @dataclass
-class Problem:
-    """Everything the MILP needs; built by `build_problem`."""
+class Coefficients:
+    """Everything the MILP needs; built by `build_coefficients`."""
 
     scenario: Scenario
     objective: str
@@ -366,9 +366,9 @@ def current_programmes(sc: Scenario, programmes: dict[str, bool] | None) -> dict
     return {p.id: (programmes or {}).get(p.id, p.active) for p in sc.loyalty_programs}
 
 
-def build_problem(sc: Scenario, objective: str, spend: dict[str, list[float]], tiers: dict[str, str],
+def build_coefficients(sc: Scenario, objective: str, spend: dict[str, list[float]], tiers: dict[str, str],
                   target_mode: bool, calibration: dict[str, float] | None = None,
-                  programmes: dict[str, bool] | None = None, winback: float | None = None) -> Problem:  # fmt: skip
+                  programmes: dict[str, bool] | None = None, winback: float | None = None) -> Coefficients:  # fmt: skip
     """Coefficients of the MILP linearised at the plan (`spend` per period, `tiers`, programmes
     running, win-back spend per week; the last two default to the scenario's)."""
     settings = sc.optimize
@@ -389,7 +389,7 @@ def build_problem(sc: Scenario, objective: str, spend: dict[str, list[float]], t
     ]
     groups = tier_groups(sc, tiers, fc)
     diversions = diversion_terms(sc, tiers, groups, fc)
-    problem = Problem(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout), fc, spend,
+    problem = Coefficients(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout), fc, spend,
                       tiers, marketing, incentives, sc.horizon_weeks)  # fmt: skip
     problem.programmes = programme_terms(sc, spend, tiers, calibration, programmes, rescue)
     if sc.winback is not None:

@@ -1,4 +1,4 @@
-"""The MILP: decision variables, named constraint groups and the objective, built from a `Problem`.
+"""The MILP: decision variables, named constraint groups and the objective, built from a `Coefficients`.
 
 Every constraint belongs to a group with a planner's name (`marketing_budget`,
 `min_spend:search`, `capacity:webshop`, ...), so binding constraints and infeasibility
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pulp
 
+from channelsim.optimize.coefficients import METRIC_INDEX, Coefficients, SourceTerm
 from channelsim.optimize.pieces import add_piecewise
-from channelsim.optimize.problem import METRIC_INDEX, Problem, SourceTerm
 
 Expr = pulp.LpAffineExpression
 
@@ -24,7 +24,7 @@ class Built:
     """The PuLP problem and handles on what the plan, the explanations and the diagnosis read."""
 
     prob: pulp.LpProblem
-    problem: Problem | None = None
+    problem: Coefficients | None = None
     spend: dict[tuple[str, int], Expr] = field(default_factory=dict)  # (source, period) → weekly spend
     used: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
     leads: dict[tuple[str, int], Expr] = field(default_factory=dict)
@@ -54,14 +54,14 @@ def _name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
-def needs_binaries(term: SourceTerm, problem: Problem) -> bool:
+def needs_binaries(term: SourceTerm, problem: Coefficients) -> bool:
     """Segment fills are in order by themselves only for concave curves whose leads are always wanted."""
     if not term.leads.concave or problem.capacities:
         return True
     return bool((problem.worth(term.value) <= 0).any())
 
 
-def add_source(built: Built, problem: Problem, term: SourceTerm) -> None:
+def add_source(built: Built, problem: Coefficients, term: SourceTerm) -> None:
     """Spend, use, effective spend (adstock), leads and media cost of one source in every period."""
     prob, src = built.prob, term.source
     level: Expr | float = src.spend_per_week  # the adstock level carried in from before the plan
@@ -120,7 +120,7 @@ def _units_exact(prob: pulp.LpProblem, term: SourceTerm, sid: str, p: int) -> tu
     return leads, spend
 
 
-def add_tiers(built: Built, problem: Problem) -> Expr:
+def add_tiers(built: Built, problem: Coefficients) -> Expr:
     """One combination per group; returns the weekly incentive cost."""
     prob, cost = built.prob, 0
     for g, group in enumerate(problem.groups):
@@ -135,7 +135,7 @@ def add_tiers(built: Built, problem: Problem) -> Expr:
     return cost
 
 
-def _link_tiers(built: Built, problem: Problem) -> None:
+def _link_tiers(built: Built, problem: Coefficients) -> None:
     """A future's tier choices follow the deciding future's, partner by partner (a partner only in
     this future keeps its current tier)."""
     shared = built.shared
@@ -149,7 +149,7 @@ def _link_tiers(built: Built, problem: Problem) -> None:
                 built.prob += (here == there, _name(f"{built.tag}tier_{partner}_{level}"))
 
 
-def add_programmes(built: Built, problem: Problem) -> None:
+def add_programmes(built: Built, problem: Coefficients) -> None:
     """One binary per loyalty programme: running or not."""
     decided = built.shared.running if built.shared is not None else {}
     for term in problem.programmes:
@@ -162,7 +162,7 @@ def add_programmes(built: Built, problem: Problem) -> None:
         built.running[term.id] = var
 
 
-def add_winback(built: Built, problem: Problem) -> None:
+def add_winback(built: Built, problem: Coefficients) -> None:
     """Win-back spend per week and its reactivations on the curve's pieces (binaries when not concave
     or when a reactivation is worth nothing, as for a source's leads)."""
     term = problem.winback
@@ -185,13 +185,13 @@ def add_winback(built: Built, problem: Problem) -> None:
         built.add("winback_min", spend >= term.lower)
 
 
-def tier_indicator(built: Built, problem: Problem, partner: str, level: str) -> Expr:
+def tier_indicator(built: Built, problem: Coefficients, partner: str, level: str) -> Expr:
     """1 when `partner` gets `level` (a sum of its group's combination variables)."""
     return pulp.lpSum(var for (g, c), var in built.choose.items()
                       if problem.groups[g].combos[c].levels.get(partner) == level)  # fmt: skip
 
 
-def add_diversion(built: Built, problem: Problem) -> tuple[Expr, list[Expr]]:
+def add_diversion(built: Built, problem: Coefficients) -> tuple[Expr, list[Expr]]:
     """Expected diverted orders per week and (contribution, revenue) per week, as linear expressions.
 
     A term that needs both the diverter's tier and the victims' combination is the product of
@@ -216,7 +216,7 @@ def add_diversion(built: Built, problem: Problem) -> tuple[Expr, list[Expr]]:
     return orders, money
 
 
-def output(built: Built, problem: Problem, column: int) -> Expr:
+def output(built: Built, problem: Coefficients, column: int) -> Expr:
     """A horizon total of the valuation's output vector (a metric, or a seller's orders) as an expression."""
     base = problem.base.totals
     expr = float(base[column]) + pulp.lpSum(
@@ -236,7 +236,7 @@ def output(built: Built, problem: Problem, column: int) -> Expr:
     return expr
 
 
-def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object | None = None,
+def build(problem: Coefficients, drop: frozenset[str] = frozenset(), target: object | None = None,
           shared: Built | None = None, tag: str = "") -> Built:  # fmt: skip
     """The MILP of `problem` without the constraint groups in `drop` (for the diagnosis).
 
@@ -279,7 +279,7 @@ def build(problem: Problem, drop: frozenset[str] = frozenset(), target: object |
     return built
 
 
-def _tie_break(problem: Problem) -> float:
+def _tie_break(problem: Coefficients) -> float:
     """A negligible price on spend so that revenue or customers objectives leave unneeded money unspent."""
     if problem.objective == "profit":
         return 0.0
@@ -287,7 +287,7 @@ def _tie_break(problem: Problem) -> float:
     return 1e-7 * max(1.0, abs(base.metric(problem.objective))) / max(1.0, base.marketing + base.incentives)
 
 
-def _add_limits(built: Built, problem: Problem, incentives: Expr, diverted: Expr) -> None:
+def _add_limits(built: Built, problem: Coefficients, incentives: Expr, diverted: Expr) -> None:
     """Budgets, shares, active sources, capacity and the diversion cap (each a named group)."""
     sc = problem.scenario
     budget = sc.budget

@@ -9,7 +9,7 @@ from pydantic import Field, PrivateAttr, field_validator
 from channelsim._types import Id, Model, Share
 from channelsim.scenario.channels import Channel, Conflict, Incentive, Partner
 from channelsim.scenario.crm import Alert, LoyaltyProgram, Winback
-from channelsim.scenario.market import Segment, Source
+from channelsim.scenario.demand import Segment, Source
 from channelsim.scenario.planning import Budget, Optimize, Variant
 
 
