@@ -16,17 +16,9 @@ import pytest
 
 import channelsim as cs
 from builders import scenario, segment
+from channelsim.model.diversion import diversion_gap, diversion_weight, penalty_length, unit_cost
 from channelsim.scenario.channels import PriceWar
-from channelsim.sim.conflict import (
-    EXIT_WINDOW_WEEKS,
-    diversion_gap,
-    diversion_weight,
-    next_price,
-    penalty_length,
-    share_fell,
-    should_exit,
-    unit_cost,
-)
+from channelsim.sim.conflict import EXIT_WINDOW_WEEKS, next_price, share_fell, should_exit
 from channelsim.sim.engine import run_replication
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import replication_seeds

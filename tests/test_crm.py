@@ -12,7 +12,8 @@ import pytest
 
 import channelsim as cs
 from builders import scenario, segment
-from channelsim.kpis import clv, nps, nps_of
+from channelsim.kpis import nps, nps_of
+from channelsim.model.clv import clv
 from channelsim.scenario.crm import ALERT_LEVELS
 from channelsim.sim.customers import Customer, referral_weight
 from channelsim.sim.engine import Replication

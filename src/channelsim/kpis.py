@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from channelsim.model.clv import clv
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import ReplicationOutput
 from channelsim.stats import ratio
@@ -168,35 +169,6 @@ def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
             ),
         }
     return result
-
-
-def clv(
-    contribution_per_order: float,
-    purchases_per_week: float,
-    churn_per_week: float,
-    horizon: int,
-    programmes: tuple[tuple[float, float, float], ...] = (),
-) -> float:
-    """Lifetime value of a new customer: expected lifetime orders × contribution per order.
-
-    A customer is a non-member first: they buy at r, lapse at d and join programme k at
-    e_k. A member buys at r·m_p,k and lapses at d·m_c,k. Lifetime orders = 1 (the first)
-    + r/(d + Σe) + Σ_k e_k/(d + Σe) · r·m_p,k/(d·m_c,k). Undiscounted; where nobody ever
-    lapses, lifetime is capped at the horizon. NaN when the segment had no orders.
-    `programmes`: (enrolment per week, purchase multiplier, churn multiplier) of the
-    programmes that run.
-    """
-    if math.isnan(contribution_per_order):
-        return math.nan
-    join = sum(e for e, _, _ in programmes)
-    leave = churn_per_week + join
-    as_non_member = purchases_per_week / leave if leave > 0 else purchases_per_week * horizon
-    as_member = 0.0
-    for enrolment, buy, stay in programmes:
-        member_churn = churn_per_week * stay
-        lifetime = 1.0 / member_churn if member_churn > 0 else float(horizon)
-        as_member += enrolment / leave * purchases_per_week * buy * lifetime
-    return contribution_per_order * (1.0 + as_non_member + as_member)
 
 
 def price_war_weeks(out: ReplicationOutput) -> np.ndarray:

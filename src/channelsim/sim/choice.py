@@ -1,20 +1,18 @@
-"""Multinomial-logit channel choice at every purchase (SPEC §3 "Channel choice").
+"""Multinomial-logit channel choice at every purchase: draws the outlet (SPEC §3 "Channel choice").
 
-`V_j = affinity[segment][channel] + routes_to[source][channel] (first purchase only)
- + loyalty·[j used last] − price_sensitivity·(price_j − 1) + ln(effort_j·(1 + boost_j))
- + channel_bonus (members, in the programme's channels)`, `P_j = exp(V_j) / Σ_k exp(V_k)`.
-
-The weights `exp(V_j)` without the loyalty term depend only on (segment, region, route,
-programme) and on the outlets' prices, so they are cached and the cache is dropped when a
-price, a rebate, an exit or a diversion changes. Stock-outs come and go often, so they do
-not touch the cache: each region counts its outlets out of stock, and only while that
-count is above zero does a choice skip the outlets without stock.
+The utility and the logit weights are `channelsim.model.logit`. The weights `exp(V_j)`
+without the loyalty term depend only on (segment, region, route, programme) and on the
+outlets' prices, so they are cached and the cache is dropped when a price, a rebate, an
+exit or a diversion changes. Stock-outs come and go often, so they do not touch the cache:
+each region counts its outlets out of stock, and only while that count is above zero does
+a choice skip the outlets without stock.
 """
 
 from __future__ import annotations
 
 import math
 
+from channelsim.model.logit import logit_weights, loyalty_factor, utility, without_price
 from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import Draws
 
@@ -35,7 +33,7 @@ class Chooser:
         self.outlets = outlets
         self.affinity = affinity
         self.price_sensitivity = price_sensitivity
-        self.loyalty_factor = [math.exp(value) - 1.0 for value in loyalty]
+        self.loyalty_factor = [loyalty_factor(value) for value in loyalty]
         self.routes = routes
         self.programme_bonus = programme_bonus
         self.draws = draws
@@ -74,16 +72,16 @@ class Chooser:
         return entry
 
     def utility(self, outlet: Outlet, segment: int, region: int, route: int, programme: int) -> float:
-        value = self.affinity[segment].get(outlet.channel, 0.0)
-        if region not in outlet.regions:  # a partner diverting into the region
-            value += math.log(outlet.divert_weight[region])
-        if route >= 0:
-            value += self.routes[route].get(outlet.channel, 0.0)
+        diversion = 0.0 if region in outlet.regions else math.log(outlet.divert_weight[region])
+        route_bonus = self.routes[route].get(outlet.channel, 0.0) if route >= 0 else 0.0
+        member_bonus = 0.0
         if programme >= 0:
             channels, bonus = self.programme_bonus[programme]
-            if outlet.channel in channels:
-                value += bonus
-        return value - self.price_sensitivity[segment] * (outlet.price - 1.0) + outlet.log_effort
+            member_bonus = bonus if outlet.channel in channels else 0.0
+        return utility(
+            self.affinity[segment].get(outlet.channel, 0.0), outlet.price, self.price_sensitivity[segment],
+            outlet.log_effort, diversion=diversion, route=route_bonus, bonus=member_bonus,
+        )  # fmt: skip
 
     def _weights(
         self, segment: int, region: int, route: int, programme: int
@@ -91,9 +89,7 @@ class Chooser:
         offered = [o for o in self.outlets if o.is_open and (region in o.regions or region in o.diverts_into)]
         if not offered:
             return [], [], 0.0
-        utilities = [self.utility(o, segment, region, route, programme) for o in offered]
-        top = max(utilities)  # shift for numerical safety; shares are unchanged
-        weights = [math.exp(u - top) for u in utilities]
+        weights = logit_weights([self.utility(o, segment, region, route, programme) for o in offered])
         return offered, weights, sum(weights)
 
     def choose(
@@ -178,7 +174,7 @@ class Chooser:
         if not direct or not partners or min(direct) >= max(partners):
             return None
         beta = self.price_sensitivity[key[0]]
-        return [w * math.exp(beta * (o.price - 1.0)) for o, w in zip(offered, weights, strict=True)]
+        return [without_price(w, o.price, beta) for o, w in zip(offered, weights, strict=True)]
 
 
 def available(outlet: Outlet, region: int) -> bool:

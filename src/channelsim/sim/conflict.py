@@ -8,10 +8,11 @@ parameters are absent does nothing and draws no random numbers.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from channelsim.model.logit import without_price
+from channelsim.model.diversion import diversion_gap, diversion_weight, penalty_length, unit_cost
 from channelsim.scenario.channels import PriceWar
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import Chooser
@@ -23,29 +24,6 @@ EXIT_WINDOW_WEEKS = 4
 
 
 # -- decision rules ---------------------------------------------------------------------
-def unit_cost(partner_margin: float, rebate: float) -> float:
-    """What a partner pays the brand per unit of list price: `(1 − m)·(1 − rebate)`."""
-    return (1.0 - partner_margin) * (1.0 - rebate)
-
-
-def diversion_gap(cost: float, price: float, victims: Iterable[tuple[float, float]]) -> float:
-    """How far a partner could undercut a region's partners: max of (k_j − k_i) + (p_j − p_i).
-
-    `victims` are the (unit cost, price) of the open partners of the same channel in the
-    other region; with none there, there is nobody to divert against (−inf).
-    """
-    return max(((k - cost) + (p - price) for k, p in victims), default=-math.inf)
-
-
-def diversion_weight(gap: float, threshold: float, propensity: float) -> float:
-    """The diverter's weight in the other region: 0 up to the threshold, full at twice it."""
-    if gap <= threshold or propensity <= 0.0:
-        return 0.0
-    if threshold <= 0.0:
-        return propensity
-    return propensity * min(1.0, (gap - threshold) / threshold)
-
-
 def share_fell(share: float, reference: float, trigger: float) -> bool:
     """Whether a seller's share is down by more than `trigger` (relative) from its reference."""
     return reference > 0.0 and share < (1.0 - trigger) * reference
@@ -63,11 +41,6 @@ def next_price(price: float, base: float, floor: float, fell: bool, war: PriceWa
 def should_exit(margins: list[float], threshold: float) -> bool:
     """Leave when the mean weekly margin over the trailing window is below the threshold."""
     return threshold > 0.0 and len(margins) >= EXIT_WINDOW_WEEKS and sum(margins) / len(margins) < threshold
-
-
-def penalty_length(penalty_weeks: float) -> int:
-    """Whole weeks of penalty (a started week counts)."""
-    return math.ceil(penalty_weeks - 1e-9)
 
 
 # -- the agents -------------------------------------------------------------------------
@@ -195,9 +168,7 @@ class ConflictAgents:
                 offered, logit_weights, everyone = self.chooser.offered(segment, region, -1, -1)
                 if everyone <= 0.0:
                     continue
-                flat = [
-                    w * math.exp(beta * (o.price - 1.0)) for o, w in zip(offered, logit_weights, strict=True)
-                ]
+                flat = [without_price(w, o.price, beta) for o, w in zip(offered, logit_weights, strict=True)]
                 own = next((i for i, o in enumerate(offered) if o is outlet), None)
                 if own is not None:
                     mine += weights[region] * logit_weights[own] / everyone

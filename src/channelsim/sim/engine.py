@@ -14,11 +14,13 @@ from typing import Any
 import numpy as np
 import simpy
 
+from channelsim.model.media import source_cost
+from channelsim.model.money import OrderMoney, order_money
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import Chooser
 from channelsim.sim.conflict import ConflictAgents
 from channelsim.sim.customers import Customer, Market, SegmentParams
-from channelsim.sim.ledger import Ledger, OrderMoney, order_money
+from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import streams_for
@@ -259,7 +261,7 @@ class Replication:
         sc, ledger = self.scenario, self.ledger
         for i, source in enumerate(sc.sources):
             spend = self.policy.spend[source.id][week]
-            cost = source.media_cost(spend) + (source.setup_cost_per_week if spend > 0 else 0.0)
+            cost = source_cost(source, spend)
             ledger.add("source", "marketing_spend", week, i, cost)
             ledger.add("total", "marketing_spend", week, 0, cost)
         if sc.winback is not None and self.policy.winback_spend:

@@ -1,18 +1,15 @@
-"""The books of one replication: weekly KPIs and the money identities, in one place.
+"""The books of one replication: weekly flows and states, and the totals derived from them.
 
-Per order (SPEC §3): the customer pays `order_value · price_index`. Direct outlets: the
-brand receives that and pays `variable_cost` of it. Partners: the brand receives the
-wholesale price `order_value · (1 − partner_margin) · (1 − rebate)`. Cost of goods is
-`order_value · (1 − gross_margin)`. Contribution = receipts − cost of goods − variable
-cost − loyalty points given back. Profit = contribution − marketing − incentives − fixed
-costs − members' cost. Totals are sums of the outlet rows, so nothing is booked twice.
+What one order moves is `channelsim.model.money.order_money`; the ledger books it per outlet,
+source, segment and region. Profit = contribution − marketing − incentives − fixed costs −
+members' cost. Totals are sums of the outlet rows, so nothing is booked twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from channelsim.model.money import OrderMoney
 
 FLOWS = {
     "total": ("lost_orders", "marketing_spend", "incentive_cost", "fixed_cost", "crm_cost", "won_back",
@@ -36,36 +33,6 @@ STATES = {  # recorded at the end of each week
     ),
     "outlet": ("price_index", "open", "diverting"),
 }
-
-
-@dataclass(frozen=True)
-class OrderMoney:
-    """What one order moves, per party."""
-
-    payment: float
-    brand_revenue: float
-    contribution: float
-
-
-def order_money(
-    order_value: float,
-    price_index: float,
-    gross_margin: float,
-    *,
-    direct: bool,
-    variable_cost: float = 0.0,
-    partner_margin: float = 0.0,
-    rebate: float = 0.0,
-    points_cost: float = 0.0,
-) -> OrderMoney:
-    """The money identity of one order (SPEC §3 "Order")."""
-    payment = order_value * price_index
-    if direct:
-        receipts, variable = payment, variable_cost * payment
-    else:
-        receipts, variable = order_value * (1.0 - partner_margin) * (1.0 - rebate), 0.0
-    cost_of_goods = order_value * (1.0 - gross_margin)
-    return OrderMoney(payment, receipts, receipts - cost_of_goods - variable - points_cost * payment)
 
 
 class Ledger:

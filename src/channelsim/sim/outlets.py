@@ -7,12 +7,12 @@ current price, its order queue (a SimPy resource) and its (s, S) inventory.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
 
+from channelsim.model.logit import log_effort
 from channelsim.scenario.channels import Diversion, Fulfilment, Inventory
 
 
@@ -94,7 +94,7 @@ class Outlet:
 
     @property
     def log_effort(self) -> float:
-        return math.log(self.effort * (1.0 + self.effort_boost))
+        return log_effort(self.effort, self.effort_boost)
 
 
 class Stock:

@@ -2,8 +2,7 @@
 
 The baseline policy is the scenario as written; a plan (from the optimizer, or a
 `plan.json` a user edits) replaces any part of it. Spend per source may vary by period;
-with `adstock` a, the effective spend is `e_t = a·e_(t−1) + (1 − a)·x_t`, started from the
-baseline spend (so a constant spend has e = x).
+its effective spend is the adstock of `channelsim.model.adstock`.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channelsim.errors import UsageError
+from channelsim.model.adstock import adstock_path
 from channelsim.scenario.schema import Scenario
 
 
@@ -42,15 +42,7 @@ class Policy:
 
     def effective_spend(self, scenario: Scenario) -> dict[str, list[float]]:
         """Adstocked spend per source and week."""
-        out: dict[str, list[float]] = {}
-        for source in scenario.sources:
-            carry, level = source.adstock, source.spend_per_week
-            weekly = []
-            for spend in self.spend[source.id]:
-                level = carry * level + (1.0 - carry) * spend
-                weekly.append(level)
-            out[source.id] = weekly
-        return out
+        return {s.id: adstock_path(s.adstock, s.spend_per_week, self.spend[s.id]) for s in scenario.sources}
 
 
 def load_plan(scenario: Scenario, path: str | os.PathLike[str]) -> Policy:
