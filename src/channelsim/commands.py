@@ -10,6 +10,7 @@ from importlib import resources
 
 import channelsim
 from channelsim.errors import ScenarioError, UsageError
+from channelsim.results_io import output_set
 from channelsim.scenario.schema import Scenario
 
 #: Sub-commands other modules add (simulate, optimize, ...): functions that take the subparsers.
@@ -83,13 +84,14 @@ def simulate(args: argparse.Namespace) -> int:
         scenario, replications=args.replications, seed=args.seed, plan=args.plan, jobs=args.jobs,
         progress=terminal_progress("simulating"),
     )  # fmt: skip
-    paths = result.write(args.out, command=["channelsim", *sys.argv[1:]])
-    if not args.no_report:
-        from channelsim.report import write_report
+    with output_set(args.out) as out:  # the files of this run replace the old ones as one set
+        paths = result.write(out.staging, command=["channelsim", *sys.argv[1:]])
+        if not args.no_report:
+            from channelsim.report import write_report
 
-        paths += write_report(args.out)
+            paths += write_report(out.staging)
     print(headline(result))
-    print(f"wrote {', '.join(paths)}")
+    print(f"wrote {', '.join(out.final(paths))}")
     return 0
 
 

@@ -13,6 +13,7 @@ from channelsim.experiments.paths import parse_set
 from channelsim.experiments.sweep import sweep
 from channelsim.experiments.text import compare_text, sweep_text, tornado_text
 from channelsim.experiments.tornado import tornado
+from channelsim.results_io import output_set
 from channelsim.runner import terminal_progress
 from channelsim.scenario.schema import Scenario
 
@@ -34,13 +35,12 @@ def _execution(args: argparse.Namespace) -> Execution:
     return Execution(args.executor, args.jobs, args.scheduler).check()
 
 
-def _finish(folder: str, paths: list[str], no_report: bool) -> int:
-    if not no_report:
-        from channelsim.report import write_report
+def _with_report(folder: str, paths: list[str], no_report: bool) -> list[str]:
+    if no_report:
+        return paths
+    from channelsim.report import write_report
 
-        paths = [*paths, *write_report(folder)]
-    print(f"wrote {', '.join(paths)}")
-    return 0
+    return [*paths, *write_report(folder)]
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -53,8 +53,11 @@ def run_compare(args: argparse.Namespace) -> int:
         scenario, names, args.replications, args.seed, execution, terminal_progress("comparing")
     )
     print(compare_text(outcome))
-    paths = outcome.write(args.out, command=["channelsim", *sys.argv[1:]])
-    return _finish(args.out, paths, args.no_report)
+    with output_set(args.out) as out:  # the files of this run replace the old ones as one set
+        paths = outcome.write(out.staging, command=["channelsim", *sys.argv[1:]])
+        paths = _with_report(out.staging, paths, args.no_report)
+    print(f"wrote {', '.join(out.final(paths))}")
+    return 0
 
 
 def run_sweep(args: argparse.Namespace) -> int:
@@ -68,17 +71,22 @@ def run_sweep(args: argparse.Namespace) -> int:
     if not axes and args.tornado is None:
         raise UsageError("sweep: give at least one --set PATH=V1,V2,... or --tornado PCT")
     written: list[str] = []
-    if axes:
-        grid = sweep(scenario, axes, args.replications, args.seed, execution, terminal_progress("sweeping"))
-        print(sweep_text(grid))
-        written += grid.write(args.out)
-    if args.tornado is not None:
-        chosen = paths_given or None
-        progress = terminal_progress("tornado")
-        sens = tornado(scenario, args.tornado, chosen, args.replications, args.seed, execution, progress)
-        print(tornado_text(sens))
-        written += sens.write(args.out)
-    return _finish(args.out, written, args.no_report)
+    with output_set(args.out) as out:  # grid, tornado and report replace the old files as one set
+        if axes:
+            grid = sweep(
+                scenario, axes, args.replications, args.seed, execution, terminal_progress("sweeping")
+            )
+            print(sweep_text(grid))
+            written += grid.write(out.staging)
+        if args.tornado is not None:
+            chosen = paths_given or None
+            progress = terminal_progress("tornado")
+            sens = tornado(scenario, args.tornado, chosen, args.replications, args.seed, execution, progress)
+            print(tornado_text(sens))
+            written += sens.write(out.staging)
+        written = _with_report(out.staging, written, args.no_report)
+    print(f"wrote {', '.join(out.final(written))}")
+    return 0
 
 
 def _common(cmd: argparse.ArgumentParser, out: str) -> None:

@@ -18,6 +18,7 @@ from channelsim.optimize.frontier import KINDS, frontier, write_frontier
 from channelsim.optimize.plan import Plan
 from channelsim.optimize.robust import RISKS, write_regret
 from channelsim.optimize.run import OBJECTIVES, SOLVERS, optimize
+from channelsim.results_io import output_set
 from channelsim.scenario import load
 from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
@@ -122,15 +123,16 @@ def run(args: argparse.Namespace, simulate: Simulate, report: Report | None = No
                     calibration=calibration, **robust)  # fmt: skip
     if args.validate:
         plan.validated = validate_plan(sc, plan, simulate, args.replications, args.jobs)
-    paths = plan.write(args.out, command=["channelsim", *sys.argv[1:]])
-    paths += write_regret(plan, args.out)
-    if args.frontier:  # the optimal value as the limit moves, today's limit among the points
-        points, now, _ = frontier(sc, args.frontier, args.frontier_points)
-        paths += write_frontier(args.out, args.frontier, points, now)
-    if report is not None:  # the folder reads like simulate's: report.html beside plan.json
-        paths += report(args.out)
+    with output_set(args.out) as out:  # the files of this run replace the old ones as one set
+        paths = plan.write(out.staging, command=["channelsim", *sys.argv[1:]])
+        paths += write_regret(plan, out.staging)
+        if args.frontier:  # the optimal value as the limit moves, today's limit among the points
+            points, now, _ = frontier(sc, args.frontier, args.frontier_points)
+            paths += write_frontier(out.staging, args.frontier, points, now)
+        if report is not None:  # the folder reads like simulate's: report.html beside plan.json
+            paths += report(out.staging)
     print(headline(plan))
-    print(f"wrote {', '.join(paths)}")
+    print(f"wrote {', '.join(out.final(paths))}")
     return 0
 
 

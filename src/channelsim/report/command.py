@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 
 from channelsim.report import write_report
+from channelsim.report.inputs import check_folder
+from channelsim.results_io import output_set
 
 
 def run_report(args: argparse.Namespace) -> int:
-    paths = write_report(args.folder)
-    print(f"wrote {', '.join(paths)}")
+    check_folder(args.folder)  # its own name in the message, not the staging copy's
+    with output_set(args.folder, keep=True) as out:  # the results stay, the report is replaced
+        paths = write_report(out.staging)
+    print(f"wrote {', '.join(out.final(paths))}")
     return 0
 
 

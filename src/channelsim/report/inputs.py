@@ -51,13 +51,18 @@ class Inputs:
         return os.path.basename(os.path.abspath(self.folder))
 
 
+def check_folder(folder: str | os.PathLike[str]) -> None:
+    """A UsageError unless `folder` is a folder with results to report."""
+    if not os.path.isdir(folder):
+        raise UsageError(f"report: {os.fspath(folder)} is not a folder")
+    if not any(os.path.isfile(os.path.join(folder, name)) for name in KNOWN):
+        raise UsageError(f"report: {os.fspath(folder)} has no results (expected one of {', '.join(KNOWN)})")
+
+
 def read_folder(folder: str | os.PathLike[str]) -> Inputs:
     """Read the folder's result files; a UsageError when there is nothing to report."""
     folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise UsageError(f"report: {folder} is not a folder")
-    if not any(os.path.isfile(os.path.join(folder, name)) for name in KNOWN):
-        raise UsageError(f"report: {folder} has no results (expected one of {', '.join(KNOWN)})")
+    check_folder(folder)
     found = Inputs(folder)
     found.summary = _json(folder, "summary.json")
     found.manifest = _json(folder, "manifest.json")
