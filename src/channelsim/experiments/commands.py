@@ -6,15 +6,15 @@ import argparse
 import sys
 
 import channelsim
+from channelsim.choices import EXECUTORS
 from channelsim.errors import UsageError
 from channelsim.experiments.compare import compare
-from channelsim.experiments.executors import EXECUTORS, Execution
 from channelsim.experiments.paths import parse_set
 from channelsim.experiments.sweep import sweep
 from channelsim.experiments.text import compare_text, sweep_text, tornado_text
 from channelsim.experiments.tornado import tornado
 from channelsim.results_io import output_set
-from channelsim.runner import terminal_progress
+from channelsim.runner import Execution, terminal_progress
 from channelsim.scenario.schema import Scenario
 
 

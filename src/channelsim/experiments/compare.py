@@ -17,10 +17,10 @@ from typing import Any
 import pandas as pd
 
 from channelsim.errors import UsageError
-from channelsim.experiments.executors import Execution, Progress, simulate_points
 from channelsim.experiments.headline import HEADLINE, Kpi, per_replication, run_header
 from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
+from channelsim.runner import Execution, Progress, simulate_points
 from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
 
