@@ -11,7 +11,7 @@ import pytest
 import channelsim as cs
 from channelsim.cli import main
 from channelsim.experiments.compare import COLUMNS
-from channelsim.experiments.headline import HEADLINE
+from channelsim.kpi_catalogue import HEADLINE
 from conftest import ROOT, run_cli
 
 WORKBENCH = ROOT / "tests" / "data" / "workbench.yaml"

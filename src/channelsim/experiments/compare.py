@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from channelsim.errors import UsageError
-from channelsim.experiments.headline import HEADLINE, Kpi, per_replication, run_header
+from channelsim.experiments.header import run_header
+from channelsim.kpi_catalogue import HEADLINE, Kpi, per_replication
 from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.runner import Execution, Progress, simulate_points

@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 
 from channelsim.errors import UsageError
-from channelsim.experiments.headline import HEADLINE, per_replication, run_header
+from channelsim.experiments.header import run_header
 from channelsim.experiments.paths import apply_point, read_path
+from channelsim.kpi_catalogue import HEADLINE, per_replication
 from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.runner import Execution, Progress, simulate_points

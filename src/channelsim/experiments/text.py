@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from channelsim.experiments.headline import BY_NAME
+from channelsim.kpi_catalogue import BY_NAME
 
 
 def number(value: Any, unit: str = "", signed: bool = False) -> str:

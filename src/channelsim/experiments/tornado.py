@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from channelsim.errors import UsageError
-from channelsim.experiments.headline import BY_NAME, per_replication
 from channelsim.experiments.paths import apply_point, read_path
+from channelsim.kpi_catalogue import BY_NAME, per_replication
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.runner import Execution, Progress, simulate_points
 from channelsim.scenario.schema import Scenario

@@ -8,7 +8,7 @@ import os
 from html import escape
 from typing import Any
 
-from channelsim.experiments.headline import HEADLINE
+from channelsim.kpi_catalogue import HEADLINE
 from channelsim.report import charts, style
 from channelsim.report.data import Panel
 from channelsim.report.inputs import Inputs, read_folder

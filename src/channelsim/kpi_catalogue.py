@@ -1,13 +1,10 @@
-"""The headline KPIs an experiment reports, where each lives in the summary, and its unit."""
+"""The KPI catalogue: the headline KPIs experiments and reports show, where each lives in a summary, its unit."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from typing import Any
-
-from channelsim.results import file_hash, versions
-from channelsim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -56,18 +53,3 @@ def per_replication(result: Any, kpi: Kpi) -> list[float]:
         number = value(figures, kpi)
         out.append(number if math.isfinite(number) else math.nan)
     return out
-
-
-def run_header(scenario: Scenario, seed: int, replications: int) -> dict[str, Any]:
-    """What every experiment file opens with: the scenario, its hash, the seed and versions."""
-    return {
-        "scenario": scenario.name,
-        "file": scenario.file,
-        "variant": scenario.variant_name,
-        "currency": scenario.currency,
-        "seed": seed,
-        "replications": replications,
-        "horizon_weeks": scenario.horizon_weeks,
-        "scenario_sha256": file_hash(scenario.file),
-        "versions": versions(),
-    }
