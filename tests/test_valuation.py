@@ -10,7 +10,7 @@ import pytest
 import channelsim as cs
 from builders import scenario, segment
 from channelsim import valuation as va
-from channelsim.sim.ledger import order_money as ledger_money
+from channelsim.valuation.timing import repeat_weights
 
 PARTNERED = {
     "regions": ["north", "south"],
@@ -42,18 +42,6 @@ PARTNERED = {
 }
 
 
-def test_order_money_is_the_ledgers_identity():
-    sc = scenario(gross_margin=0.4, segments=[segment(order_value=80)], **PARTNERED)
-    seg = sc.segments[0]
-    for seller in va.sellers(sc):
-        for rebate in (0.0, 0.05):
-            contribution, payment = va.order_money(sc, seller, seg, rebate)
-            booked = ledger_money(80, seller.price, 0.4, direct=seller.direct, variable_cost=seller.variable_cost,
-                                  partner_margin=seller.margin, rebate=rebate)  # fmt: skip
-            assert contribution == pytest.approx(booked.contribution)
-            assert payment == pytest.approx(booked.payment)
-
-
 def test_loyalty_chain_stationary_shares_solve_pi_m_equals_pi():
     sc = scenario(segments=[segment(loyalty=0.8, channel_affinity={"shop": 0.4})], **PARTNERED)
     ch = va.choice(sc, va.sellers(sc), sc.segments[0], "north", {"d_north": "gold"})
@@ -68,7 +56,7 @@ def test_expected_repeats_match_the_closed_form():
     # E[repeats before lapse or horizon] = b·E[min(Exp(c), T)] = b·(1 − e^(−cT))/c
     b, c, remaining = 0.08, 0.03, np.array([0.0, 5.0, 40.0])
     expected = b * (1 - np.exp(-c * remaining)) / c
-    np.testing.assert_allclose(va.repeat_weights(b, c, remaining).sum(axis=1), expected, rtol=1e-6)
+    np.testing.assert_allclose(repeat_weights(b, c, remaining).sum(axis=1), expected, rtol=1e-6)
 
 
 def test_value_of_a_lead_by_hand():
@@ -101,7 +89,7 @@ def test_diverted_orders_by_hand():
     v_north = 0.5 + math.log(1.2 * 1.3) + math.log(0.4)
     share = math.exp(v_north) / (math.exp(v_shop) + math.exp(v_south) + math.exp(v_north))
     per_penalty = 1 / (1 + 0.25 * 3)  # P = ceil(2.5) = 3
-    got = va.diverted_orders(sc, i, "south", {"d_north": "gold", "d_south": "none"}, {"people": 40.0})
+    got = va.diversion_effect(sc, i, "south", {"d_north": "gold", "d_south": "none"}, {"people": 40.0})[0]
     assert got == pytest.approx(40 * share * per_penalty)
 
 

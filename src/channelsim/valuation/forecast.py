@@ -1,0 +1,158 @@
+"""The forecast of a whole plan: expected totals over the horizon, from the lead and customer values.
+
+Leads per week follow each source's curve of its adstocked spend; word of mouth reaches only
+the unaware, whose fraction follows a mean-field Bass path with the paid leads; a plan's
+totals are the initial customers' and the Bass innovators' value plus, week by week, leads
+times what a lead brings, plus win-back reactivations times what one brings, plus expected
+diversion; costs are the marketing (rate card and setup), tiers, fixed costs and members.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from channelsim.model.adstock import adstock_path
+from channelsim.model.media import source_cost
+from channelsim.scenario.demand import Source
+from channelsim.scenario.schema import Scenario
+from channelsim.valuation.expected_diversion import diversion_totals
+from channelsim.valuation.lead_value import Layout, Valuation
+from channelsim.valuation.sellers import incentive_cost
+
+
+def effective_spend(source: Source, weekly_spend: list[float]) -> np.ndarray:
+    """Adstocked spend per week, started from the scenario's spend (as the simulation)."""
+    return np.array(adstock_path(source.adstock, source.spend_per_week, weekly_spend))
+
+
+def lead_rates(sc: Scenario, spend: dict[str, list[float]]) -> dict[str, np.ndarray]:
+    """Expected leads per week of each source under weekly `spend` (its curve of the adstock)."""
+    return {src.id: np.array([src.response.leads(e) for e in effective_spend(src, spend[src.id])])
+            for src in sc.sources}  # fmt: skip
+
+
+def unaware_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray) -> np.ndarray:
+    """Mean-field Bass with paid leads: fraction unaware per segment over the grid (for word of mouth)."""
+    out = np.ones((len(sc.segments), len(grid)))
+    step = grid[1] - grid[0]
+    for s, seg in enumerate(sc.segments):
+        n = float(seg.population)
+        unaware, active = n - seg.initial_customers, float(seg.initial_customers)
+        for i, t in enumerate(grid):
+            out[s, i] = max(unaware, 0.0) / n
+            week = min(int(t), sc.horizon_weeks - 1)
+            paid = sum(leads[src.id][week] * (src.segment_mix or {}).get(seg.id, 0.0) for src in sc.sources)
+            awaken = min((seg.innovation_per_week + seg.imitation_per_week * active / n) * unaware + paid,
+                         max(unaware, 0.0) / step)  # fmt: skip
+            unaware -= awaken * step
+            active += (seg.conversion * awaken - seg.churn_per_week * active) * step
+    return out
+
+
+@dataclass
+class Forecast:
+    """Expected totals of a plan over the horizon (analytic)."""
+
+    totals: np.ndarray  # output vector (see Layout)
+    layout: Layout
+    leads: dict[str, np.ndarray]  # source → expected leads per week
+    marketing: float  # over the horizon: media cost (rate card) + setup costs + win-back
+    incentives: float  # over the horizon
+    fixed: float  # over the horizon
+    per_lead: dict[str, np.ndarray] = field(default_factory=dict)  # source → [week, out]
+    diverted_per_week: float = 0.0  # expected diverted orders per week
+    crm: float = 0.0  # over the horizon: member-weeks × cost per member-week (points are in contribution)
+    per_reactivation: np.ndarray | None = None  # [week, out]: a lapsed customer won back in that week
+    reactivations: np.ndarray | None = None  # win-back reactivations per week
+
+    @property
+    def contribution(self) -> float:
+        return float(self.totals[0])
+
+    @property
+    def revenue(self) -> float:
+        return float(self.totals[1])
+
+    @property
+    def customers(self) -> float:
+        return float(self.totals[2])
+
+    @property
+    def profit(self) -> float:
+        return self.contribution - self.marketing - self.incentives - self.fixed - self.crm
+
+    def metric(self, name: str) -> float:
+        if name == "roas":
+            return self.revenue / self.marketing if self.marketing else math.inf
+        return float(getattr(self, name))
+
+
+def lapsed_mix(sc: Scenario, totals: np.ndarray, layout: Layout) -> np.ndarray:
+    """Share of each segment among lapsed customers (whom win-back draws from at random): lapses
+    ≈ active customer-weeks × churn, and customer-weeks ≈ orders / purchase rate."""
+    lapses = np.zeros(len(sc.segments))
+    for s, seg in enumerate(sc.segments):
+        orders = sum(float(totals[layout.cell(s, r)]) for r in range(len(sc.regions)))
+        if seg.purchases_per_week > 0:
+            lapses[s] = orders * seg.churn_per_week / seg.purchases_per_week
+    if lapses.sum() <= 0:
+        lapses = np.array([float(seg.population) for seg in sc.segments])
+    return lapses / lapses.sum()
+
+
+def winback_weekly(sc: Scenario, winback: list[float] | None) -> list[float]:
+    """Win-back spend per week: as given, else the scenario's (none without a `winback` section)."""
+    if sc.winback is None:
+        return [0.0] * sc.horizon_weeks
+    return list(winback) if winback is not None else [sc.winback.spend_per_week] * sc.horizon_weeks
+
+
+def reactivation_value(sc: Scenario, val: Valuation, totals: np.ndarray) -> np.ndarray:
+    """[week, out]: what one lapsed customer won back in each week brings over the rest of the horizon."""
+    mix = lapsed_mix(sc, totals, val.layout)
+    curve = sum(mix[s] * val.segment_values(s).reactivated for s in range(len(sc.segments)))
+    return val.weekly(np.asarray(curve))
+
+
+def member_cost(sc: Scenario, totals: np.ndarray, layout: Layout) -> float:
+    """Member-weeks of each programme × its cost per member-week, over the horizon."""
+    return sum(p.cost_per_member_per_week * float(totals[layout.member(k)])
+               for k, p in enumerate(sc.loyalty_programs))  # fmt: skip
+
+
+def forecast(
+    sc: Scenario,
+    spend: dict[str, list[float]],
+    tiers: dict[str, str],
+    calibration: dict[str, float] | None = None,
+    programmes: dict[str, bool] | None = None,
+    winback: list[float] | None = None,
+) -> Forecast:
+    """The analytic expectation of a plan: weekly spend per source (one value per week), tiers,
+    which loyalty programmes run (default: their `active`) and win-back spend per week (default:
+    the scenario's). `calibration` scales what a lead of a source brings (see `calibration`)."""
+    weeks = sc.horizon_weeks
+    leads = lead_rates(sc, spend)
+    probe = Valuation(sc, tiers)
+    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid), programmes)
+    totals = val.organic()
+    per_lead = {}
+    for src in sc.sources:
+        per_lead[src.id] = val.weekly(val.lead_value(src)) * (calibration or {}).get(src.id, 1.0)
+        totals = totals + leads[src.id] @ per_lead[src.id]
+    marketing = sum(source_cost(src, x) for src in sc.sources for x in spend[src.id])
+    rescue = winback_weekly(sc, winback)
+    reactivations = np.array([sc.winback.response.leads(x) if sc.winback else 0.0 for x in rescue])
+    per_reactivation = reactivation_value(sc, val, totals)
+    totals = totals + reactivations @ per_reactivation
+    marketing += sum(rescue)
+    fixed = sum(c.fixed_cost_per_week for c in sc.channels) * weeks
+    diverted = diversion_totals(sc, tiers, totals, val.layout)
+    totals = totals.copy()
+    totals[:2] += weeks * diverted[1:]
+    return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead,
+                    float(diverted[0]), member_cost(sc, totals, val.layout), per_reactivation,
+                    reactivations)  # fmt: skip

@@ -1,0 +1,266 @@
+"""What a customer and a lead are worth over the rest of the horizon (a linear model in leads).
+
+Per segment, on a time grid of `STEP` weeks, backward in time: a customer's own orders (the
+first at the route's shares, repeats along the loyalty chain, with what they bring after
+joining a running loyalty programme), the word of mouth of the customers they bring (it
+reaches only the unaware: the Bass path of `forecast`) and the value of a prospect. A lead
+of a source converts after the consideration delay into a customer of the source's segment
+mix. Under the model's neutral conditions (instant service, stock, no conflict) these are the
+simulation's own expectations; otherwise first-order estimates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from channelsim.scenario.crm import LoyaltyProgram
+from channelsim.scenario.demand import Source
+from channelsim.scenario.schema import Scenario
+from channelsim.valuation.loyalty_chain import Choice, choice
+from channelsim.valuation.sellers import rebate_of, seller_money, sellers
+from channelsim.valuation.timing import decay_integral, delay_convolve, member_exposure, repeat_weights
+
+STEP = 0.25  # weeks between grid points of the lifetime integrals
+METRICS = ("contribution", "revenue", "customers")  # the first outputs of a value vector
+RouteKey = tuple[tuple[str, float], ...]  # a source's routes_to, as a hashable key
+
+
+@dataclass
+class Layout:
+    """Output coordinates of a value vector: metrics, orders per seller, orders per (segment, region)."""
+
+    n_sellers: int
+    n_segments: int
+    n_regions: int
+    n_programmes: int = 0  # last: member-weeks of each loyalty programme (its cost driver)
+
+    @property
+    def size(self) -> int:
+        return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions + self.n_programmes
+
+    def member(self, k: int) -> int:
+        return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions + k
+
+    def seller(self, j: int) -> int:
+        return len(METRICS) + j
+
+    def cell(self, s: int, r: int) -> int:
+        return len(METRICS) + self.n_sellers + s * self.n_regions + r
+
+
+@dataclass
+class SegmentValues:
+    """Per segment, on the time grid: what a customer, a referred prospect and an initial customer bring."""
+
+    first: dict[
+        RouteKey, np.ndarray
+    ]  # route key → [grid, out]: a customer's own orders, by first-purchase time
+    referral: np.ndarray  # [grid, out]: what the word of mouth of a customer active from t brings
+    prospect: np.ndarray  # [grid, out]: a prospect with no route created at t
+    initial: np.ndarray  # [out]: one customer active at week 0 (not new)
+    reactivated: np.ndarray  # [grid, out]: a lapsed customer won back at t (a non-member again)
+
+
+def running_programmes(
+    sc: Scenario, programmes: dict[str, bool] | None = None
+) -> list[tuple[int, LoyaltyProgram]]:
+    """(index, programme) of the loyalty programmes running; `programmes` overrides their `active`."""
+    flags = programmes or {}
+    return [(k, p) for k, p in enumerate(sc.loyalty_programs) if flags.get(p.id, p.active)]
+
+
+class Valuation:
+    """Expected values of a scenario under given tiers and unaware fractions (a linear model in leads)."""
+
+    def __init__(self, sc: Scenario, tiers: dict[str, str], unaware: np.ndarray | None = None,
+                 programmes: dict[str, bool] | None = None) -> None:  # fmt: skip
+        self.sc, self.tiers = sc, dict(tiers)
+        self.sellers = sellers(sc)
+        self.running = running_programmes(sc, programmes)
+        self.layout = Layout(len(self.sellers), len(sc.segments), len(sc.regions), len(sc.loyalty_programs))
+        self.horizon = float(sc.horizon_weeks)
+        self.grid = np.linspace(0.0, self.horizon, math.ceil(self.horizon / STEP) + 1)
+        self.step = float(self.grid[1] - self.grid[0])
+        # fraction of each segment still unaware over time (word of mouth reaches only them)
+        self.unaware = unaware if unaware is not None else np.ones((len(sc.segments), len(self.grid)))
+        self._segments: dict[int, SegmentValues] = {}
+        self._routes: dict[RouteKey, dict[str, float]] = {}
+
+    # -- per order and per choice ---------------------------------------------------------
+    def money(self, s: int) -> np.ndarray:
+        """[seller, (contribution, payment)] for one order of segment `s`."""
+        return self._money(s, 0.0)
+
+    def _money(self, s: int, points_cost: float) -> np.ndarray:
+        seg = self.sc.segments[s]
+        return np.array([seller_money(self.sc, x, seg, rebate_of(self.sc, self.tiers, x), points_cost)
+                         for x in self.sellers])  # fmt: skip
+
+    def _project(self, s: int, r: int, ch: Choice, orders: np.ndarray, money: np.ndarray) -> np.ndarray:
+        """Orders over the offered sellers (rows: time) as full output vectors."""
+        out = np.zeros((orders.shape[0], self.layout.size))
+        if len(ch.offered) == 0:
+            return out
+        out[:, 0] = orders @ money[ch.offered, 0]
+        out[:, 1] = orders @ money[ch.offered, 1]
+        out[:, self.layout.seller(0) + ch.offered] = orders
+        out[:, self.layout.cell(s, r)] = orders.sum(axis=1)
+        return out
+
+    def _own_orders(self, ch: Choice, start: np.ndarray, weights: np.ndarray, new: bool) -> np.ndarray:
+        """Orders per offered seller (rows: time). A new customer's first order is drawn from `start`
+        and the k-th repeat from start·M^k; an initial customer's k-th purchase from start·M^(k−1)."""
+        if len(ch.offered) == 0:
+            return np.zeros((weights.shape[0], 0))
+        chain, v, vectors = ch.transition(), start, []
+        for _ in range(weights.shape[1]):
+            if new:
+                v = v @ chain
+            vectors.append(v)
+            if not new:
+                v = v @ chain
+        repeats = weights @ np.array(vectors) if vectors else np.zeros((weights.shape[0], len(start)))
+        return (start[None, :] if new else 0.0) + repeats
+
+    def _customer_orders(self, s: int, r: int, ch: Choice, start: np.ndarray, remaining: np.ndarray,
+                         new: bool) -> np.ndarray:  # fmt: skip
+        """[len(remaining), out]: an active non-member's orders within `remaining` weeks, with what
+        they bring after joining a running programme. As a non-member the k-th repeat happens iff
+        the first k of the events buy (r), lapse (d), join (Σ e_k) are purchases: `repeat_weights`
+        with rate d + Σ e_k in place of d; the member part is `member_exposure`."""
+        seg = self.sc.segments[s]
+        joins = sum(p.enrolment_per_week for _, p in self.running)
+        weights = repeat_weights(seg.purchases_per_week, seg.churn_per_week + joins, remaining)
+        out = self._project(s, r, ch, self._own_orders(ch, start, weights, new), self.money(s))
+        for k, prog in self.running:
+            if prog.enrolment_per_week > 0:
+                member_churn = seg.churn_per_week * prog.churn_multiplier
+                weeks = member_exposure(seg.churn_per_week + joins, member_churn, remaining)
+                out += self._member_orders(s, r, k, prog.enrolment_per_week * weeks)
+        return out
+
+    def _member_orders(self, s: int, r: int, k: int, weeks: np.ndarray) -> np.ndarray:
+        """[len(weeks), out]: what `weeks` member-weeks of programme k bring: purchases at r·m_p, at the
+        stationary shares of the member's loyalty chain (channel bonus on), points off the contribution."""
+        seg, prog = self.sc.segments[s], self.sc.loyalty_programs[k]
+        bonus = {c: prog.channel_bonus for c in prog.channels}
+        ch = choice(self.sc, self.sellers, seg, self.sc.regions[r], self.tiers, bonus=bonus)
+        money = self._money(s, prog.points_cost)
+        rate = seg.purchases_per_week * prog.purchase_multiplier
+        orders = (weeks * rate)[:, None] * ch.stationary()[None, :]
+        out = self._project(s, r, ch, orders, money)
+        out[:, self.layout.member(k)] = weeks
+        return out
+
+    def _active_from(self, s: int, remaining: np.ndarray) -> np.ndarray:
+        """[len(remaining), out]: own orders of a customer active now who has not bought yet (an initial
+        non-member, or one won back): the next purchase is a plain logit draw (no last outlet)."""
+        out = np.zeros((len(remaining), self.layout.size))
+        seg = self.sc.segments[s]
+        for r, region in enumerate(self.sc.regions):
+            ch = choice(self.sc, self.sellers, seg, region, self.tiers)
+            share = self._region_shares(s)[r]
+            if len(ch.offered) and share > 0:
+                out += share * self._customer_orders(s, r, ch, ch.shares(), remaining, new=False)
+        return out
+
+    def _initial_members(self, s: int) -> tuple[np.ndarray, float]:
+        """[out] of the initial customers who start as members (per initial customer), and the share
+        that starts as non-members (the simulation's `initial_members`)."""
+        seg, out, members = self.sc.segments[s], np.zeros(self.layout.size), 0.0
+        horizon = np.array([self.horizon])
+        for k, prog in self.running:
+            share = min(prog.initial_members, 1.0 - members)
+            members += share
+            weeks = decay_integral(seg.churn_per_week * prog.churn_multiplier, horizon)
+            for r in range(len(self.sc.regions)):
+                out += share * self._region_shares(s)[r] * self._member_orders(s, r, k, weeks)[0]
+        return out, 1.0 - members
+
+    def segment_values(self, s: int) -> SegmentValues:
+        if s not in self._segments:
+            self._segments[s] = self._solve_segment(s)
+        return self._segments[s]
+
+    def _region_shares(self, s: int) -> list[float]:
+        seg = self.sc.segments[s]
+        return [seg.regions.get(r, 0.0) for r in self.sc.regions]
+
+    def _first_orders(self, s: int, route: dict[str, float] | None) -> np.ndarray:
+        """[grid, out]: a customer of segment s whose first purchase (with `route`) is at t, own orders only."""
+        seg, sc = self.sc.segments[s], self.sc
+        out = np.zeros((len(self.grid), self.layout.size))
+        for r, (region, share) in enumerate(zip(sc.regions, self._region_shares(s), strict=True)):
+            if share <= 0:
+                continue
+            ch = choice(sc, self.sellers, seg, region, self.tiers)
+            if len(ch.offered) == 0:
+                continue  # nowhere to buy: the prospect never becomes a customer
+            part = self._customer_orders(s, r, ch, ch.shares(route), self.horizon - self.grid, new=True)
+            part[:, 2] = 1.0
+            out += share * part
+        return out
+
+    def _solve_segment(self, s: int) -> SegmentValues:
+        """Backward in time: word of mouth makes a customer's value depend on later prospects' values."""
+        seg = self.sc.segments[s]
+        own = self._first_orders(s, None)
+        q, conv, churn, h = seg.imitation_per_week, seg.conversion, seg.churn_per_week, self.step
+        lam = math.exp(-h / seg.consideration_weeks) if seg.consideration_weeks > 0 else 0.0
+        gamma = (1.0 - lam) / 2.0 if seg.consideration_weeks > 0 else 1.0
+        decay = math.exp(-churn * h)
+        n = len(self.grid)
+        ref, delayed, prospect = (np.zeros((n, self.layout.size)) for _ in range(3))
+        u = self.unaware[s]
+        for i in range(n - 2, -1, -1):
+            # D_i = d0 + gamma·Ref_i; Ref_i = carried + kappa·D_i  (trapezoid, solved for Ref_i)
+            later = own[i + 1] + ref[i + 1]
+            d0 = lam * delayed[i + 1] + gamma * (own[i] + later) if lam else own[i]
+            kappa = h / 2.0 * q * u[i] * conv
+            carried = decay * ref[i + 1] + h / 2.0 * decay * q * u[i + 1] * prospect[i + 1]
+            ref[i] = (carried + kappa * d0) / (1.0 - kappa * gamma)
+            delayed[i] = d0 + gamma * ref[i]
+            prospect[i] = conv * delayed[i]
+        members, non_members = self._initial_members(s)
+        initial = non_members * self._active_from(s, np.array([self.horizon]))[0] + members + ref[0]
+        reactivated = self._active_from(s, self.horizon - self.grid) + ref
+        return SegmentValues({(): own}, ref, prospect, initial, reactivated)
+
+    def route_key(self, source: Source) -> RouteKey:
+        key = tuple(sorted(source.routes_to.items()))
+        self._routes[key] = dict(source.routes_to)
+        return key
+
+    def lead_value(self, source: Source, referrals: bool = True) -> np.ndarray:
+        """[grid, out]: what a lead of `source` arriving at t brings over the rest of the horizon
+        (`referrals` False: only the orders of the customers it brings, as the simulation attributes)."""
+        key = self.route_key(source)
+        total = np.zeros((len(self.grid), self.layout.size))
+        for s, seg in enumerate(self.sc.segments):
+            share = (source.segment_mix or {}).get(seg.id, 0.0)
+            if share <= 0:
+                continue
+            values = self.segment_values(s)
+            if key not in values.first:
+                values.first[key] = self._first_orders(s, self._routes[key])
+            customer = values.first[key] + values.referral if referrals else values.first[key]
+            total += share * seg.conversion * delay_convolve(customer, seg.consideration_weeks, self.step)
+        return total
+
+    def weekly(self, curve: np.ndarray) -> np.ndarray:
+        """Values at the middle of each week: [week, out]."""
+        mids = np.arange(int(self.horizon)) + 0.5
+        return np.stack([np.interp(mids, self.grid, curve[:, k]) for k in range(curve.shape[1])], axis=1)
+
+    def organic(self) -> np.ndarray:
+        """[out]: initial customers (their orders and referrals) and Bass innovation prospects."""
+        total = np.zeros(self.layout.size)
+        for s, seg in enumerate(self.sc.segments):
+            values = self.segment_values(s)
+            total += seg.initial_customers * values.initial
+            flow = seg.innovation_per_week * seg.population * self.unaware[s]
+            total += np.trapezoid(flow[:, None] * values.prospect, self.grid, axis=0)
+        return total

@@ -1,0 +1,71 @@
+"""The channel choice in expectation: logit shares of a segment in a region, and the loyalty chain.
+
+A customer's next outlet depends on the last one (the loyalty term), so the outlets of
+successive purchases form a Markov chain: `M[i, j] ∝ w_j + f·w_i·[i = j]`, with `w` the logit
+weights and `f = exp(loyalty) − 1` (`channelsim.model.logit`). The chain is reversible, so
+its stationary shares are `π_i ∝ w_i·(W + f·w_i)` (detailed balance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from channelsim.model.logit import log_effort, logit_shares, loyalty_factor, utility
+from channelsim.scenario.demand import Segment
+from channelsim.scenario.schema import Scenario
+from channelsim.valuation.sellers import Seller, tier_terms
+
+
+@dataclass
+class Choice:
+    """The logit of one segment in one region: offered sellers (indices) and their utilities."""
+
+    offered: np.ndarray  # indices into `sellers`
+    utilities: np.ndarray  # V_j without route and loyalty
+    channels: list[str]
+    loyalty_factor: float  # exp(loyalty) − 1
+
+    def shares(self, route: dict[str, float] | None = None) -> np.ndarray:
+        """Logit shares of the offered sellers, with a source's `route` bonus per channel if given."""
+        if len(self.offered) == 0:
+            return np.zeros(0)
+        v = self.utilities + (np.array([route.get(c, 0.0) for c in self.channels]) if route else 0.0)
+        return np.array(logit_shares(list(v)))
+
+    def transition(self) -> np.ndarray:
+        """M[i, j] = P(next outlet j | last i) with the loyalty bonus on i."""
+        w = self.shares()
+        f = self.loyalty_factor
+        m = np.tile(w, (len(w), 1)) + np.diag(f * w)
+        return m / m.sum(axis=1, keepdims=True)
+
+    def stationary(self) -> np.ndarray:
+        """The loyalty chain's long-run shares: π_i ∝ w_i·(W + f·w_i)."""
+        w = self.shares()
+        pi = w * (1.0 + self.loyalty_factor * w)
+        return pi / pi.sum() if len(pi) else pi
+
+
+def choice(
+    sc: Scenario, all_sellers: list[Seller], segment: Segment, region: str, tiers: dict[str, str],
+    extra: dict[int, float] | None = None, bonus: dict[str, float] | None = None,
+) -> Choice:  # fmt: skip
+    """Who a customer of `segment` in `region` chooses among: the sellers serving the region, and
+    the diverters in `extra` (index → ln of the diverter's weight); `bonus` is a member's utility
+    bonus per channel."""
+    offered, values = [], []
+    for j, s in enumerate(all_sellers):
+        home = region in s.regions
+        if not home and not (extra and j in extra):
+            continue
+        offered.append(j)
+        boost = 0.0 if s.direct else tier_terms(sc, tiers, s.id, s.channel)[1]
+        values.append(utility(
+            segment.channel_affinity.get(s.channel, 0.0), s.price, segment.price_sensitivity,
+            log_effort(s.effort, boost), diversion=0.0 if home or extra is None else extra[j],
+            bonus=(bonus or {}).get(s.channel, 0.0),
+        ))  # fmt: skip
+    channels = [all_sellers[j].channel for j in offered]
+    return Choice(np.array(offered, int), np.array(values, float), channels, loyalty_factor(segment.loyalty))
