@@ -242,7 +242,7 @@ def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[
         if volume <= 0 or len(ch.offered) == 0:
             continue
         pi = ch.stationary()
-        money = np.array([va.order_money(sc, all_sellers[j], seg, va.tier_terms(sc, tiers, all_sellers[j].id, all_sellers[j].channel)[0])
+        money = np.array([va.seller_money(sc, all_sellers[j], seg, va.rebate_of(sc, tiers, all_sellers[j]))
                           for j in ch.offered])  # fmt: skip
         out[0] += volume * float(pi @ money[:, 0])
         out[1] += volume * float(pi @ money[:, 1])
