@@ -16,11 +16,13 @@ from typing import Any
 
 import yaml
 
-import channelsim
 from channelsim.app import images as charts
 from channelsim.app.controls import controls_for, overrides_for
 from channelsim.errors import UsageError
+from channelsim.optimize import optimize as optimize_plan
 from channelsim.results_io import write_text_atomic
+from channelsim.runner import simulate as simulate_scenario
+from channelsim.scenario import load
 from channelsim.scenario.schema import Scenario
 
 VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]*")  # an id, as everywhere in a scenario
@@ -49,7 +51,7 @@ class Workbench:
 
     @classmethod
     def open(cls, path: str, variant: str | None = None, save_to: str | None = None) -> Workbench:
-        scenario = channelsim.load(path)
+        scenario = load(path)
         if variant:
             scenario = scenario.variant(variant)
         stem, _ = os.path.splitext(path)
@@ -69,7 +71,7 @@ class Workbench:
         scenario = self._scenario_at(values)
         reps = self._replications(replications)
         with self._lock:
-            result = channelsim.simulate(scenario, replications=reps, seed=scenario.seed)
+            result = simulate_scenario(scenario, replications=reps, seed=scenario.seed)
             figures = charts.simulation_charts(scenario, result.summary, result.kpis)
         return {"kpis": kpi_panel(result.summary, scenario), "charts": _encoded(figures),
                 "replications": reps, "seconds": round(result.wall_seconds, 2)}  # fmt: skip
@@ -78,7 +80,7 @@ class Workbench:
         """The optimizer's plan for the scenario at `values`, as new lever values, with its charts."""
         scenario = self._scenario_at(values)
         with self._lock:
-            plan = channelsim.optimize(scenario)
+            plan = optimize_plan(scenario)
             figures = charts.plan_charts(scenario, plan.as_plan_data())
         updated = dict(values)
         for source, spends in plan.spend.items():
@@ -167,7 +169,7 @@ def variant_file_text(sc: Scenario, save_to: str, name: str, entry: dict[str, An
 
 def _on_top_of(sc: Scenario, variant: str, entry: dict[str, Any]) -> dict[str, Any]:
     """A variant's `set` merged under the new settings (the app opened on that variant)."""
-    base = channelsim.load(sc.file).variants[variant]
+    base = load(sc.file).variants[variant]
     # the loader keeps YAML positions on its lists and mappings: plain data for the YAML writer
     merged = {**json.loads(json.dumps(base.set or {})), **entry.get("set", {})}
     out = {**entry, "set": merged} if merged else dict(entry)
@@ -182,7 +184,7 @@ def _checked(path: str, text: str, name: str) -> bool:
     probe = os.path.join(folder, f".{os.path.basename(path)}.check.yaml")
     write_text_atomic(probe, text)
     try:
-        channelsim.load(probe).variant(name)
+        load(probe).variant(name)
     finally:
         os.remove(probe)
     write_text_atomic(path, text)

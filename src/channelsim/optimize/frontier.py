@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from channelsim.choices import FRONTIER_KINDS as KINDS
 from channelsim.errors import UsageError
 from channelsim.optimize.coefficients import baseline_marketing
 from channelsim.optimize.diagnose import InfeasibleError
@@ -20,8 +21,6 @@ from channelsim.optimize.plan import Plan
 from channelsim.optimize.run import optimize
 from channelsim.results_io import write_bytes_atomic
 from channelsim.scenario.schema import Scenario
-
-KINDS = ("budget", "conflict")
 
 
 @dataclass

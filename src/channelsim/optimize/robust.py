@@ -14,6 +14,7 @@ from typing import Any
 
 import pulp
 
+from channelsim.choices import RISKS
 from channelsim.errors import UsageError
 from channelsim.optimize.coefficients import build_coefficients
 from channelsim.optimize.milp import build
@@ -30,8 +31,6 @@ from channelsim.optimize.run import (
 from channelsim.optimize.solvers import solve
 from channelsim.results_io import write_bytes_atomic
 from channelsim.scenario.schema import Scenario
-
-RISKS = ("expected", "worst", "cvar")
 
 
 def restrict(levers: Levers, sc: Scenario) -> Levers:

@@ -14,6 +14,7 @@ from typing import Any
 import pulp
 
 from channelsim import valuation as va
+from channelsim.choices import OBJECTIVES, SOLVERS
 from channelsim.errors import UsageError
 from channelsim.optimize import explain
 from channelsim.optimize.coefficients import (
@@ -31,8 +32,6 @@ from channelsim.optimize.solvers import Outcome, solve
 from channelsim.scenario.schema import Scenario
 
 MAX_ROUNDS = 4
-OBJECTIVES = ("profit", "revenue", "customers")
-SOLVERS = ("cbc", "highs")
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import webbrowser
 
 from channelsim.errors import UsageError
 
 
+def add_app(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("app", help="the workshop web app: sliders, simulate, optimize, save as variant")
+    cmd.add_argument("scenario", metavar="SCENARIO")
+    cmd.add_argument(
+        "--port", type=int, default=8765, metavar="P", help="port on 127.0.0.1 (0: any free one)"
+    )
+    cmd.add_argument("--variant", metavar="V", help="start from this variant")
+    cmd.add_argument(
+        "--save-to", metavar="FILE", help="where saved variants go (default: SCENARIO_workshop.yaml)"
+    )
+    cmd.add_argument("--open", action="store_true", help="open the page in the default browser")
+    cmd.set_defaults(run=run_app)
+
+
 def run_app(args: argparse.Namespace) -> int:
+    import webbrowser
+
     from channelsim.app import make_server
 
     if not 0 <= args.port <= 65535:
@@ -29,17 +44,3 @@ def run_app(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
-
-
-def add_app(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("app", help="the workshop web app: sliders, simulate, optimize, save as variant")
-    cmd.add_argument("scenario", metavar="SCENARIO")
-    cmd.add_argument(
-        "--port", type=int, default=8765, metavar="P", help="port on 127.0.0.1 (0: any free one)"
-    )
-    cmd.add_argument("--variant", metavar="V", help="start from this variant")
-    cmd.add_argument(
-        "--save-to", metavar="FILE", help="where saved variants go (default: SCENARIO_workshop.yaml)"
-    )
-    cmd.add_argument("--open", action="store_true", help="open the page in the default browser")
-    cmd.set_defaults(run=run_app)

@@ -1,4 +1,9 @@
-"""The `channelsim` command: parses arguments and calls the public API; no logic of its own."""
+"""The `channelsim` command: parses arguments and calls the library; no logic of its own.
+
+Every sub-command is listed once, in `VERBS`; each verb group's module adds its parsers and
+holds the functions that run them. The modules import the engines inside those functions, so
+`channelsim --help` and `channelsim validate` start without loading pandas, SciPy or PuLP.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,30 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from channelsim import commands
+from channelsim import __version__
+from channelsim.cli import (
+    app_verbs,
+    optimize_verbs,
+    report_verbs,
+    scenario_verbs,
+    simulate_verbs,
+    workbench_verbs,
+)
 from channelsim.errors import ChannelsimError
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+
+#: every sub-command, in the order `channelsim --help` lists them
+VERBS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    scenario_verbs.add_validate,
+    scenario_verbs.add_new,
+    simulate_verbs.add_simulate,
+    workbench_verbs.add_compare,
+    workbench_verbs.add_sweep,
+    report_verbs.add_report,
+    optimize_verbs.add_optimize,
+    app_verbs.add_app,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,20 +47,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="channelsim", description=__doc__.split(":")[0])
-    parser.add_argument("--version", action="version", version=commands.version_line())
+    parser.add_argument("--version", action="version", version=f"channelsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    validate = sub.add_parser("validate", help="check scenario files and summarise them")
-    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    validate.set_defaults(run=commands.validate)
-
-    new = sub.add_parser("new", help="write a commented starter scenario")
-    new.add_argument("file", metavar="FILE")
-    new.add_argument("--force", action="store_true", help="overwrite an existing file")
-    new.set_defaults(run=commands.new)
-
-    for extend in commands.EXTRA_COMMANDS:
-        extend(sub)
+    for add in VERBS:
+        add(sub)
     return parser
 
 
@@ -53,5 +68,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+__all__ = ["VERBS", "build_parser", "main"]

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import argparse
 
-from channelsim.report import write_report
-from channelsim.report.inputs import check_folder
 from channelsim.results_io import output_set
-
-
-def run_report(args: argparse.Namespace) -> int:
-    check_folder(args.folder)  # its own name in the message, not the staging copy's
-    with output_set(args.folder, keep=True) as out:  # the results stay, the report is replaced
-        paths = write_report(out.staging)
-    print(f"wrote {', '.join(out.final(paths))}")
-    return 0
 
 
 def add_report(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser("report", help="rebuild report.html and the PNGs from a results folder")
     cmd.add_argument("folder", metavar="DIR")
     cmd.set_defaults(run=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from channelsim.report import write_report
+    from channelsim.report.inputs import check_folder
+
+    check_folder(args.folder)  # its own name in the message, not the staging copy's
+    with output_set(args.folder, keep=True) as out:  # the results stay, the report is replaced
+        paths = write_report(out.staging)
+    print(f"wrote {', '.join(out.final(paths))}")
+    return 0

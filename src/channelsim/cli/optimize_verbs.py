@@ -1,0 +1,152 @@
+"""`channelsim optimize`: flags in, a plan out (plan.json, allocation.csv, regret, frontier, report).
+
+The closed loop (`--calibrate`, `--validate`: simulating today's plan and the new one) is
+`channelsim.experiments.closed_loop`; the optimizer itself never runs the simulation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from channelsim.choices import FRONTIER_KINDS, OBJECTIVES, RISKS, SOLVERS
+from channelsim.cli.scenario_verbs import check_replications, load_for_run
+from channelsim.errors import UsageError
+from channelsim.results_io import output_set
+
+if TYPE_CHECKING:
+    from channelsim.optimize.plan import Plan
+    from channelsim.scenario.schema import Scenario
+
+
+def add_optimize(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser(
+        "optimize", help="allocate marketing budget and partner tiers (MILP); write plan.json"
+    )
+    cmd.add_argument("scenario", metavar="SCENARIO")
+    cmd.add_argument("--variant", metavar="V")
+    cmd.add_argument("--objective", choices=OBJECTIVES, help="default: the scenario's optimize.objective")
+    cmd.add_argument("--solver", choices=SOLVERS, help="default: the scenario's optimize.solver")
+    cmd.add_argument("--time-limit", type=float, metavar="SECONDS", help="the solver's time limit")
+    cmd.add_argument("--validate", action="store_true", help="simulate baseline and plan with the same seed")
+    cmd.add_argument("--calibrate", action="store_true",
+                     help="scale each source's lead value by the simulation's attribution")  # fmt: skip
+    cmd.add_argument("--replications", type=int, metavar="N", help="replications for --validate/--calibrate")
+    cmd.add_argument("--jobs", type=int, default=1, metavar="J", help="worker processes for the simulations")
+    cmd.add_argument("--robust", metavar="V1,V2", help="one plan for the base and these variants")
+    cmd.add_argument("--risk", choices=RISKS, help="robust objective: expected (default), worst, cvar")
+    cmd.add_argument("--alpha", type=float, metavar="A", help="CVaR level (default 0.2)")
+    cmd.add_argument("--weights", metavar="W0,W1", help="weights of the futures, base first (default equal)")
+    cmd.add_argument("--frontier", choices=FRONTIER_KINDS,
+                     help="budget: value as the budget moves; conflict: as the diversion cap moves")  # fmt: skip
+    cmd.add_argument("--frontier-points", type=int, default=11, metavar="N", help="grid points (default 11)")
+    cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
+    cmd.set_defaults(run=run_optimize)
+
+
+def run_optimize(args: argparse.Namespace) -> int:
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError(f"--time-limit: must be > 0 seconds (got {args.time_limit:g})")
+    check_replications(args)
+    sc = load_for_run(args)
+    if args.frontier_points < 2:
+        raise UsageError(f"--frontier-points: must be >= 2 (got {args.frontier_points})")
+    robust = _robust_args(args)
+    plan = _plan(sc, args, robust)
+    with output_set(args.out) as out:  # the files of this run replace the old ones as one set
+        paths = _write(sc, plan, args, out.staging)
+    print(headline(plan))
+    print(f"wrote {', '.join(out.final(paths))}")
+    return 0
+
+
+def _plan(sc: Scenario, args: argparse.Namespace, robust: dict[str, Any]) -> Plan:
+    """The optimal plan, calibrated on and validated by the simulation when asked."""
+    from channelsim.experiments.closed_loop import calibrate, validate_plan
+    from channelsim.optimize import optimize
+
+    # --calibrate: measure what each source's leads bring in the simulation of today's plan
+    calibration = calibrate(sc, args.replications, args.jobs) if args.calibrate else None
+    plan = optimize(sc, objective=args.objective, solver=args.solver, time_limit=args.time_limit,
+                    calibration=calibration, **robust)  # fmt: skip
+    if args.validate:
+        plan.validated = validate_plan(sc, plan, args.replications, args.jobs)
+    return plan
+
+
+def _write(sc: Scenario, plan: Plan, args: argparse.Namespace, folder: str) -> list[str]:
+    from channelsim.optimize.frontier import frontier, write_frontier
+    from channelsim.optimize.robust import write_regret
+    from channelsim.report import write_report
+
+    paths = plan.write(folder, command=["channelsim", *sys.argv[1:]])
+    paths += write_regret(plan, folder)
+    if args.frontier:  # the optimal value as the limit moves, today's limit among the points
+        points, now, _ = frontier(sc, args.frontier, args.frontier_points)
+        paths += write_frontier(folder, args.frontier, points, now)
+    return paths + write_report(folder)  # the folder reads like simulate's: report.html beside plan.json
+
+
+def _robust_args(args: argparse.Namespace) -> dict[str, Any]:
+    """`--robust V1,V2 [--risk R] [--alpha A] [--weights W0,W1,...]` as keyword arguments of optimize."""
+    if not args.robust:
+        if args.risk or args.alpha is not None or args.weights:
+            raise UsageError("--risk, --alpha and --weights need --robust VARIANTS")
+        return {}
+    names = [v.strip() for v in args.robust.split(",") if v.strip()]
+    weights = None
+    if args.weights:
+        try:
+            weights = [float(w) for w in args.weights.split(",")]
+        except ValueError:
+            raise UsageError(
+                f"--weights: expected numbers separated by commas (got {args.weights!r})"
+            ) from None
+    alpha = 0.2 if args.alpha is None else args.alpha
+    return {"robust": names, "risk": args.risk or "expected", "alpha": alpha, "weights": weights}
+
+
+def headline(plan: Plan) -> str:
+    """What a planner reads first: status, value against the baseline, the allocation, what binds."""
+    sc, cur = plan.scenario, plan.scenario.currency
+    gap = f", gap {plan.mip_gap:.2g}" if plan.mip_gap is not None else ""
+    lines = [f"{sc.name}: {plan.objective} plan, {plan.solver} {plan.status}{gap}",
+             f"  expected {plan.objective:<12}{plan.objective_value:>14,.0f}   baseline {plan.baseline_value:,.0f}"
+             f"   uplift {plan.uplift:+,.0f}"]  # fmt: skip
+    lines += _levers(plan)
+    if plan.budget_shadow_price is not None:
+        lines.append(
+            f"  budget shadow price {plan.budget_shadow_price:.3f} per extra {cur} of marketing budget"
+        )
+    lines.append(f"  binding: {', '.join(plan.binding) or 'none'}")
+    for key in ("baseline", "plan", "uplift") if plan.validated else ():
+        stat = plan.validated[key]["profit"]
+        lo, hi = stat["ci95"]
+        lines.append(
+            f"  simulated {key:<9} profit {stat['mean']:>14,.0f} {cur} 95% CI [{lo:,.0f}, {hi:,.0f}]"
+        )
+    return "\n".join(lines)
+
+
+def _levers(plan: Plan) -> list[str]:
+    """One line per decision: each source's spend, partner's tier, programme and win-back, beside today's."""
+    sc, cur = plan.scenario, plan.scenario.currency
+    lines = []
+    for src in sc.sources:
+        spend = " / ".join(f"{x:,.0f}" for x in plan.spend[src.id])
+        lines.append(f"  {src.id:<22}{spend:>14} {cur}/week   (today {src.spend_per_week:,.0f})")
+    for partner, level in plan.tiers.items():
+        lines.append(
+            f"  {partner:<22}{level:>14}   (today {plan.details['baseline_tiers'].get(partner, '')})"
+        )
+    for prog in sc.loyalty_programs:
+        state = "on" if plan.programmes.get(prog.id, prog.active) else "off"
+        lines.append(
+            f"  {prog.id:<22}{state:>14}   (today {'on' if prog.active else 'off'}; loyalty programme)"
+        )
+    if plan.winback is not None:
+        lines.append(
+            f"  {'win-back':<22}{plan.winback:>14,.0f} {cur}/week   (today {sc.winback.spend_per_week:,.0f})"
+        )
+    return lines

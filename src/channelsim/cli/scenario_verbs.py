@@ -1,0 +1,97 @@
+"""`channelsim validate` and `channelsim new`, and the scenario every other verb starts from."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from channelsim.errors import ScenarioError, UsageError
+from channelsim.results_io import write_text_atomic
+
+if TYPE_CHECKING:
+    from channelsim.scenario.schema import Scenario
+
+
+def add_validate(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("validate", help="check scenario files and summarise them")
+    cmd.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    cmd.set_defaults(run=run_validate)
+
+
+def add_new(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("new", help="write a commented starter scenario")
+    cmd.add_argument("file", metavar="FILE")
+    cmd.add_argument("--force", action="store_true", help="overwrite an existing file")
+    cmd.set_defaults(run=run_new)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate each file and each of its variants; print a summary or every problem."""
+    from channelsim.scenario import load
+
+    failed = False
+    for path in args.scenarios:
+        try:
+            scenario = load(path)
+            for name in scenario.variants:
+                scenario.variant(name)
+        except (ScenarioError, UsageError) as err:
+            print(str(err), file=sys.stderr)
+            failed = True
+            continue
+        print(describe(scenario))
+    return 2 if failed else 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Write the commented starter scenario to FILE."""
+    if os.path.exists(args.file) and not args.force:
+        raise UsageError(f"{args.file}: already exists (use --force to overwrite)")
+    text = resources.files("channelsim").joinpath("templates/starter.yaml").read_text("utf-8")
+    write_text_atomic(args.file, text)
+    print(f"wrote {args.file} — next: channelsim validate {args.file}")
+    return 0
+
+
+def describe(scenario: Scenario) -> str:
+    """A one-screen summary of a valid scenario."""
+    population = sum(s.population for s in scenario.segments)
+    spend = sum(s.spend_per_week for s in scenario.sources)
+    budget = scenario.budget.marketing_per_week
+    direct = sum(c.type == "direct" for c in scenario.channels)
+    lines = [
+        f"{scenario.file}: OK — {scenario.name}",
+        f"  horizon {scenario.horizon_weeks} weeks, {scenario.replications} replication(s), seed {scenario.seed}",
+        f"  regions     {len(scenario.regions)}: {', '.join(scenario.regions)}",
+        f"  segments    {len(scenario.segments)}, population {population:,}",
+        f"  sources     {len(scenario.sources)}, spend {spend:,.0f} {scenario.currency}/week",
+        f"  channels    {len(scenario.channels)} ({direct} direct, {len(scenario.channels) - direct} indirect)",
+        f"  partners    {len(scenario.partners)}, incentive programmes {len(scenario.incentives)}",
+        "  budget      "
+        + (f"{budget:,.0f} {scenario.currency}/week marketing" if budget is not None else "not set"),
+        f"  variants    {len(scenario.variants)}"
+        + (f": {', '.join(scenario.variants)}" if scenario.variants else ""),
+    ]
+    return "\n".join(lines)
+
+
+def load_for_run(args: argparse.Namespace) -> Scenario:
+    """The scenario named on the command line, with its `--variant` and `--weeks` applied."""
+    from channelsim.scenario import load
+
+    scenario = load(args.scenario)
+    if getattr(args, "variant", None):
+        scenario = scenario.variant(args.variant)
+    if getattr(args, "weeks", None) is not None:
+        if not 1 <= args.weeks <= 520:
+            raise UsageError(f"--weeks: must be between 1 and 520 (got {args.weeks})")
+        scenario = scenario.with_overrides({"horizon_weeks": args.weeks})
+    return scenario
+
+
+def check_replications(args: argparse.Namespace) -> None:
+    if args.replications is not None and args.replications < 1:
+        raise UsageError(f"--replications: must be >= 1 (got {args.replications})")

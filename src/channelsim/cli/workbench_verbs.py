@@ -1,0 +1,133 @@
+"""`channelsim compare` and `channelsim sweep`: parse flags, call the experiments, print, write."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from channelsim.choices import EXECUTORS
+from channelsim.cli.scenario_verbs import check_replications, load_for_run
+from channelsim.errors import UsageError
+from channelsim.results_io import output_set
+
+if TYPE_CHECKING:
+    from channelsim.runner import Execution
+
+
+def add_compare(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("compare", help="simulate the base and its variants with common random numbers")
+    _common(cmd, "runs/compare")
+    cmd.add_argument("--variants", metavar="A,B,...", help="variants to compare (default: all)")
+    cmd.set_defaults(run=run_compare)
+
+
+def add_sweep(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("sweep", help="simulate a grid of parameter values; tornado sensitivities")
+    _common(cmd, "runs/sweep")
+    cmd.add_argument("--variant", metavar="V", help="sweep around this variant instead of the base")
+    cmd.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2,...",
+                     help="an axis of the grid (repeat for more); with --tornado a bare PATH is a parameter")  # fmt: skip
+    cmd.add_argument("--tornado", type=float, metavar="PCT",
+                     help="move each --set PATH (default: a standard list) ±PCT%% one at a time")  # fmt: skip
+    cmd.set_defaults(run=run_sweep)
+
+
+def _common(cmd: argparse.ArgumentParser, out: str) -> None:
+    cmd.add_argument("scenario", metavar="SCENARIO")
+    cmd.add_argument(
+        "--replications", type=int, metavar="N", help="per variant or point (default: the scenario's)"
+    )
+    cmd.add_argument(
+        "--seed", type=int, metavar="S", help="the same seed for every run: common random numbers"
+    )
+    cmd.add_argument(
+        "--weeks", type=int, metavar="H", help="simulate H weeks instead of the scenario's horizon"
+    )
+    cmd.add_argument(
+        "--jobs", type=int, default=1, metavar="J", help="worker processes (results do not depend on it)"
+    )
+    cmd.add_argument(
+        "--executor", default="local", choices=EXECUTORS, help="local processes or a dask cluster"
+    )
+    cmd.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler, e.g. tcp://127.0.0.1:8786")
+    cmd.add_argument("--out", default=out, metavar="DIR")
+    cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from channelsim.experiments.compare import compare
+    from channelsim.experiments.text import compare_text
+    from channelsim.runner import terminal_progress
+
+    scenario = load_for_run(args)
+    execution = _execution(args)
+    names = [n.strip() for n in args.variants.split(",")] if args.variants else None
+    if names is not None and not all(names):
+        raise UsageError(f"--variants: expected A,B,... (got {args.variants!r})")
+    outcome = compare(
+        scenario, names, args.replications, args.seed, execution, terminal_progress("comparing")
+    )
+    print(compare_text(outcome))
+    with output_set(args.out) as out:  # the files of this run replace the old ones as one set
+        paths = outcome.write(out.staging, command=["channelsim", *sys.argv[1:]])
+        paths = _with_report(out.staging, paths, args.no_report)
+    print(f"wrote {', '.join(out.final(paths))}")
+    return 0
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from channelsim.experiments.sweep import sweep
+    from channelsim.experiments.text import sweep_text, tornado_text
+    from channelsim.experiments.tornado import tornado
+    from channelsim.runner import terminal_progress
+
+    scenario = load_for_run(args)
+    execution = _execution(args)
+    axes, paths_given = _axes(args)
+    written: list[str] = []
+    with output_set(args.out) as out:  # grid, tornado and report replace the old files as one set
+        if axes:
+            grid = sweep(
+                scenario, axes, args.replications, args.seed, execution, terminal_progress("sweeping")
+            )
+            print(sweep_text(grid))
+            written += grid.write(out.staging)
+        if args.tornado is not None:
+            chosen = paths_given or None
+            progress = terminal_progress("tornado")
+            sens = tornado(scenario, args.tornado, chosen, args.replications, args.seed, execution, progress)
+            print(tornado_text(sens))
+            written += sens.write(out.staging)
+        written = _with_report(out.staging, written, args.no_report)
+    print(f"wrote {', '.join(out.final(written))}")
+    return 0
+
+
+def _axes(args: argparse.Namespace) -> tuple[dict[str, list[Any]], list[str]]:
+    """The grid's axes (`--set PATH=V1,V2`) and every path named (a bare PATH is a tornado parameter)."""
+    from channelsim.experiments.paths import parse_set
+
+    specs = [parse_set(spec, values_required=args.tornado is None) for spec in args.set]
+    paths_given = [path for path, _ in specs]
+    if len(set(paths_given)) != len(paths_given):
+        raise UsageError(f"--set: each path once (got {', '.join(paths_given)})")
+    axes = {path: values for path, values in specs if values}
+    if not axes and args.tornado is None:
+        raise UsageError("sweep: give at least one --set PATH=V1,V2,... or --tornado PCT")
+    return axes, paths_given
+
+
+def _execution(args: argparse.Namespace) -> Execution:
+    from channelsim.runner import Execution
+
+    check_replications(args)
+    return Execution(args.executor, args.jobs, args.scheduler).check()
+
+
+def _with_report(folder: str, paths: list[str], no_report: bool) -> list[str]:
+    if no_report:
+        return paths
+    from channelsim.report import write_report
+
+    return [*paths, *write_report(folder)]
