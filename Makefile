@@ -39,6 +39,7 @@ browser:
 
 test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m ruff check src tests bench
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev

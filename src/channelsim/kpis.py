@@ -117,9 +117,9 @@ def _by_source(out: ReplicationOutput) -> dict[str, dict[str, float]]:
     return result
 
 
-def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[str, float]]:
+def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[str, float | dict[str, float]]]:
     outlet, part = out.tables["outlet"], partner_slice(out)
-    result = {}
+    result: dict[str, dict[str, float | dict[str, float]]] = {}
     for k, pid in enumerate(out.entities.partners):
         j = part.start + k
         result[pid] = {

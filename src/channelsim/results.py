@@ -85,7 +85,8 @@ class SimResult:
                 fired |= rows["value"] < alert.below
             hits = rows[fired].groupby(["id", "week"])["replication"].nunique()
             by_id: dict[str, dict[str, list[float]]] = {}
-            for (entity, week), count in hits.items():
+            ids, weeks = hits.index.get_level_values("id"), hits.index.get_level_values("week")
+            for entity, week, count in zip(ids, weeks, hits, strict=True):
                 entry = by_id.setdefault(str(entity), {"weeks": [], "share": []})
                 entry["weeks"].append(int(week))
                 entry["share"].append(round(count / self.replications, 10))

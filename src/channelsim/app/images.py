@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from channelsim.report import prepare
-from channelsim.report.charts import draw
+from channelsim.report.charts import draw, set_title
 from channelsim.report.data import Chart
 from channelsim.report.style import png_bytes
 from channelsim.scenario.schema import Scenario
@@ -22,9 +22,8 @@ def _png(chart: Chart) -> bytes:
     figure = draw(chart)
     _, height = figure.get_size_inches()
     figure.set_size_inches(APP_WIDTH, max(3.0, height * 0.8))
-    title = figure._suptitle  # matplotlib's handle on the figure title (no public getter for the artist)
-    if title is not None:  # the report's titles are written for 11 inches: wrap them rather than cut them off
-        title.set_text(textwrap.fill(title.get_text(), TITLE_CHARACTERS))
+    # the report's titles are written for 11 inches: wrap them rather than cut them off
+    set_title(figure, textwrap.fill(figure.get_suptitle(), TITLE_CHARACTERS))
     return png_bytes(figure)
 
 

@@ -7,12 +7,15 @@ made outside pyplot (no global state) inside `style.styled()`.
 from __future__ import annotations
 
 import math
+from typing import assert_never
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from channelsim.report import style
 from channelsim.report.data import Bars, Chart, Curve, Item, Lines, Matrix, Panels, Shift, Tornado
@@ -26,9 +29,14 @@ def draw(chart: Chart) -> Figure:
         figure, ax = style.new_figure(*_size(chart))
         _draw_on(figure, ax, chart)
         # a figure title centres on the page whatever the width of the tick labels
-        figure.suptitle(ax.get_title(), fontsize=style.RC["axes.titlesize"], fontweight="bold")
+        set_title(figure, ax.get_title())
         ax.set_title("")
         return figure
+
+
+def set_title(figure: Figure, title: str) -> None:
+    """The figure's title (set again: the same style, new text)."""
+    figure.suptitle(title, fontsize=style.RC["axes.titlesize"], fontweight="bold")
 
 
 def _size(item: Item) -> tuple[float, float]:
@@ -43,21 +51,36 @@ def _panels(chart: Panels) -> Figure:
     columns = max(1, min(chart.columns, len(chart.items)))
     rows = math.ceil(len(chart.items) / columns)
     height = max(_size(chart.items[0])[1], 5.0)  # side-by-side panels need room for their own titles
-    figure, axes = style.new_figure(min(7.5 * columns, 20.0), height * rows * (0.85 if columns > 1 else 1),
-                                    nrows=rows, ncols=columns, squeeze=False)  # fmt: skip
-    flat = list(np.ravel(axes))
+    figure, axes = style.new_grid(min(7.5 * columns, 20.0), height * rows * (0.85 if columns > 1 else 1),
+                                  rows, columns)  # fmt: skip
+    flat: list[Axes] = list(axes.ravel())
     for ax, item in zip(flat, chart.items, strict=False):
         _draw_on(figure, ax, item)
     for ax in flat[len(chart.items) :]:
         ax.set_visible(False)
-    figure.suptitle(chart.title, fontsize=style.RC["axes.titlesize"], fontweight="bold")
-    figure.get_layout_engine().set(h_pad=0.12, hspace=0.06)  # air between a row's titles and the one above
+    set_title(figure, chart.title)
+    engine = figure.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)  # style's figures are laid out "constrained"
+    engine.set(h_pad=0.12, hspace=0.06)  # air between a row's titles and the one above
     return figure
 
 
 def _draw_on(figure: Figure, ax: Axes, item: Item) -> None:
-    drawers = {Bars: _bars, Lines: _lines, Matrix: _matrix, Curve: _curve, Shift: _shift, Tornado: _tornado}
-    drawers[type(item)](figure, ax, item)
+    match item:
+        case Bars():
+            _bars(figure, ax, item)
+        case Lines():
+            _lines(figure, ax, item)
+        case Matrix():
+            _matrix(figure, ax, item)
+        case Curve():
+            _curve(figure, ax, item)
+        case Shift():
+            _shift(figure, ax, item)
+        case Tornado():
+            _tornado(figure, ax, item)
+        case _:
+            assert_never(item)
 
 
 def _bars(figure: Figure, ax: Axes, data: Bars) -> None:
@@ -88,7 +111,7 @@ def _whiskers(values: list[float], lows: list[float], highs: list[float]) -> np.
     return np.vstack([np.nan_to_num(v - lo), np.nan_to_num(hi - v)]).clip(min=0)
 
 
-def _value_labels(ax: Axes, bars: list, data: Bars) -> None:
+def _value_labels(ax: Axes, bars: BarContainer, data: Bars) -> None:
     """Each bar's value beside its whisker, outside the bar so it reads on any colour."""
     if data.value_labels is not None:
         texts = data.value_labels
@@ -145,7 +168,8 @@ def _matrix(figure: Figure, ax: Axes, data: Matrix) -> None:
     if data.diverging:
         # changes: capped so one huge % does not wash out the rest; grey cells have no %
         limit = float(min(max(np.abs(finite).max(initial=0.0), 1.0), 100.0))
-        norm, name = TwoSlopeNorm(0.0, -limit, limit), style.DIVERGING
+        norm: Normalize = TwoSlopeNorm(0.0, -limit, limit)
+        name = style.DIVERGING
     else:
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         norm, name = Normalize(lo, hi if hi > lo else lo + 1), style.SEQUENTIAL

@@ -6,7 +6,7 @@ import base64
 import math
 import os
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channelsim.kpi_catalogue import HEADLINE
 from channelsim.report import charts, style
@@ -15,6 +15,9 @@ from channelsim.report.inputs import Inputs, read_folder
 from channelsim.report.panels import SECTIONS, panels
 from channelsim.report.prepare import stat
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1150px; margin: 2em auto;
@@ -109,7 +112,7 @@ def _tables(found: Inputs, section: str) -> list[str]:
     if section == "Compare" and found.compare is not None:
         return [_compare_table(found.compare)]
     if section == "Sensitivity" and found.tornado is not None and len(found.tornado):
-        return [_tornado_table(found)]
+        return [_tornado_table(found.tornado, found.currency)]
     if section == "Conflict" and found.summary is not None and found.summary.get("conflict"):
         conflict = found.summary["conflict"]
         rows = [[key.replace("_", " "), _n(stat(node)[0]), f"[{_n(stat(node)[1])}, {_n(stat(node)[2])}]"]
@@ -144,9 +147,10 @@ def _plan_table(found: Inputs) -> str:
         shown = " / ".join(_n(v) for v in value) if isinstance(value, list) else _n(value)
         rows.append([f"spend per week: {source_id}", _n(today_spend.get(source_id)), shown])
     today_tier = {}
-    for incentive in sc.incentives if sc else []:
-        for partner in sc.partners_of(incentive.channel):
-            today_tier[partner.id] = incentive.current.get(partner.id, incentive.tiers[0].level)
+    if sc:
+        for incentive in sc.incentives:
+            for partner in sc.partners_of(incentive.channel):
+                today_tier[partner.id] = incentive.current.get(partner.id, incentive.tiers[0].level)
     for partner_id, entry in (plan.get("incentives") or {}).items():
         tier = entry.get("tier") if isinstance(entry, dict) else entry
         rows.append([f"incentive tier: {partner_id}", str(today_tier.get(partner_id, "—")), str(tier)])
@@ -179,10 +183,9 @@ def _compare_table(compare: dict[str, Any]) -> str:
     return _table(headers, rows, strong)
 
 
-def _tornado_table(found: Inputs) -> str:
-    table, cur = found.tornado, found.currency
-    rows = [[r.parameter, f"{r.base_value:.4g}", f"{r.low_value:.4g}", f"{r.high_value:.4g}",
-             _n(r.low_change, True), _n(r.high_change, True)] for r in table.itertuples()]  # type: ignore[union-attr]  # fmt: skip
+def _tornado_table(table: pd.DataFrame, cur: str) -> str:
+    rows = [[str(r.parameter), f"{r.base_value:.4g}", f"{r.low_value:.4g}", f"{r.high_value:.4g}",
+             _n(r.low_change, True), _n(r.high_change, True)] for r in table.itertuples()]  # fmt: skip
     headers = [
         "Parameter",
         "Base",

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from channelsim.report.data import Bars, Curve, Lines, Matrix, Panels, Shift
+from channelsim.report.data import Bars, Curve, Item, Lines, Matrix, Panels, Shift
 from channelsim.scenario.schema import Scenario
 
 MONEY = (("revenue", "Revenue"), ("contribution", "Contribution"), ("marketing_spend", "Marketing spend"),
@@ -102,7 +102,7 @@ def _plan_spend(plan: dict[str, Any] | None, source_id: str) -> float | None:
 def response_curves(scenario: Scenario, plan: dict[str, Any] | None, currency: str) -> Panels | None:
     if not scenario.sources:
         return None
-    items = []
+    items: list[Item] = []
     for source in scenario.sources:
         optimal = _plan_spend(plan, source.id)
         top = max(source.max_spend_per_week or 0.0, 2 * source.spend_per_week, optimal or 0.0, 1.0)
@@ -122,8 +122,8 @@ def budget_shift(scenario: Scenario, plan: dict[str, Any] | None, currency: str)
         return None
     ids = [s.id for s in scenario.sources]
     current = [s.spend_per_week for s in scenario.sources]
-    optimal = [_plan_spend(plan, i) for i in ids]
-    optimal = [c if o is None else o for c, o in zip(current, optimal, strict=True)]
+    planned = [_plan_spend(plan, i) for i in ids]
+    optimal = [c if o is None else o for c, o in zip(current, planned, strict=True)]
     return Shift("Budget shift per source: today and the optimal plan", f"Spend per week ({currency})", ids,
                  current, optimal, currency)  # fmt: skip
 

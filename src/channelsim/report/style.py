@@ -5,12 +5,19 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+import numpy as np
 from matplotlib import rc_context
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
 from matplotlib.ticker import FuncFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour deficiency
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -21,7 +28,7 @@ DIVERGING = "PuOr"  # colour-blind-safe diverging map for changes around zero
 SEQUENTIAL = "cividis"  # perceptually uniform and colour-blind-safe
 
 # sizes chosen to read on a projector at the back of a room and in print at half a page
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.size": 14,
     "axes.titlesize": 17,
     "axes.titleweight": "bold",
@@ -30,7 +37,7 @@ RC = {
     "ytick.labelsize": 13,
     "legend.fontsize": 13,
     "legend.frameon": False,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -49,12 +56,24 @@ def styled() -> Iterator[None]:
         yield
 
 
-def new_figure(width: float = 11.0, height: float = 6.0, **subplots: object) -> tuple[Figure, object]:
+def _figure(width: float, height: float) -> Figure:
     """A figure outside pyplot (no global state), laid out so labels never overlap."""
     figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     # the Agg canvas, attached to this figure only: no pyplot, and a user's backend is left alone
     FigureCanvasAgg(figure)
-    return figure, figure.subplots(**subplots)
+    return figure
+
+
+def new_figure(width: float = 11.0, height: float = 6.0) -> tuple[Figure, Axes]:
+    """A figure with one plot."""
+    figure = _figure(width, height)
+    return figure, figure.subplots()
+
+
+def new_grid(width: float, height: float, rows: int, columns: int) -> tuple[Figure, np.ndarray]:
+    """A figure with a grid of plots (`rows` × `columns` axes, a 2-D array even when 1 × 1)."""
+    figure = _figure(width, height)
+    return figure, figure.subplots(nrows=rows, ncols=columns, squeeze=False)
 
 
 def compact(value: float) -> str:
@@ -75,9 +94,9 @@ def money(value: float, currency: str) -> str:
     return f"{amount(value)} {currency}"
 
 
-def number_axis(axis: object, currency: str = "") -> None:
+def number_axis(axis: Axis, currency: str = "") -> None:
     """Tick labels like `12.3k` or `2,500` on an axis whose label carries the unit (money or counts)."""
-    axis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))  # type: ignore[attr-defined]
+    axis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
 
 
 def png_bytes(figure: Figure) -> bytes:

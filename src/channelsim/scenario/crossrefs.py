@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 ID_SECTIONS = ("segments", "sources", "channels", "partners", "incentives", "loyalty_programs")
 RESERVED_SOURCES = ("organic", "referral")  # Bass attribution uses these names
@@ -29,6 +29,11 @@ def _ids(data: dict, section: str) -> list[str] | None:
     if not isinstance(data.get(section, []), list):
         return None
     return [item["id"] for _, item in _items(data, section) if isinstance(item.get("id"), str)]
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    """A whole number written as one (not `true`, which YAML also reads as an int)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _text(value: Any) -> bool:
@@ -107,8 +112,7 @@ def _periods(data: dict) -> list[Finding]:
     """Planning periods split the horizon: more periods than weeks cannot be planned."""
     optimize, horizon = data.get("optimize"), data.get("horizon_weeks")
     periods = optimize.get("periods") if isinstance(optimize, dict) else None
-    numbers = all(isinstance(v, int) and not isinstance(v, bool) for v in (periods, horizon))
-    if numbers and 0 < horizon < periods:
+    if _whole(periods) and _whole(horizon) and 0 < horizon < periods:
         message = f"must be at most horizon_weeks ({horizon}): each period is at least a week"
         return [(("optimize", "periods"), message, periods, False)]
     return []

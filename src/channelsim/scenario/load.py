@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from channelsim.errors import Problem, ScenarioError, UsageError
 from channelsim.scenario.crossrefs import check_references
@@ -141,7 +142,7 @@ def _normalise_loc(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], bo
     return tuple(path), names_key
 
 
-def _from_pydantic(data: Any, display: str, error: dict[str, Any]) -> Problem:
+def _from_pydantic(data: Any, display: str, error: ErrorDetails) -> Problem:
     path, names_key = _normalise_loc(data, tuple(error["loc"]))
     kind = error["type"]
     # pydantic's own loc keeps union tags (`hill`), which find the model for did-you-mean
@@ -172,7 +173,7 @@ def _from_pydantic(data: Any, display: str, error: dict[str, Any]) -> Problem:
 
 def _read_with_extends(display: str, root: str, seen: tuple[str, ...]) -> Any:
     data = parse_yaml(read_text(display, display), display)
-    if not isinstance(data, dict) or "extends" not in data:
+    if not isinstance(data, LocatedDict) or "extends" not in data:  # every mapping parse_yaml builds
         return data
     target = data.pop("extends")
     at = data.pos.pop("extends", None) or Pos(display, 1, 1)

@@ -140,8 +140,10 @@ def _syntax(err: yaml.MarkedYAMLError) -> str:
     if problem.startswith("but "):  # "expected a single document in the stream, but found another"
         return f"{context}, {problem}{hint}"
     begun = err.context_mark
-    same_line = begun is None or begun.line == getattr(err.problem_mark, "line", None)
-    where = "" if same_line else f" from line {begun.line + 1}"
+    if begun is None or begun.line == getattr(err.problem_mark, "line", None):
+        where = ""
+    else:
+        where = f" from line {begun.line + 1}"
     return f"{problem} ({context}{where}){hint}"
 
 

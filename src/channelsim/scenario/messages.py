@@ -8,6 +8,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 _RULES = {
     "greater_than": "must be > {gt}",
@@ -42,7 +43,7 @@ def _fmt(value: Any) -> Any:
     return f"{value:g}" if isinstance(value, float) else value
 
 
-def describe(error: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def describe(error: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     """The message for one pydantic error (`loc` as pydantic gives it, union tags included)."""
     kind = error["type"]
     ctx = {k: _fmt(v) for k, v in (error.get("ctx") or {}).items()}
