@@ -2,8 +2,8 @@
 paths where the rules are deterministic, and comparative statics with common random numbers.
 
 Comparative statics run the same seeds under two settings (common random numbers) and test
-the mean paired difference: it must lie in the predicted direction by more than Z standard
-errors of the paired differences, so the direction is not noise.
+the mean paired difference: it must lie in the predicted direction by more than Z_DIRECTION
+(3, `tests/stats.py`) standard errors of the paired differences, so the direction is not noise.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from channelsim.sim.conflict import EXIT_WINDOW_WEEKS, next_price, share_fell, s
 from channelsim.sim.engine import run_replication
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import replication_seeds
+from stats import assert_increases, assert_mean_within_se
 
-Z = 3.0
 WAR = PriceWar(trigger_share_drop=0.05, undercut_step=0.02, recovery_per_week=0.01)
 
 
@@ -123,13 +123,6 @@ def per_replication(sc: cs.Scenario, *path: str, replications: int = 24, seed: i
     return np.asarray(values, dtype=float)
 
 
-def assert_increases(low: np.ndarray, high: np.ndarray) -> None:
-    """`high` exceeds `low` by more than Z standard errors of the paired differences."""
-    diff = high - low
-    se = diff.std(ddof=1) / math.sqrt(len(diff))
-    assert diff.mean() > Z * se and diff.mean() > 0, (diff.mean(), se)
-
-
 # -- diversion ----------------------------------------------------------------------------
 def test_diverted_orders_are_booked_to_the_diverter_and_the_victim_region() -> None:
     res = cs.simulate(territories(), replications=2, seed=1)
@@ -193,8 +186,7 @@ def test_share_of_weeks_diverting_matches_the_enforcement_renewal_process() -> N
             moved[1:penalty] += state[2:]
             state = moved
         expected += state[0] / weeks
-    se = shares.std(ddof=1) / math.sqrt(len(shares))
-    assert abs(shares.mean() - expected) < 4 * se
+    assert_mean_within_se(shares, expected, "share of weeks diverting")
     assert expected == pytest.approx(1 / (1 + e * penalty), abs=0.03)
 
 

@@ -20,8 +20,7 @@ from channelsim.sim.engine import Replication
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import replication_seeds
 from conftest import ROOT
-
-Z = 4.0
+from stats import assert_mean_within_se, assert_within_se, binomial_se, poisson_mean_se
 
 
 def members_from_the_start(purchase_multiplier: float, churn_multiplier: float) -> cs.Scenario:
@@ -49,10 +48,10 @@ def test_member_multipliers_scale_the_repeat_and_churn_closed_forms() -> None:
     res = cs.simulate(members_from_the_start(m_p, m_c), replications=reps, seed=4)
     orders = np.array([rep["totals"]["orders"] for rep in res.per_replication])
     expected_orders = people * r * m_p * (1 - math.exp(-d * m_c * horizon)) / (d * m_c)
-    assert abs(orders.mean() - expected_orders) < Z * orders.std(ddof=1) / math.sqrt(reps)
+    assert_mean_within_se(orders, expected_orders, "orders")
     survive = math.exp(-d * m_c * horizon)
     active = np.array([rep["totals"]["active_customers_end"] for rep in res.per_replication])
-    assert abs(active.mean() - people * survive) < Z * math.sqrt(people * survive * (1 - survive) / reps)
+    assert_within_se(active.mean() / people, survive, binomial_se(survive, people * reps), "survivors")
     members = np.array([rep["crm"]["members_end"] for rep in res.per_replication])
     assert np.array_equal(members, active)  # everybody active is a member; lapsing ends it
 
@@ -68,7 +67,7 @@ def test_win_backs_are_poisson_at_the_rate_of_the_curve() -> None:
     )
     res = cs.simulate(sc, replications=reps, seed=8)
     won = np.array([rep["crm"]["won_back"] for rep in res.per_replication])
-    assert abs(won.mean() - rate * horizon) < Z * math.sqrt(rate * horizon / reps)
+    assert_within_se(won.mean(), rate * horizon, poisson_mean_se(rate * horizon, reps), "won back")
     crm = res.per_replication[0]["crm"]
     assert crm["winback_cac"] == pytest.approx(2000 * horizon / crm["won_back"])
     assert crm["winback_spend"] == 2000 * horizon
@@ -234,4 +233,4 @@ def test_lifetime_orders_in_simulation_match_the_clv_chain() -> None:
     )
     res = cs.simulate(sc, replications=reps, seed=12)
     orders = np.array([rep["totals"]["orders"] for rep in res.per_replication])
-    assert abs(orders.mean() - people * 5.5) < Z * orders.std(ddof=1) / math.sqrt(reps)
+    assert_mean_within_se(orders, people * 5.5, "lifetime orders")

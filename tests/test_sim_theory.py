@@ -1,9 +1,10 @@
 """The simulation against closed forms, where a scenario reduces to one.
 
 Each test states the formula, uses a fixed seed, and sets its tolerance from the standard
-error of the estimate: |estimate − theory| < Z·SE with Z = 4 (a false alarm about 6 in
-100,000 for a correct model). Where observations are dependent (a queue), the SE comes
-from independent replications.
+error of the estimate: |estimate − theory| < Z·SE with Z = 4 (`tests/stats.py`: a false
+alarm about 6 in 100,000 for a correct model). Where observations are dependent (a queue),
+the SE comes from independent replications. The pieces on their own (choice, customer
+processes, random streams) are tested in `test_sim_units.py`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import pytest
 
 import channelsim as cs
 from builders import scenario, segment
-
-Z = 4.0
+from stats import assert_mean_within_se, assert_within_se, binomial_se, poisson_mean_se, poisson_variance_se
 
 
 def test_paid_leads_are_poisson_with_rate_of_the_curve() -> None:
@@ -31,9 +31,11 @@ def test_paid_leads_are_poisson_with_rate_of_the_curve() -> None:
     res = cs.simulate(sc, replications=200, seed=11)
     leads = np.array([r["by_source"]["ads"]["leads"] for r in res.per_replication])
     expected = rate * 20
-    assert abs(leads.mean() - expected) < Z * math.sqrt(expected / len(leads))
-    # Poisson: variance equals the mean; the sample variance has SE ≈ mean·sqrt(2/(n−1))
-    assert abs(leads.var(ddof=1) - expected) < Z * expected * math.sqrt(2 / (len(leads) - 1))
+    assert_within_se(leads.mean(), expected, poisson_mean_se(expected, len(leads)), "mean leads")
+    # Poisson: the variance equals the mean
+    assert_within_se(
+        leads.var(ddof=1), expected, poisson_variance_se(expected, len(leads)), "variance of leads"
+    )
     assert res.figure("totals", "wasted_leads")["mean"] == 0
 
 
@@ -74,8 +76,7 @@ def test_channel_shares_follow_the_multinomial_logit_with_a_price_gap() -> None:
     )
     n = orders.sum()
     assert n > 15_000
-    se = np.sqrt(expected * (1 - expected) / n)
-    assert np.all(np.abs(orders / n - expected) < Z * se), (orders / n, expected)
+    assert_within_se(orders / n, expected, binomial_se(expected, n), "channel shares")
 
 
 def _erlang_c_response(arrival: float, servers: int, mean_service: float) -> float:
@@ -98,8 +99,8 @@ def test_fulfilment_queue_matches_erlang_c() -> None:
     res = cs.simulate(sc, replications=30, seed=21)
     means = np.array([r["by_channel"]["shop"]["response_time_mean"] for r in res.per_replication])
     expected = _erlang_c_response(24.0, 3, 0.1)
-    se = means.std(ddof=1) / math.sqrt(len(means))  # replications are independent; orders are not
-    assert abs(means.mean() - expected) < Z * se, (means.mean(), expected, se)
+    # replications are independent; orders are not
+    assert_mean_within_se(means, expected, "mean response time")
 
 
 def _bass_adopted(t: float, p: float, q: float) -> float:
@@ -124,7 +125,7 @@ def test_organic_growth_follows_bass_diffusion() -> None:
         shares = adopted[adopted.week == week]["value"].to_numpy() / people
         expected = _bass_adopted(week + 1.0, p, q)  # state at the end of week `week`
         se = max(shares.std(ddof=1), math.sqrt(expected * (1 - expected) / people)) / math.sqrt(len(shares))
-        assert abs(shares.mean() - expected) < Z * se, (week, shares.mean(), expected, se)
+        assert_within_se(shares.mean(), expected, se, f"adopted share at week {week}")
 
 
 def test_repeat_orders_and_survivors_follow_exponential_churn() -> None:
@@ -139,9 +140,9 @@ def test_repeat_orders_and_survivors_follow_exponential_churn() -> None:
     survivors = np.array([x["totals"]["active_customers_end"] for x in res.per_replication]) / n
     expected_orders = r * (1 - math.exp(-d * horizon)) / d
     expected_survivors = math.exp(-d * horizon)
-    assert abs(orders.mean() - expected_orders) < Z * orders.std(ddof=1) / math.sqrt(len(orders))
-    binomial_se = math.sqrt(expected_survivors * (1 - expected_survivors) / (n * len(survivors)))
-    assert abs(survivors.mean() - expected_survivors) < Z * binomial_se
+    assert_mean_within_se(orders, expected_orders, "orders per customer")
+    survivors_se = binomial_se(expected_survivors, n * len(survivors))
+    assert_within_se(survivors.mean(), expected_survivors, survivors_se, "survivors")
 
 
 @pytest.fixture(scope="module")
