@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, Strict, model_validator
 
 from channelsim._types import Model, NonNeg, Positive
+
+if TYPE_CHECKING:  # numpy is imported where used: loading a scenario (`channelsim validate`) does not need it
+    import numpy as np
 
 
 class HillCurve(Model):
@@ -93,6 +95,8 @@ class PointsCurve(Model):
         return self
 
     def _xy(self) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
         xs = [s for s, _ in self.points]
         ys = [y for _, y in self.points]
         if xs[0] > 0:
@@ -100,11 +104,15 @@ class PointsCurve(Model):
         return np.asarray(xs, float), np.asarray(ys, float)
 
     def leads(self, spend: float) -> float:
+        import numpy as np
+
         xs, ys = self._xy()
         return float(np.interp(max(spend, 0.0), xs, ys))
 
     @property
     def concave(self) -> bool:
+        import numpy as np
+
         xs, ys = self._xy()
         if len(xs) < 3:
             return True
@@ -119,6 +127,8 @@ Curve = Annotated[HillCurve | ExponentialCurve | LinearCurve | PointsCurve, Fiel
 
 def leads_at(curve: Curve, spends: np.ndarray) -> np.ndarray:
     """`curve.leads` at many spends at once (vectorised; the same values)."""
+    import numpy as np
+
     x = np.maximum(np.asarray(spends, float), 0.0)
     if isinstance(curve, HillCurve):
         with np.errstate(divide="ignore"):
@@ -139,6 +149,8 @@ def breakpoints(curve: Curve, upper: float, pieces: int) -> tuple[np.ndarray, np
     breakpoints where they bend: spacing uniform in the curve's own output (leads) mixed
     with uniform spend, so flat tails need few pieces and the knee gets many.
     """
+    import numpy as np
+
     upper = max(float(upper), 0.0)
     if upper == 0.0:
         return np.zeros(1), np.zeros(1)
@@ -164,6 +176,8 @@ def breakpoints(curve: Curve, upper: float, pieces: int) -> tuple[np.ndarray, np
 
 def max_error(curve: Curve, xs: np.ndarray, ys: np.ndarray, samples: int = 2049) -> float:
     """Largest gap in leads per week between the curve and its piecewise-linear form."""
+    import numpy as np
+
     if len(xs) < 2:
         return 0.0
     grid = np.linspace(xs[0], xs[-1], samples)
