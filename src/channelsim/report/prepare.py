@@ -20,10 +20,12 @@ COUNTS = (("orders", "Orders"), ("new_customers", "New customers"), ("active_cus
 def stat(node: dict[str, Any]) -> tuple[float, float, float]:
     """(mean, lo, hi) of a summary figure; NaN where a replication had no value."""
     lo, hi = node.get("ci95") or (None, None)
-    return tuple(math.nan if v is None else float(v) for v in (node.get("mean"), lo, hi))  # type: ignore[return-value]
+    mean, lo, hi = (math.nan if v is None else float(v) for v in (node.get("mean"), lo, hi))
+    return mean, lo, hi
 
 
-def _intervals(title: str, xlabel: str, pairs: tuple, totals: dict, currency: str | None) -> Bars:
+def _intervals(title: str, xlabel: str, pairs: tuple[tuple[str, str], ...], totals: dict[str, Any],
+               currency: str | None) -> Bars:  # fmt: skip
     stats = [stat(totals[key]) for key, _ in pairs]
     return Bars(title, xlabel, [label for _, label in pairs], [s[0] for s in stats], [s[1] for s in stats],
                 [s[2] for s in stats], currency=currency)  # fmt: skip

@@ -115,7 +115,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     return result
 
 
-def _problem(data: Any, display: str, path: tuple, message: str, value: Any, key: bool) -> Problem:
+def _problem(data: Any, display: str, path: tuple[Any, ...], message: str, value: Any, key: bool) -> Problem:
     at = position_of(data, path, key=key) or Pos(display, 1, 1)
     if value is None:
         return Problem(at.file, at.line, at.col, path, message)
