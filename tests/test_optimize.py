@@ -16,8 +16,9 @@ import pytest
 from scipy.optimize import minimize
 
 from builders import scenario, segment
+from channelsim.model.media import media_cost
 from channelsim.optimize import InfeasibleError, optimize
-from channelsim.optimize.run import forecast_of
+from channelsim.optimize.levers import forecast_of
 from channelsim.optimize.solvers import _status
 from channelsim.valuation import baseline_tiers
 
@@ -59,7 +60,7 @@ class Linear:
         return np.vectorize(source.response.leads)(x)
 
     def cost(self, source, x):
-        media = np.vectorize(source.media_cost)(x)
+        media = np.vectorize(lambda v: media_cost(source.rate_card, v))(x)
         return media + source.setup_cost_per_week * (np.asarray(x) > 0)
 
     def __call__(self, spends: dict[str, np.ndarray]) -> np.ndarray:
@@ -184,7 +185,7 @@ def test_rate_card_volume_discounts_are_costed_piecewise():
     best, _ = grid_best(sc, steps=200)
     plan = optimize(sc)
     assert plan_value(sc, plan) >= best - 2 * bound(plan) - 1e-6
-    media = sc.sources[0].media_cost(plan.spend["tv"][0]) + plan.spend["search"][0]
+    media = media_cost(sc.sources[0].rate_card, plan.spend["tv"][0]) + plan.spend["search"][0]
     assert media <= 5000 + 1e-6
 
 

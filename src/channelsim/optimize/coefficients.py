@@ -11,11 +11,13 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 
 from channelsim import valuation as va
+from channelsim.curves import Curve
+from channelsim.model.adstock import period_levels, period_terms
+from channelsim.model.media import source_cost
 from channelsim.optimize.pieces import Piecewise, rate_card_pieces, response_pieces
 from channelsim.scenario.demand import Source
 from channelsim.scenario.schema import Scenario
@@ -168,8 +170,7 @@ def weekly_spend(sc: Scenario, spend: dict[str, list[float]]) -> dict[str, list[
 def baseline_marketing(sc: Scenario) -> float:
     """Weekly media cost and setup cost of the sources as written, plus today's win-back spend."""
     winback = sc.winback.spend_per_week if sc.winback is not None else 0.0
-    return winback + sum(s.media_cost(s.spend_per_week) + (s.setup_cost_per_week if s.spend_per_week > 0 else 0.0)
-                         for s in sc.sources)  # fmt: skip
+    return winback + sum(source_cost(s, s.spend_per_week) for s in sc.sources)
 
 
 def spend_bound(src: Source, budget: float | None) -> float:
@@ -180,31 +181,22 @@ def spend_bound(src: Source, budget: float | None) -> float:
         return src.max_spend_per_week
     if budget is not None:
         return max(budget, src.spend_per_week)
-    curve = src.response
+    return saturation_bound(src.response, src.spend_per_week, src.min_spend_per_week)
+
+
+def saturation_bound(curve: Curve, spend_now: float, min_spend: float) -> float:
+    """A spend bound where none is given: where the curve is 99% saturated, at least 10× today's spend."""
     saturating = {"hill": lambda c: c.half_saturation * 99 ** (1 / c.shape),
                   "exponential": lambda c: c.scale * math.log(100.0),
                   "points": lambda c: c.points[-1][0]}  # fmt: skip
     bound = saturating.get(curve.curve, lambda c: 0.0)(curve)
-    return max(bound, 10.0 * src.spend_per_week, src.min_spend_per_week)
+    return max(bound, 10.0 * spend_now, min_spend)
 
 
 def adstock_terms(a: float, plan: list[Period]) -> tuple[np.ndarray, np.ndarray]:
-    """(a^L, α) per period: end level e' = a^L·e + (1 − a^L)·x; period average ē = α·e + (1 − α)·x."""
-    carry, mix = [], []
-    for p in plan:
-        weeks = max(p.weeks, 1)
-        carry.append(a**weeks)
-        mix.append(a * (1 - a**weeks) / (weeks * (1 - a)) if a > 0 else 0.0)
+    """(a^L, α) per period (`channelsim.model.adstock.period_terms`) as arrays."""
+    carry, mix = period_terms(a, [p.weeks for p in plan])
     return np.array(carry), np.array(mix)
-
-
-def period_levels(src: Source, spend: list[float], carry: np.ndarray, mix: np.ndarray) -> np.ndarray:
-    """Average effective spend per period under the period adstock model."""
-    level, out = src.spend_per_week, []
-    for x, c, m in zip(spend, carry, mix, strict=True):
-        out.append(m * level + (1 - m) * x)
-        level = c * level + (1 - c) * x
-    return np.array(out)
 
 
 def source_term(src: Source, fc: va.Forecast, plan: list[Period], spend: list[float],
@@ -221,7 +213,9 @@ def source_term(src: Source, fc: va.Forecast, plan: list[Period], spend: list[fl
     value = np.array([weekly[p.start:p.start + p.weeks].mean(axis=0) if p.weeks else np.zeros(weekly.shape[1])
                       for p in plan])  # fmt: skip
     carry, mix = adstock_terms(src.adstock, plan)
-    leads_now = np.array([src.response.leads(e) for e in period_levels(src, spend, carry, mix)])
+    leads_now = np.array(
+        [src.response.leads(e) for e in period_levels(src.spend_per_week, spend, carry, mix)]
+    )
     return SourceTerm(src, src.min_spend_per_week, upper, min(floor, upper), curve, cost, value, leads_now,
                       carry, mix)  # fmt: skip
 
@@ -348,14 +342,7 @@ def winback_term(
     wb = sc.winback
     upper = wb.max_spend_per_week if wb.max_spend_per_week is not None else budget
     if upper is None:  # no bound given: where the curve saturates, as for a source
-        like = SimpleNamespace(
-            response=wb.response,
-            spend_per_week=wb.spend_per_week,
-            units=None,
-            min_spend_per_week=wb.min_spend_per_week,
-            max_spend_per_week=None,
-        )
-        upper = spend_bound(like, None)  # type: ignore[arg-type]
+        upper = saturation_bound(wb.response, wb.spend_per_week, wb.min_spend_per_week)
     upper = max(upper, wb.min_spend_per_week)
     return WinbackTerm(wb.min_spend_per_week, upper, response_pieces(wb.response, upper, pieces),
                        fc.per_reactivation.sum(axis=0), spend, wb.response.leads(spend))  # fmt: skip

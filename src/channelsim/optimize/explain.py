@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pulp
 
-from channelsim.optimize.coefficients import METRIC_INDEX, Coefficients, SourceTerm, period_levels
+from channelsim.model.adstock import period_levels
+from channelsim.model.media import media_cost
+from channelsim.optimize.coefficients import METRIC_INDEX, Coefficients, SourceTerm
 from channelsim.optimize.milp import Built, build
 from channelsim.optimize.solvers import make_solver
 
@@ -68,11 +70,12 @@ def _marginal(problem: Coefficients, term: SourceTerm, spend: list[float], p: in
     up = list(spend)
     up[p] += step
     curve = term.source.response
-    before = curve.leads(period_levels(term.source, spend, term.carry, term.mix)[p])
-    after = curve.leads(period_levels(term.source, up, term.carry, term.mix)[p])
+    before = curve.leads(period_levels(term.source.spend_per_week, spend, term.carry, term.mix)[p])
+    after = curve.leads(period_levels(term.source.spend_per_week, up, term.carry, term.mix)[p])
     gain = _worth(problem, term, p, column) * (after - before) / step
     if net:
-        gain -= (term.source.media_cost(up[p]) - term.source.media_cost(spend[p])) / step
+        card = term.source.rate_card
+        gain -= (media_cost(card, up[p]) - media_cost(card, spend[p])) / step
     return round(float(gain), 6)
 
 

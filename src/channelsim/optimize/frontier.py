@@ -18,7 +18,7 @@ from channelsim.errors import UsageError
 from channelsim.optimize.coefficients import baseline_marketing
 from channelsim.optimize.diagnose import InfeasibleError
 from channelsim.optimize.plan import Plan
-from channelsim.optimize.run import optimize
+from channelsim.optimize.run import optimize_plan as optimize
 from channelsim.results_io import write_bytes_atomic
 from channelsim.scenario.schema import Scenario
 

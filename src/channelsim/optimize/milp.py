@@ -3,6 +3,10 @@
 Every constraint belongs to a group with a planner's name (`marketing_budget`,
 `min_spend:search`, `capacity:webshop`, ...), so binding constraints and infeasibility
 are explained in the planner's words, and a group can be left out (`drop`) to diagnose.
+
+The metrics are built from decisions a `Decider` gives: `build` makes its own (`OwnDecisions`:
+variables, bounds, limits, objective); robust planning (`optimize.robust`) values the same
+decisions in other futures through `add_metrics` with a decider of its own.
 """
 
 from __future__ import annotations
@@ -10,13 +14,23 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol, TypeAlias
 
 import pulp
 
-from channelsim.optimize.coefficients import METRIC_INDEX, Coefficients, SourceTerm
+from channelsim.optimize.coefficients import (
+    METRIC_INDEX,
+    Coefficients,
+    Period,
+    ProgrammeTerm,
+    SourceTerm,
+    WinbackTerm,
+)
 from channelsim.optimize.pieces import add_piecewise
+from channelsim.scenario.planning import Target
 
-Expr = pulp.LpAffineExpression
+#: A linear expression of the MILP's variables (a variable or a number also serves).
+Expr: TypeAlias = pulp.LpAffineExpression
 
 
 @dataclass
@@ -26,11 +40,11 @@ class Built:
     prob: pulp.LpProblem
     problem: Coefficients | None = None
     spend: dict[tuple[str, int], Expr] = field(default_factory=dict)  # (source, period) → weekly spend
-    used: dict[tuple[str, int], pulp.LpVariable] = field(default_factory=dict)
+    used: dict[tuple[str, int], pulp.LpVariable | float] = field(default_factory=dict)
     leads: dict[tuple[str, int], Expr] = field(default_factory=dict)
     marketing: dict[int, Expr] = field(default_factory=dict)  # period → weekly marketing cost
     choose: dict[tuple[int, int], pulp.LpVariable] = field(default_factory=dict)  # (group, combo)
-    running: dict[str, pulp.LpVariable] = field(default_factory=dict)  # loyalty programme id → on (binary)
+    running: dict[str, pulp.LpVariable | float] = field(default_factory=dict)  # programme id → on
     winback: Expr | None = None  # win-back spend per week
     reactivations: Expr | None = None  # win-back reactivations per week (the curve's pieces)
     metrics: dict[str, Expr] = field(default_factory=dict)  # horizon totals
@@ -39,8 +53,7 @@ class Built:
     )  # group → constraint names
     ordered: set[str] = field(default_factory=set)  # sources whose curve needed binaries
     drop: frozenset[str] = frozenset()  # groups left out (the diagnosis)
-    tag: str = ""  # prefix of this future's names (robust planning: several futures in one problem)
-    shared: Built | None = None  # the future whose decision variables this one uses (robust planning)
+    prefix: str = ""  # of this problem's variable and constraint names (several in one PuLP problem)
 
     def add(self, group: str, constraint: pulp.LpConstraint, suffix: str = "") -> None:
         if group in self.drop:
@@ -48,6 +61,57 @@ class Built:
         name = _name(f"{group}_{suffix}" if suffix else group)
         self.prob += (constraint, name)
         self.groups[group].append(name)
+
+
+class Decider(Protocol):
+    """Where a problem's decisions come from: its own variables (`OwnDecisions`), or another
+    problem's (robust planning values one plan's decisions in several futures)."""
+
+    def spend(
+        self, built: Built, term: SourceTerm, period: Period
+    ) -> tuple[Expr, pulp.LpVariable | float, Expr | None]:
+        """(weekly spend, used, exact leads or None) of a source in a period."""
+
+    def link_tiers(self, built: Built, problem: Coefficients) -> None:
+        """Tie the problem's tier combinations to the decisions (nothing when they are its own)."""
+
+    def running(self, built: Built, term: ProgrammeTerm) -> pulp.LpVariable | float:
+        """Whether a loyalty programme runs (a binary, or a constant)."""
+
+    def winback(self, built: Built, term: WinbackTerm) -> Expr:
+        """Win-back spend per week."""
+
+
+class OwnDecisions:
+    """The problem decides for itself: variables with their bounds and the planner's limits."""
+
+    def spend(
+        self, built: Built, term: SourceTerm, period: Period
+    ) -> tuple[Expr, pulp.LpVariable | float, Expr | None]:
+        prob, p, sid = built.prob, period.index, _name(built.prefix + term.id)
+        used = prob.add_variable(f"use_{sid}_{p}", 0, 1, pulp.LpBinary)
+        leads: Expr | None = None
+        if term.units and term.source.adstock == 0:
+            leads, spend = _units_exact(prob, term, sid, p)
+        else:
+            spend = _spend_variable(prob, term, sid, p)
+        if period.weeks == 0:  # a period past the horizon (periods do not divide it): nothing to buy
+            prob += (spend == 0, f"none_{sid}_{p}")
+        prob += (spend <= term.upper * used, f"on_{sid}_{p}")
+        prob += (spend >= term.floor * used, f"floor_{sid}_{p}")
+        return spend, used, leads
+
+    def link_tiers(self, built: Built, problem: Coefficients) -> None:
+        return None
+
+    def running(self, built: Built, term: ProgrammeTerm) -> pulp.LpVariable | float:
+        return built.prob.add_variable(f"{built.prefix}run_{_name(term.id)}", 0, 1, pulp.LpBinary)
+
+    def winback(self, built: Built, term: WinbackTerm) -> Expr:
+        spend = pulp.lpSum([built.prob.add_variable(f"{built.prefix}winback", 0, term.upper)])
+        if term.lower > 0:
+            built.add("winback_min", spend >= term.lower)
+        return spend
 
 
 def _name(text: str) -> str:
@@ -61,31 +125,17 @@ def needs_binaries(term: SourceTerm, problem: Coefficients) -> bool:
     return bool((problem.worth(term.value) <= 0).any())
 
 
-def add_source(built: Built, problem: Coefficients, term: SourceTerm) -> None:
+def add_source(built: Built, problem: Coefficients, term: SourceTerm, decider: Decider) -> None:
     """Spend, use, effective spend (adstock), leads and media cost of one source in every period."""
     prob, src = built.prob, term.source
     level: Expr | float = src.spend_per_week  # the adstock level carried in from before the plan
-    decided = built.shared.spend if built.shared is not None else {}
-    exact_units = term.units and src.adstock == 0 and not decided
+    own = isinstance(decider, OwnDecisions)
     for period in problem.periods:
-        key, p, sid = (term.id, period.index), period.index, _name(built.tag + term.id)
-        if key in decided:  # another future decides this spend: this one only values it on its own curve
-            spend, used = decided[key], built.shared.used[key]  # type: ignore[union-attr]
-        else:
-            used = prob.add_variable(f"use_{sid}_{p}", 0, 1, pulp.LpBinary)
-            if exact_units:
-                leads, spend = _units_exact(prob, term, sid, p)
-            else:
-                spend = _spend_variable(prob, term, sid, p)
-            if period.weeks == 0:  # a period past the horizon (periods do not divide it): nothing to buy
-                prob += (spend == 0, f"none_{sid}_{p}")
-            prob += (spend <= term.upper * used, f"on_{sid}_{p}")
-            prob += (spend >= term.floor * used, f"floor_{sid}_{p}")
-            if built.shared is not None:  # only in this future: not a decision, kept as written
-                prob += (spend == src.spend_per_week, f"kept_{sid}_{p}")
+        key, p, sid = (term.id, period.index), period.index, _name(built.prefix + term.id)
+        spend, used, leads = decider.spend(built, term, period)
         average = term.mix[p] * level + (1 - term.mix[p]) * spend
         level = term.carry[p] * level + (1 - term.carry[p]) * spend
-        if not exact_units:
+        if leads is None:
             ordered = needs_binaries(term, problem) or bool(term.units)
             leads, _ = add_piecewise(prob, f"lead_{sid}_{p}", average, term.leads, ordered)
             if ordered:
@@ -95,7 +145,7 @@ def add_source(built: Built, problem: Coefficients, term: SourceTerm) -> None:
             cost, _ = add_piecewise(prob, f"rate_{sid}_{p}", spend, term.cost, not term.cost.convex)
         built.spend[key], built.used[key], built.leads[key] = spend, used, leads
         built.marketing[p] = built.marketing.get(p, 0) + cost + src.setup_cost_per_week * used
-        if period.weeks == 0 or built.shared is not None:
+        if period.weeks == 0 or not own:
             continue
         if src.locked:
             built.add(f"locked:{term.id}", spend == src.spend_per_week, str(p))
@@ -120,69 +170,39 @@ def _units_exact(prob: pulp.LpProblem, term: SourceTerm, sid: str, p: int) -> tu
     return leads, spend
 
 
-def add_tiers(built: Built, problem: Coefficients) -> Expr:
+def add_tiers(built: Built, problem: Coefficients, decider: Decider) -> Expr:
     """One combination per group; returns the weekly incentive cost."""
-    prob, cost = built.prob, 0
+    prob, cost, prefix = built.prob, 0, built.prefix
     for g, group in enumerate(problem.groups):
-        tag = built.tag
-        picks = [prob.add_variable(f"{tag}z_{g}_{c}", 0, 1, pulp.LpBinary) for c in range(len(group.combos))]
-        prob += (pulp.lpSum(picks) == 1, f"{tag}combo_{g}")
+        picks = [
+            prob.add_variable(f"{prefix}z_{g}_{c}", 0, 1, pulp.LpBinary) for c in range(len(group.combos))
+        ]
+        prob += (pulp.lpSum(picks) == 1, f"{prefix}combo_{g}")
         for c, var in enumerate(picks):
             built.choose[(g, c)] = var
             cost += group.combos[c].cost * var
-    if built.shared is not None:
-        _link_tiers(built, problem)
+    decider.link_tiers(built, problem)
     return cost
 
 
-def _link_tiers(built: Built, problem: Coefficients) -> None:
-    """A future's tier choices follow the deciding future's, partner by partner (a partner only in
-    this future keeps its current tier)."""
-    shared = built.shared
-    decided = {p for g in (shared.choose if shared else {}) for p in shared.problem.groups[g[0]].partners}  # type: ignore[union-attr]
-    for group in problem.groups:
-        for partner in group.partners:
-            for level in {c.levels[partner] for c in group.combos}:
-                here = tier_indicator(built, problem, partner, level)
-                there = (tier_indicator(shared, shared.problem, partner, level)  # type: ignore[union-attr, arg-type]
-                         if partner in decided else float(problem.tiers[partner] == level))  # fmt: skip
-                built.prob += (here == there, _name(f"{built.tag}tier_{partner}_{level}"))
-
-
-def add_programmes(built: Built, problem: Coefficients) -> None:
-    """One binary per loyalty programme: running or not."""
-    decided = built.shared.running if built.shared is not None else {}
+def add_programmes(built: Built, problem: Coefficients, decider: Decider) -> None:
+    """Whether each loyalty programme runs."""
     for term in problem.programmes:
-        if term.id in decided:
-            built.running[term.id] = decided[term.id]
-            continue
-        var = built.prob.add_variable(f"{built.tag}run_{_name(term.id)}", 0, 1, pulp.LpBinary)
-        if built.shared is not None:  # only in this future: not a decision, kept as written
-            built.prob += (var == float(term.current), f"{built.tag}kept_run_{_name(term.id)}")
-        built.running[term.id] = var
+        built.running[term.id] = decider.running(built, term)
 
 
-def add_winback(built: Built, problem: Coefficients) -> None:
+def add_winback(built: Built, problem: Coefficients, decider: Decider) -> None:
     """Win-back spend per week and its reactivations on the curve's pieces (binaries when not concave
     or when a reactivation is worth nothing, as for a source's leads)."""
     term = problem.winback
     if term is None:
         return
-    shared = built.shared.winback if built.shared is not None else None
-    spend = (
-        shared
-        if shared is not None
-        else pulp.lpSum([built.prob.add_variable(f"{built.tag}winback", 0, term.upper)])
-    )
+    spend = decider.winback(built, term)
     ordered = not term.reactivations.concave or problem.worth(term.value) <= 0 or bool(problem.capacities)
     built.reactivations, _ = add_piecewise(
-        built.prob, f"{built.tag}react", spend, term.reactivations, ordered
+        built.prob, f"{built.prefix}react", spend, term.reactivations, ordered
     )
     built.winback = spend
-    if built.shared is not None and shared is None:  # only in this future: kept as written
-        built.prob += (spend == term.current, f"{built.tag}kept_winback")
-    elif term.lower > 0 and built.shared is None:
-        built.add("winback_min", spend >= term.lower)
 
 
 def tier_indicator(built: Built, problem: Coefficients, partner: str, level: str) -> Expr:
@@ -202,11 +222,11 @@ def add_diversion(built: Built, problem: Coefficients) -> tuple[Expr, list[Expr]
         y = tier_indicator(built, problem, term.partner, term.level) if term.level is not None else None
         z = built.choose[term.combo] if term.combo is not None else None
         if y is not None and z is not None:
-            tag = built.tag
-            w = built.prob.add_variable(f"{tag}div_{k}", 0, 1)
-            built.prob += (w <= y, f"{tag}div_{k}_y")
-            built.prob += (w <= z, f"{tag}div_{k}_z")
-            built.prob += (w >= y + z - 1, f"{tag}div_{k}_yz")
+            prefix = built.prefix
+            w = built.prob.add_variable(f"{prefix}div_{k}", 0, 1)
+            built.prob += (w <= y, f"{prefix}div_{k}_y")
+            built.prob += (w <= z, f"{prefix}div_{k}_z")
+            built.prob += (w >= y + z - 1, f"{prefix}div_{k}_yz")
             on: Expr | float = w
         else:
             on = y if y is not None else z if z is not None else 1.0
@@ -236,26 +256,31 @@ def output(built: Built, problem: Coefficients, column: int) -> Expr:
     return expr
 
 
-def build(problem: Coefficients, drop: frozenset[str] = frozenset(), target: object | None = None,
-          shared: Built | None = None, tag: str = "") -> Built:  # fmt: skip
-    """The MILP of `problem` without the constraint groups in `drop` (for the diagnosis).
-
-    With `shared` (robust planning), this future's metrics are added to `shared`'s problem as
-    expressions of `shared`'s decisions (names prefixed by `tag`); its limits and objective are
-    left to the caller (the deciding future's limits hold)."""
-    sc = problem.scenario
+def build(problem: Coefficients, drop: frozenset[str] = frozenset(), target: Target | None = None) -> Built:
+    """The MILP of `problem` without the constraint groups in `drop` (for the diagnosis)."""
     target_mode = target is not None
-    prob = (
-        shared.prob
-        if shared is not None
-        else pulp.LpProblem("channelsim", pulp.LpMinimize if target_mode else pulp.LpMaximize)
-    )
-    built = Built(prob, drop=drop, tag=tag, shared=shared, problem=problem)
+    prob = pulp.LpProblem("channelsim", pulp.LpMinimize if target_mode else pulp.LpMaximize)
+    built = Built(prob, drop=drop, problem=problem)
+    weekly_incentives, diverted = add_metrics(built, problem, OwnDecisions())
+    _add_limits(built, problem, weekly_incentives, diverted)
+    m = built.metrics
+    if target is not None:
+        _add_target(built, target)
+        prob += m["marketing"] + m["incentives"] + m["crm"]
+    else:
+        prob += m[problem.objective] - _tie_break(problem) * (m["marketing"] + m["incentives"])
+    return built
+
+
+def add_metrics(built: Built, problem: Coefficients, decider: Decider) -> tuple[Expr, Expr]:
+    """The plan's horizon totals (`built.metrics`) as expressions of the decisions `decider` gives;
+    returns the weekly incentive cost and the expected diverted orders per week (for the limits)."""
+    sc = problem.scenario
     for term in problem.sources:
-        add_source(built, problem, term)
-    weekly_incentives = add_tiers(built, problem)
-    add_programmes(built, problem)
-    add_winback(built, problem)
+        add_source(built, problem, term, decider)
+    weekly_incentives = add_tiers(built, problem, decider)
+    add_programmes(built, problem, decider)
+    add_winback(built, problem, decider)
     diverted, diversion_money = add_diversion(built, problem)
     horizon = problem.horizon
     m = built.metrics
@@ -268,15 +293,7 @@ def build(problem: Coefficients, drop: frozenset[str] = frozenset(), target: obj
     m["crm"] = pulp.lpSum(prog.cost_per_member_per_week * output(built, problem, layout.member(k))
                           for k, prog in enumerate(sc.loyalty_programs))  # fmt: skip
     m["profit"] = m["contribution"] - m["marketing"] - m["incentives"] - m["crm"] - problem.base.fixed
-    if shared is not None:
-        return built
-    _add_limits(built, problem, weekly_incentives, diverted)
-    if target_mode:
-        _add_target(built, target)
-        prob += m["marketing"] + m["incentives"] + m["crm"]
-    else:
-        prob += m[problem.objective] - _tie_break(problem) * (m["marketing"] + m["incentives"])
-    return built
+    return weekly_incentives, diverted
 
 
 def _tie_break(problem: Coefficients) -> float:
@@ -321,9 +338,9 @@ def _add_limits(built: Built, problem: Coefficients, incentives: Expr, diverted:
         built.add(group, constraint, suffix)
 
 
-def _add_target(built: Built, target: object) -> None:
+def _add_target(built: Built, target: Target) -> None:
     """The target of least-spend mode: a metric over the horizon at least the target (ROAS: revenue/marketing)."""
-    metric, at_least = target.metric, target.at_least  # type: ignore[attr-defined]
+    metric, at_least = target.metric, target.at_least
     m = built.metrics
     if metric == "roas":
         built.add("target", m["revenue"] >= at_least * m["marketing"])

@@ -9,9 +9,12 @@ better on the exact curves, so the plan is never worse than the MILP's own.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from scipy.optimize import minimize
 
+from channelsim.model.media import media_cost, source_cost
 from channelsim.optimize.coefficients import Coefficients
 
 TOLERANCE = 1e-6  # feasibility slack on limits, in currency per week
@@ -33,7 +36,7 @@ def value(problem: Coefficients, spend: dict[str, list[float]], column: int, net
         x = spend[term.id][0]
         total += weeks * worth(problem, term, column, net) * term.source.response.leads(x)
         if net:
-            total -= weeks * (term.source.media_cost(x) + (term.source.setup_cost_per_week if x > 0 else 0.0))
+            total -= weeks * source_cost(term.source, x)
     return total
 
 
@@ -61,13 +64,14 @@ def polish(problem: Coefficients, spend: dict[str, list[float]], column: int, ne
     upper = np.array(
         [min(t.upper, share * budget) if budget is not None and share < 1 else t.upper for t in free]
     )
-    fixed_cost = reserved + sum(t.source.media_cost(spend[t.id][0]) + (t.source.setup_cost_per_week if spend[t.id][0] > 0 else 0)
-                     for t in problem.sources if t not in free)  # fmt: skip
+    fixed_cost = reserved + sum(
+        source_cost(t.source, spend[t.id][0]) for t in problem.sources if t not in free
+    )
     setup = np.array([t.source.setup_cost_per_week for t in free])  # paid by sources kept on (x ≥ floor > 0)
     weeks = problem.periods[0].weeks
     gains = weeks * np.array([worth(problem, t, column, net) for t in free])
     leads = [t.source.response.leads for t in free]
-    media = [t.source.media_cost for t in free]
+    media = [partial(media_cost, t.source.rate_card) for t in free]
     step = np.maximum(1e-3, 1e-7 * upper)
 
     def each(fns: list, x: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Robust planning: one plan (the same decisions) judged in several futures (the base and variants).
 
-Each future values the shared decisions with its own valuation (`model.build(..., shared=)`):
-its curves, prices, margins and costs. A decision that does not exist in a future (a removed
-source, partner or programme) contributes nothing there. The objective is the expected value,
+Each future values the deciding future's decisions with its own valuation (`milp.add_metrics`
+with a `FollowDecisions`): its curves, prices, margins and costs. A decision that does not
+exist in a future (a removed source, partner or programme) contributes nothing there; a
+lever that exists only in a future is not decided, it stays as written there. The objective is the expected value,
 the worst case (max t, t ≤ value_f) or the CVaR at level α (Rockafellar–Uryasev:
 max η − (1/α)·Σ p_f·u_f, u_f ≥ η − value_f, u_f ≥ 0). Limits are the base scenario's.
 """
@@ -10,24 +11,25 @@ max η − (1/α)·Σ p_f·u_f, u_f ≥ η − value_f, u_f ≥ 0). Limits are t
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pulp
 
 from channelsim.choices import RISKS
 from channelsim.errors import UsageError
-from channelsim.optimize.coefficients import build_coefficients
-from channelsim.optimize.milp import build
-from channelsim.optimize.plan import Plan
-from channelsim.optimize.run import (
-    MAX_ROUNDS,
-    Levers,
-    check_choices,
-    explain_plan,
-    forecast_levers,
-    optimize,
-    read_decisions,
+from channelsim.optimize.coefficients import (
+    Coefficients,
+    Period,
+    ProgrammeTerm,
+    SourceTerm,
+    WinbackTerm,
+    build_coefficients,
 )
+from channelsim.optimize.levers import Levers, check_choices, forecast_levers, read_decisions
+from channelsim.optimize.milp import Built, Expr, add_metrics, build, tier_indicator
+from channelsim.optimize.plan import Plan
+from channelsim.optimize.run import MAX_ROUNDS, Round, explain_plan, optimize_plan
 from channelsim.optimize.solvers import solve
 from channelsim.results_io import write_bytes_atomic
 from channelsim.scenario.schema import Scenario
@@ -97,21 +99,61 @@ def _objective(
     )
 
 
+class FollowDecisions:
+    """A future's decisions are the deciding future's (`master`), lever by lever; a lever the
+    master does not have stays as written in this future (a constant, not a decision)."""
+
+    def __init__(self, master: Built) -> None:
+        self.master = master
+
+    def spend(
+        self, built: Built, term: SourceTerm, period: Period
+    ) -> tuple[Expr, pulp.LpVariable | float, Expr | None]:
+        key = (term.id, period.index)
+        if key in self.master.spend:
+            return self.master.spend[key], self.master.used[key], None
+        now = term.source.spend_per_week
+        return pulp.lpSum([]) + now, 1.0 if now > 0 else 0.0, None
+
+    def link_tiers(self, built: Built, problem: Coefficients) -> None:
+        """Each partner's tier here is the master's for it (its current one where the master has none)."""
+        master = self.master
+        assert master.problem is not None
+        decided = {p for g in master.problem.groups for p in g.partners}
+        for group in problem.groups:
+            for partner in group.partners:
+                for level in {c.levels[partner] for c in group.combos}:
+                    here = tier_indicator(built, problem, partner, level)
+                    there = (tier_indicator(master, master.problem, partner, level)
+                             if partner in decided else float(problem.tiers[partner] == level))  # fmt: skip
+                    built.prob += (here == there, re.sub(r"\W", "_", f"{built.prefix}tier_{partner}_{level}"))
+
+    def running(self, built: Built, term: ProgrammeTerm) -> pulp.LpVariable | float:
+        return self.master.running.get(term.id, float(term.current))
+
+    def winback(self, built: Built, term: WinbackTerm) -> Expr:
+        if self.master.winback is not None:
+            return self.master.winback
+        return pulp.lpSum([]) + term.current
+
+
 def value_in(sc: Scenario, levers: Levers, objective: str) -> float:
     """A plan's exact forecast of the objective in future `sc`."""
     return forecast_levers(sc, restrict(levers, sc)).metric(objective)
 
 
 def solve_robust(futures: list[Scenario], objective: str, solver: str, limit: float, risk: str, alpha: float,
-                 weights: list[float]) -> tuple[Levers, Any, Any, Any, float]:  # fmt: skip
-    """Rounds as in `optimize`: linearise every future at the plan, solve, repeat until it repeats."""
+                 weights: list[float]) -> tuple[Levers, Round, int, float]:  # fmt: skip
+    """Rounds as in `optimize_plan`: linearise every future at the plan, solve, repeat until it repeats."""
     now, rounds, seconds = Levers.of(futures[0]), [], 0.0
     for _ in range(MAX_ROUNDS):
-        problems = [_problem(f, objective, restrict(now, f)) for f in futures]
+        problems = [_coefficients(f, objective, restrict(now, f)) for f in futures]
         master = build(problems[0])
         values = [master.metrics[objective]]
         for k, problem in enumerate(problems[1:], start=1):
-            values.append(build(problem, shared=master, tag=f"f{k}_").metrics[objective])
+            future = Built(master.prob, problem=problem, prefix=f"f{k}_")
+            add_metrics(future, problem, FollowDecisions(master))
+            values.append(future.metrics[objective])
         _objective(master.prob, values, weights, risk, alpha)
         outcome = solve(master.prob, solver, limit)
         seconds += outcome.seconds
@@ -119,15 +161,15 @@ def solve_robust(futures: list[Scenario], objective: str, solver: str, limit: fl
             raise UsageError(f"robust plan: {solver} found no plan (status {outcome.status})")
         found = read_decisions(master, problems[0])
         exact = [value_in(f, found, objective) for f in futures]
-        rounds.append((measure(exact, weights, risk, alpha), problems[0], master, outcome, found))
-        if found == now or any(found == r[4] for r in rounds[:-1]):
+        rounds.append(Round(measure(exact, weights, risk, alpha), problems[0], master, outcome, found))
+        if found == now or any(found == r.levers for r in rounds[:-1]):
             break
         now = found
-    best = max(rounds, key=lambda r: r[0])
-    return best[4], best, rounds, outcome, seconds
+    best = max(rounds, key=lambda r: r.value)
+    return best.levers, best, len(rounds), seconds
 
 
-def _problem(sc: Scenario, objective: str, levers: Levers) -> Any:
+def _coefficients(sc: Scenario, objective: str, levers: Levers) -> Coefficients:
     return build_coefficients(
         sc, objective, levers.spend, levers.tiers, False, None, levers.programmes, levers.winback
     )
@@ -162,12 +204,12 @@ def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alp
     names = ["base", *robust]
     weights = check_robust(futures, risk, alpha, weights)
     limit = float(time_limit or sc.optimize.time_limit_seconds)
-    levers, best, rounds, _, seconds = solve_robust(futures, objective, solver, limit, risk, alpha, weights)
-    plan = explain_plan(sc, best, objective, solver, None, limit, seconds, len(rounds), None)
+    levers, best, rounds, seconds = solve_robust(futures, objective, solver, limit, risk, alpha, weights)
+    plan = explain_plan(sc, best, objective, solver, None, limit, seconds, rounds, None)
     plan.budget_shadow_price = plan.incentive_shadow_price = (
         None  # the base future's duals alone would mislead
     )
-    singles = {f"optimal_for_{n}": optimize(f, objective=objective, solver=solver, time_limit=limit)
+    singles = {f"optimal_for_{n}": optimize_plan(f, objective=objective, solver=solver, time_limit=limit)
                for n, f in zip(names, futures, strict=True)}  # fmt: skip
     candidates = {"robust": levers} | {k: _levers_of(p) for k, p in singles.items()}
     values = [value_in(f, levers, objective) for f in futures]

@@ -8,125 +8,58 @@ kept is the best by its analytic value (the forecast with the exact curves).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import pulp
 
-from channelsim import valuation as va
-from channelsim.choices import OBJECTIVES, SOLVERS
-from channelsim.errors import UsageError
+from channelsim.model.adstock import period_levels
 from channelsim.optimize import explain
-from channelsim.optimize.coefficients import (
-    Coefficients,
-    build_coefficients,
-    current_programmes,
-    period_levels,
-    weekly_spend,
-)
+from channelsim.optimize.coefficients import Coefficients, build_coefficients
 from channelsim.optimize.diagnose import InfeasibleError, conflicting_groups, explain_conflict
+from channelsim.optimize.levers import (
+    Levers,
+    check_choices,
+    expected_figures,
+    forecast_levers,
+    read_decisions,
+    score,
+)
 from channelsim.optimize.milp import Built, build
 from channelsim.optimize.plan import Plan
 from channelsim.optimize.polish import polish
 from channelsim.optimize.solvers import Outcome, solve
+from channelsim.scenario.planning import Target
 from channelsim.scenario.schema import Scenario
 
 MAX_ROUNDS = 4
 
 
 @dataclass(frozen=True)
-class Levers:
-    """A plan's decisions: spend per source and period, tiers, programmes running, win-back per week."""
+class Round:
+    """One linearise-and-solve round: the plan's exact value, its coefficients, MILP, outcome and levers."""
 
-    spend: dict[str, list[float]]
-    tiers: dict[str, str]
-    programmes: dict[str, bool] = field(default_factory=dict)
-    winback: float | None = None  # None: the scenario has no win-back
-
-    @classmethod
-    def of(cls, sc: Scenario) -> Levers:
-        """The scenario as written."""
-        return cls({s.id: [s.spend_per_week] * sc.optimize.periods for s in sc.sources}, va.baseline_tiers(sc),
-                   current_programmes(sc, None), sc.winback.spend_per_week if sc.winback else None)  # fmt: skip
+    value: float
+    problem: Coefficients
+    built: Built
+    outcome: Outcome
+    levers: Levers
 
 
-def read_decisions(built: Built, problem: Coefficients) -> Levers:
-    """Spend per source and period (rounded to cents), the tier of every eligible partner, which
-    programmes run, and the win-back spend (cents)."""
-    spend = {t.id: [round(max(pulp.value(built.spend[(t.id, p.index)]) or 0.0, 0.0), 2) for p in problem.periods]
-             for t in problem.sources}  # fmt: skip
-    tiers = dict(problem.tiers)
-    for (g, c), var in built.choose.items():
-        if (var.varValue or 0.0) > 0.5:
-            tiers |= problem.groups[g].combos[c].levels
-    programmes = {pid: (var.varValue or 0.0) > 0.5 for pid, var in built.running.items()}
-    winback = round(max(pulp.value(built.winback) or 0.0, 0.0), 2) if built.winback is not None else None
-    return Levers(spend, tiers, programmes, winback)
-
-
-def forecast_of(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str],
-                calibration: dict[str, float] | None = None, programmes: dict[str, bool] | None = None,
-                winback: float | None = None) -> va.Forecast:  # fmt: skip
-    rescue = [winback] * sc.horizon_weeks if winback is not None and sc.winback is not None else None
-    return va.forecast(sc, weekly_spend(sc, spend), tiers, calibration, programmes, rescue)
-
-
-def forecast_levers(sc: Scenario, levers: Levers, calibration: dict[str, float] | None = None) -> va.Forecast:
-    return forecast_of(sc, levers.spend, levers.tiers, calibration, levers.programmes, levers.winback)
-
-
-def score(fc: va.Forecast, objective: str, target: Any | None) -> float:
-    """What the plan is judged by: the objective, or in target mode the money spent."""
-    if target is not None:
-        return fc.marketing + fc.incentives + fc.crm
-    return fc.metric(objective)
-
-
-def expected_figures(sc: Scenario, fc: va.Forecast, tiers: dict[str, str]) -> dict[str, Any]:
-    """Forecast figures a planner reads next to the simulation's: totals, orders per seller, diversion."""
-    sellers = va.sellers(sc)
-    orders = {s.id: round(float(fc.totals[fc.layout.seller(j)]), 2) for j, s in enumerate(sellers)}
-    return {
-        "profit": round(fc.profit, 2), "contribution": round(fc.contribution, 2),
-        "revenue": round(fc.revenue, 2), "new_customers": round(fc.customers, 3),
-        "marketing_spend": round(fc.marketing, 2), "incentive_cost": round(fc.incentives, 2),
-        "member_cost": round(fc.crm, 2),
-        "member_weeks": {p.id: round(float(fc.totals[fc.layout.member(k)]), 2)
-                         for k, p in enumerate(sc.loyalty_programs)},
-        "winback_reactivations": round(float(fc.reactivations.sum()), 3) if fc.reactivations is not None else 0.0,
-        "orders": orders, "diverted_orders_per_week": round(fc.diverted_per_week, 4),
-    }  # fmt: skip
-
-
-def check_choices(objective: str | None, solver: str | None) -> None:
-    if objective is not None and objective not in OBJECTIVES:
-        raise UsageError(f"objective: must be one of {', '.join(OBJECTIVES)} (got {objective!r})")
-    if solver is not None and solver not in SOLVERS:
-        raise UsageError(f"solver: must be one of {', '.join(SOLVERS)} (got {solver!r})")
-
-
-def optimize(
+def optimize_plan(
     sc: Scenario, objective: str | None = None, solver: str | None = None, time_limit: float | None = None,
-    calibration: dict[str, float] | None = None, robust: list[str] | None = None, risk: str = "expected",
-    alpha: float = 0.2, weights: list[float] | None = None,
+    calibration: dict[str, float] | None = None,
 ) -> Plan:  # fmt: skip
     """The best plan for the scenario's budget and limits (or the least spend reaching its target).
 
     `calibration`: per source, a factor on what its leads bring (`valuation.calibration` from a
-    simulation's attribution); default: the analytic values as they are. `robust`: variant names;
-    one plan for the base and these futures by `risk` (expected, worst, cvar at level `alpha`),
-    with futures weighted by `weights` (default equal), see `optimize.robust`."""
-    if robust:
-        from channelsim.optimize.robust import optimize_robust  # robust builds on this module
-
-        return optimize_robust(sc, robust, risk, alpha, weights, objective, solver, time_limit)
+    simulation's attribution); default: the analytic values as they are."""
     check_choices(objective, solver)
     settings = sc.optimize
     objective, solver = objective or settings.objective, solver or settings.solver
     limit = float(time_limit or settings.time_limit_seconds)
     target = settings.target
     now = Levers.of(sc)
-    rounds: list[tuple[float, Coefficients, Built, Outcome, Levers]] = []
+    rounds: list[Round] = []
     seconds = 0.0
     for _ in range(MAX_ROUNDS):
         problem = build_coefficients(sc, objective, now.spend, now.tiers, target is not None, calibration,
@@ -148,25 +81,27 @@ def optimize(
                 found, spend=polish(problem, found.spend, column, objective == "profit", reserved)
             )
         value = score(forecast_levers(sc, found, calibration), objective, target)
-        rounds.append((value, problem, built, outcome, found))
-        if found == now or any(found == r[4] for r in rounds[:-1]):
+        rounds.append(Round(value, problem, built, outcome, found))
+        if found == now or any(found == r.levers for r in rounds[:-1]):
             break
         now = found
-    best = min(rounds, key=lambda r: r[0]) if target is not None else max(rounds, key=lambda r: r[0])
+    best = min(rounds, key=lambda r: r.value) if target is not None else max(rounds, key=lambda r: r.value)
     plan = explain_plan(sc, best, objective, solver, target, limit, seconds, len(rounds), calibration)
     return plan
 
 
-def explain_plan(sc: Scenario, best: tuple, objective: str, solver: str, target: Any | None, limit: float,
-             seconds: float, rounds: int, calibration: dict[str, float] | None) -> Plan:  # fmt: skip
-    value, problem, built, outcome, levers = best
+def explain_plan(sc: Scenario, best: Round, objective: str, solver: str, target: Target | None, limit: float,
+                 seconds: float, rounds: int, calibration: dict[str, float] | None) -> Plan:  # fmt: skip
+    """The plan of the best round, with what a planner asks of it (duals, binding limits, forecasts)."""
+    value, problem, built, outcome, levers = best.value, best.problem, best.built, best.outcome, best.levers
     spend, tiers = levers.spend, levers.tiers
     base = Levers.of(sc)
     base_tiers = base.tiers
     plan_fc = forecast_levers(sc, levers, calibration)
     base_fc = forecast_levers(sc, base, calibration)
     prices = explain.shadow_prices(problem, built, solver, target, limit)
-    leads = {t.id: [round(t.source.response.leads(e), 4) for e in period_levels(t.source, spend[t.id], t.carry, t.mix)]
+    leads = {t.id: [round(t.source.response.leads(e), 4)
+                    for e in period_levels(t.source.spend_per_week, spend[t.id], t.carry, t.mix)]
              for t in problem.sources}  # fmt: skip
     details = {"rounds": rounds, "baseline_tiers": base_tiers, "periods": [p.weeks for p in problem.periods],
                "curves_with_binaries": sorted(built.ordered),

@@ -102,17 +102,3 @@ class Source(Model):
                     f"of {self.units.cost:g}, at most {self.units.max}"
                 )
         return self
-
-    def media_cost(self, spend: float) -> float:
-        """What `spend` of media costs per week under the rate card (1:1 without one)."""
-        if not self.rate_card:
-            return spend
-        cost, lower = 0.0, 0.0
-        for tier in self.rate_card:
-            if spend <= lower:
-                break
-            cost += (min(spend, tier.up_to) - lower) * tier.price
-            lower = tier.up_to
-        if spend > lower:
-            cost += (spend - lower) * self.rate_card[-1].price
-        return cost
