@@ -39,11 +39,11 @@ BY_NAME = {k.name: k for k in HEADLINE}
 
 
 def value(figures: dict[str, Any], kpi: Kpi) -> float:
-    """The KPI's value in one replication's figures (or a summary's statistics node)."""
+    """The KPI's value in one replication's figures."""
     node: Any = figures
     for key in kpi.path:
         node = node[key]
-    return float(node) if not isinstance(node, dict) else node
+    return float(node)
 
 
 def per_replication(result: Any, kpi: Kpi) -> list[float]:

@@ -120,13 +120,21 @@ def headline(plan: Plan) -> str:
             f"  budget shadow price {plan.budget_shadow_price:.3f} per extra {cur} of marketing budget"
         )
     lines.append(f"  binding: {', '.join(plan.binding) or 'none'}")
-    for key in ("baseline", "plan", "uplift") if plan.validated else ():
-        stat = plan.validated[key]["profit"]
+    if plan.validated:
+        lines += _simulated(plan.validated, cur)
+    return "\n".join(lines)
+
+
+def _simulated(validated: dict[str, Any], currency: str) -> list[str]:
+    """`--validate`'s simulated profit of the baseline and the plan, and the paired uplift."""
+    lines = []
+    for key in ("baseline", "plan", "uplift"):
+        stat = validated[key]["profit"]
         lo, hi = stat["ci95"]
         lines.append(
-            f"  simulated {key:<9} profit {stat['mean']:>14,.0f} {cur} 95% CI [{lo:,.0f}, {hi:,.0f}]"
+            f"  simulated {key:<9} profit {stat['mean']:>14,.0f} {currency} 95% CI [{lo:,.0f}, {hi:,.0f}]"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def _levers(plan: Plan) -> list[str]:
@@ -146,7 +154,6 @@ def _levers(plan: Plan) -> list[str]:
             f"  {prog.id:<22}{state:>14}   (today {'on' if prog.active else 'off'}; loyalty programme)"
         )
     if plan.winback is not None:
-        lines.append(
-            f"  {'win-back':<22}{plan.winback:>14,.0f} {cur}/week   (today {sc.winback.spend_per_week:,.0f})"
-        )
+        today = sc.winback.spend_per_week if sc.winback else 0.0
+        lines.append(f"  {'win-back':<22}{plan.winback:>14,.0f} {cur}/week   (today {today:,.0f})")
     return lines
