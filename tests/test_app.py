@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import socket
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -44,8 +47,17 @@ def _get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
+def _token(url: str) -> str:
+    """The run's token, read from the page as app.js reads it."""
+    base = url.split("/api/", 1)[0].rstrip("/") + "/"
+    found = re.search(rb'<meta name="channelsim-token" content="([^"]+)">', _get(base)[1])
+    assert found, "the page carries no token"
+    return found.group(1).decode()
+
+
 def _post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json", "X-Channelsim-Token": _token(url)}
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -194,3 +206,114 @@ def test_cli_registers_app_with_a_port_flag() -> None:
 
     args = build_parser().parse_args(["app", str(WORKSHOP), "--port", "0"])
     assert args.port == 0 and args.run.__name__ == "run_app"
+
+
+# -- strangers are refused -----------------------------------------------------------------
+def _raw(url: str, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
+    """Send one request exactly as written (urllib would fix Host and Content-Length); the answer."""
+    parts = urlsplit(url)
+    head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        conn.sendall(head.encode("latin-1") + b"\r\n" + body)  # the body may be short of its length
+        answer = b""
+        while chunk := conn.recv(65536):  # the server answers and closes without reading the body
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1]
+
+
+def _allowed(url: str, **changes: str | None) -> dict[str, str]:
+    """The headers app.js sends, with some changed (None: left out)."""
+    host = urlsplit(url).netloc
+    headers = {"Host": host, "Origin": f"http://{host}", "Content-Type": "application/json",
+               "X-Channelsim-Token": _token(url), "Content-Length": "2"}  # fmt: skip
+    for name, value in changes.items():
+        headers.pop(name.replace("_", "-"), None)
+        if value is not None:
+            headers[name.replace("_", "-")] = value
+    return headers
+
+
+def test_the_page_is_the_only_sender_it_accepts(server: str) -> None:
+    port = urlsplit(server).port
+    # a POST with every check passed reaches the router (404: no such action) ...
+    assert _raw(server, "POST", "/api/nothing", _allowed(server), b"{}")[0] == 404
+    for name in ("localhost", "[::1]", "LOCALHOST"):  # ... under each loopback name of this port
+        host = f"{name}:{port}"
+        assert (
+            _raw(server, "POST", "/api/nothing", _allowed(server, Host=host, Origin=f"http://{host}"), b"{}")[
+                0
+            ]
+            == 404
+        )
+    headers = _allowed(server, Origin=None, Content_Type="application/json; charset=utf-8")
+    assert _raw(server, "POST", "/api/nothing", headers, b"{}")[0] == 404  # no Origin: not a browser
+    assert _raw(server, "GET", "/api/scenario", {"Host": f"localhost:{port}"})[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "change", "status", "message"),
+    [
+        ("GET", "/", {"Host": "evil.example"}, 403, "Host must be"),  # the page holds the token
+        ("GET", "/api/scenario", {"Host": "evil.example:PORT"}, 403, "Host must be"),  # DNS rebinding
+        ("GET", "/static/app.js", {"Host": "127.0.0.1:1"}, 403, "Host must be"),
+        ("GET", "/api/scenario", {"Host": None}, 403, "Host must be"),
+        ("POST", "/api/simulate", {"Host": "evil.example"}, 403, "Host must be"),
+        ("POST", "/api/simulate", {"Origin": "http://evil.example"}, 403, "not accepted"),
+        ("POST", "/api/simulate", {"Origin": "null"}, 403, "not accepted"),  # a sandboxed frame, a file
+        ("POST", "/api/simulate", {"Origin": "http://localhost:PORT"}, 403, "not accepted"),  # another origin
+        ("POST", "/api/simulate", {"X-Channelsim-Token": None}, 403, "X-Channelsim-Token"),
+        ("POST", "/api/simulate", {"X-Channelsim-Token": "guess"}, 403, "X-Channelsim-Token"),
+        ("POST", "/api/simulate", {"Content-Type": "text/plain"}, 415, "application/json"),  # a simple form
+        ("POST", "/api/simulate", {"Content-Type": None}, 415, "application/json"),
+        ("POST", "/api/simulate", {"Content-Length": None}, 411, "required"),
+        ("POST", "/api/simulate", {"Content-Length": "-1"}, 400, "not a length"),  # rfile.read(-1): all
+        ("POST", "/api/simulate", {"Content-Length": "abc"}, 400, "not a length"),
+        ("POST", "/api/simulate", {"Content-Length": "1e3"}, 400, "not a length"),
+        ("POST", "/api/simulate", {"Content-Length": "1000001"}, 413, "too large"),
+        ("POST", "/api/simulate", {"Content-Length": "9" * 5000}, 413, "too large"),
+        ("POST", "/api/simulate", {"Transfer-Encoding": "chunked"}, 411, "required"),
+    ],
+)
+def test_a_stranger_is_refused(
+    server: str, method: str, path: str, change: dict[str, str | None], status: int, message: str
+) -> None:
+    port = str(urlsplit(server).port)
+    fixed = {k: v.replace("PORT", port) if v else v for k, v in change.items()}
+    headers = _allowed(server) if method == "POST" else {"Host": urlsplit(server).netloc}
+    for name, value in fixed.items():
+        headers.pop(name, None)
+        if value is not None:
+            headers[name] = value
+    # no body where the length is refused: a server that read one anyway would wait for it
+    sent = b"{}" if method == "POST" and not {"Content-Length", "Transfer-Encoding"} & fixed.keys() else b""
+    got, body = _raw(server, method, path, headers, sent)
+    assert got == status and message in json.loads(body)["error"]
+    assert b"channelsim-token" not in body
+
+
+def test_a_cross_site_save_writes_nothing(server: str, scenario_copy: Path) -> None:
+    """The reported attack: a form on another site posting text to /api/save."""
+    body = json.dumps({"name": "pwned", "values": {}}).encode()
+    headers = {"Host": "evil.example", "Origin": "http://evil.example", "Content-Type": "text/plain",
+               "Content-Length": str(len(body))}  # fmt: skip
+    assert _raw(server, "POST", "/api/save", headers, body)[0] == 403
+    headers |= {"Host": urlsplit(server).netloc}  # rebinding gets the Host right, not the Origin
+    assert _raw(server, "POST", "/api/save", headers, body)[0] == 403
+    assert sorted(p.name for p in scenario_copy.parent.iterdir()) == [scenario_copy.name]
+
+
+def test_no_other_site_may_frame_the_page(server: str) -> None:
+    """Framed under another site, the page's own buttons would pass every check (clickjacking)."""
+    with urllib.request.urlopen(server, timeout=30) as response:
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_each_start_has_its_own_token(scenario_copy: Path) -> None:
+    first, second = make_server(str(scenario_copy), port=0), make_server(str(scenario_copy), port=0)
+    try:
+        assert first.token != second.token and len(first.token) >= 32
+    finally:
+        first.server_close()
+        second.server_close()

@@ -110,10 +110,14 @@ function markStale() {
 }
 
 // -- talking to the server -------------------------------------------------------------------
+// The server puts a token for this run into the page and refuses a request without it: another
+// web page open in the same browser cannot read it, so it cannot drive the app.
+const TOKEN = document.querySelector('meta[name="channelsim-token"]').content;
+
 async function call(path, body) {
   const response = await fetch(path, {
     method: body === undefined ? "GET" : "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-Channelsim-Token": TOKEN },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await response.json();
