@@ -16,7 +16,6 @@ import pytest
 
 import channelsim as cs
 from builders import scenario, segment
-from channelsim.model.diversion import diversion_gap, diversion_weight, penalty_length, unit_cost
 from channelsim.scenario.channels import PriceWar
 from channelsim.sim.conflict import EXIT_WINDOW_WEEKS, next_price, share_fell, should_exit
 from channelsim.sim.engine import run_replication
@@ -28,27 +27,6 @@ WAR = PriceWar(trigger_share_drop=0.05, undercut_step=0.02, recovery_per_week=0.
 
 
 # -- decision rules on hand-made states ---------------------------------------------------
-def test_unit_cost_is_wholesale_after_rebate() -> None:
-    assert unit_cost(0.2, 0.0) == pytest.approx(0.8)
-    assert unit_cost(0.2, 0.1) == pytest.approx(0.72)
-
-
-def test_diversion_gap_takes_the_most_exposed_victim() -> None:
-    # cost advantage (k_j − k_i) plus price advantage (p_j − p_i), against the best target
-    assert diversion_gap(0.72, 1.0, [(0.8, 1.0), (0.78, 1.05)]) == pytest.approx(0.11)
-    assert diversion_gap(0.8, 1.0, [(0.8, 1.0)]) == 0.0
-    assert diversion_gap(0.8, 1.0, []) == -math.inf  # nobody to divert against
-
-
-def test_diversion_weight_starts_at_the_threshold_and_saturates_at_twice_it() -> None:
-    assert diversion_weight(0.03, 0.03, 0.5) == 0.0
-    assert diversion_weight(0.045, 0.03, 0.5) == pytest.approx(0.25)
-    assert diversion_weight(0.06, 0.03, 0.5) == pytest.approx(0.5)
-    assert diversion_weight(0.5, 0.03, 0.5) == pytest.approx(0.5)
-    assert diversion_weight(0.01, 0.0, 0.4) == 0.4
-    assert diversion_weight(0.5, 0.03, 0.0) == 0.0
-
-
 def test_share_fell_is_relative_to_the_fair_share() -> None:
     assert share_fell(0.45, 0.5, 0.05)  # 10% below
     assert not share_fell(0.48, 0.5, 0.05)  # 4% below
@@ -70,10 +48,6 @@ def test_exit_needs_a_full_window_below_the_threshold() -> None:
     assert not should_exit(below[:-1], 500.0)  # too early to judge
     assert not should_exit([100.0, 100.0, 100.0, 2000.0], 500.0)  # the mean is 575
     assert not should_exit(below, 0.0)  # no threshold: never leaves
-
-
-def test_penalty_counts_started_weeks() -> None:
-    assert [penalty_length(p) for p in (0, 0.5, 1, 4, 4.2)] == [0, 1, 1, 4, 5]
 
 
 # -- scenarios ----------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import pytest
 import channelsim as cs
 from builders import scenario, segment
 from channelsim.kpis import nps, nps_of
-from channelsim.model.clv import clv
 from channelsim.scenario.crm import ALERT_LEVELS
 from channelsim.sim.customers import Customer, referral_weight
 from channelsim.sim.engine import Replication
@@ -201,15 +200,6 @@ def test_alert_levels_are_exactly_the_weekly_metrics() -> None:
 def test_an_alert_at_a_level_its_metric_does_not_have_is_an_error() -> None:
     with pytest.raises(cs.ScenarioError, match="'share' is reported at level channel, not total"):
         scenario(alerts=[{"metric": "share", "below": 0.2, "level": "total"}])
-
-
-def test_clv_counts_the_lifetime_orders_of_non_members_who_may_join() -> None:
-    # hand-checked: r = 0.5, d = 0.2, one programme joined at e = 0.3 with m_p = 1.5, m_c = 0.5:
-    # 1 + r/(d+e) + e/(d+e)·r·m_p/(d·m_c) = 1 + 1 + 0.6·7.5 = 6.5 orders
-    assert clv(10.0, 0.5, 0.2, 52, ((0.3, 1.5, 0.5),)) == pytest.approx(65.0)
-    assert clv(10.0, 0.5, 0.2, 52) == pytest.approx(10.0 * (1 + 2.5))
-    assert clv(10.0, 0.5, 0.0, 52) == pytest.approx(10.0 * (1 + 26))  # nobody lapses: horizon cap
-    assert math.isnan(clv(math.nan, 0.5, 0.2, 52))
 
 
 def test_lifetime_orders_in_simulation_match_the_clv_chain() -> None:

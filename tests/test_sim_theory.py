@@ -163,14 +163,3 @@ def test_profit_identity_holds_to_the_cent_every_week(money_run: cs.SimResult) -
     )
     assert np.allclose(channel.contribution, total.contribution, atol=0.005)
     assert np.allclose(channel.orders, total.orders)
-
-
-def test_order_money_follows_the_spec() -> None:
-    from channelsim.sim.ledger import order_money
-
-    direct = order_money(100.0, 0.9, 0.4, direct=True, variable_cost=0.1)
-    assert direct.payment == pytest.approx(90.0)
-    assert direct.contribution == pytest.approx(90.0 - 60.0 - 9.0)
-    partner = order_money(100.0, 1.0, 0.4, direct=False, partner_margin=0.2, rebate=0.05)
-    assert partner.brand_revenue == pytest.approx(100 * 0.8 * 0.95)
-    assert partner.contribution == pytest.approx(76.0 - 60.0)
