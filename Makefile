@@ -47,4 +47,4 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/python -m ruff format --check src tests bench
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache .mypy_cache
