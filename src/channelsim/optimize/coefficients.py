@@ -110,7 +110,6 @@ class ProgrammeTerm:
     index: int  # in the scenario's loyalty_programs (its member-weeks column)
     current: bool
     effect: np.ndarray  # output vector: forecast with it running − without (member-weeks included)
-    cost_per_member_week: float
 
 
 @dataclass
@@ -330,8 +329,7 @@ def programme_terms(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str
     for k, prog in enumerate(sc.loyalty_programs):
         on, off = (va.forecast(sc, weekly, tiers, calibration, programmes | {prog.id: flag}, winback)
                    for flag in (True, False))  # fmt: skip
-        out.append(ProgrammeTerm(prog.id, k, programmes[prog.id], on.totals - off.totals,
-                                 prog.cost_per_member_per_week))  # fmt: skip
+        out.append(ProgrammeTerm(prog.id, k, programmes[prog.id], on.totals - off.totals))
     return out
 
 

@@ -175,8 +175,3 @@ class Chooser:
             return None
         beta = self.price_sensitivity[key[0]]
         return [without_price(w, o.price, beta) for o, w in zip(offered, weights, strict=True)]
-
-
-def available(outlet: Outlet, region: int) -> bool:
-    """Whether a customer in `region` can buy from `outlet` now."""
-    return outlet.is_open and outlet.in_stock and (region in outlet.regions or region in outlet.diverts_into)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from channelsim.model.logit import without_price
 from channelsim.model.diversion import diversion_gap, diversion_weight, penalty_length, unit_cost
+from channelsim.model.logit import without_price
 from channelsim.scenario.channels import PriceWar
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import Chooser

@@ -41,14 +41,6 @@ class Customer:
         self.mood = 0  # satisfaction: good minus bad experiences; ≤ −1 detractor, ≥ 1 promoter
         self.active = False
 
-    @property
-    def detractor(self) -> bool:
-        return self.mood <= -1
-
-    @property
-    def promoter(self) -> bool:
-        return self.mood >= 1
-
 
 def referral_weight(mood: int) -> int:
     """How much a customer of this satisfaction feeds word of mouth."""
@@ -118,11 +110,7 @@ class Market:
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
         self.weeks = weeks
-        self.current_week = 0
-
-    def week(self) -> int:
-        """The week now under way (kept by the engine's weekly tick, read on every event)."""
-        return self.current_week
+        self.current_week = 0  # the week under way, kept by the engine's weekly tick
 
     # -- leads --------------------------------------------------------------------------
     def paid_leads(
