@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import channelsim as cs
@@ -145,21 +146,132 @@ def test_repeat_orders_and_survivors_follow_exponential_churn() -> None:
     assert_within_se(survivors.mean(), expected_survivors, survivors_se, "survivors")
 
 
+# -- the books ----------------------------------------------------------------------------
+# Every lever of the books at once: direct channels with variable costs and a fixed cost, a
+# partner on a rebate tier that diverts into the other region, a price war that moves the
+# partners' prices week by week, a rate card and a setup cost, and a loyalty programme with
+# points and a cost per member. Only the initial customers buy (leads never convert, nobody
+# lapses), and all of them are members, so every order gives points back and the members'
+# cost is the same every week. The expectations below are written from the scenario by hand.
+ORDER_VALUE, GROSS_MARGIN, POINTS, PARTNER_MARGIN, MEMBERS = 60.0, 0.45, 0.02, 0.25, 2500
+DIRECT = {"web": (1.0, 0.05), "market": (0.92, 0.12)}  # price index, variable cost
+REBATE = {"d_north": 0.04, "d_south": 0.0}  # d_north is on the gold tier
+WEEKLY_COSTS = {
+    "marketing_spend": 2000 * 1.0 + 1000 * 0.8 + 250,  # 3,000 of media on the rate card, plus setup
+    "incentive_cost": 120.0,  # the gold tier
+    "fixed_cost": 400.0 + 150.0,  # web and dealers
+    "crm_cost": MEMBERS * 0.5,  # members × cost per member per week
+}
+
+
+def books() -> cs.Scenario:
+    return scenario(
+        horizon_weeks=12,
+        gross_margin=GROSS_MARGIN,
+        regions=["north", "south"],
+        segments=[segment(population=6000, initial_customers=MEMBERS, regions={"north": 0.5, "south": 0.5},
+                          conversion=0.0, purchases_per_week=0.4, order_value=ORDER_VALUE, price_sensitivity=2.5,
+                          loyalty=0.5, channel_affinity={"web": 0.2, "dealers": 0.3})],
+        channels=[
+            {"id": "web", "variable_cost": 0.05, "fixed_cost_per_week": 400},
+            {"id": "market", "price_index": 0.92, "variable_cost": 0.12},
+            {"id": "dealers", "type": "indirect", "partner_margin": PARTNER_MARGIN, "fixed_cost_per_week": 150},
+        ],
+        partners=[
+            {"id": "d_north", "channel": "dealers", "region": "north", "price_floor": 0.9,
+             "diversion": {"propensity": 0.5, "price_gap": 0.02}},
+            {"id": "d_south", "channel": "dealers", "region": "south", "price_floor": 0.9},
+        ],
+        incentives=[{"id": "rebate", "channel": "dealers", "current": {"d_north": "gold"},
+                     "tiers": [{"level": "none"}, {"level": "gold", "cost_per_week": 120, "rebate": 0.04}]}],
+        sources=[{"id": "ads", "spend_per_week": 3000, "setup_cost_per_week": 250,
+                  "rate_card": [{"up_to": 2000, "price": 1.0}, {"up_to": 5000, "price": 0.8}],
+                  "response": {"curve": "linear", "leads_per_unit_spend": 0.01}}],
+        loyalty_programs=[{"id": "club", "channels": ["web", "dealers"], "initial_members": 1.0,
+                           "points_cost": POINTS, "cost_per_member_per_week": 0.5, "channel_bonus": 0.2}],
+        conflict={"price_war": {"trigger_share_drop": 0.05, "undercut_step": 0.02, "recovery_per_week": 0.01}},
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def money_run() -> cs.SimResult:
-    sc = cs.load("src/channelsim/templates/starter.yaml")
-    return cs.simulate(sc, replications=2, seed=4)
+def books_run() -> cs.SimResult:
+    return cs.simulate(books(), replications=2, seed=4)
 
 
-def test_profit_identity_holds_to_the_cent_every_week(money_run: cs.SimResult) -> None:
-    frame = money_run.kpis
+def weekly(frame: pd.DataFrame, level: str, metric: str, entity: str = "") -> np.ndarray:
+    """One weekly series, replication by replication."""
+    rows = frame[(frame.level == level) & (frame.metric == metric) & (frame.id == entity)]
+    assert len(rows) == 2 * 12, (level, metric, entity)
+    return rows.sort_values(["replication", "week"]).value.to_numpy()
+
+
+def assert_books(got: np.ndarray, expected: np.ndarray, what: str) -> None:
+    # sums of a few hundred orders: only floating-point rounding may differ
+    if not np.allclose(got, expected, rtol=1e-12, atol=1e-6):
+        week = int(np.argmax(np.abs(got - expected)))
+        raise AssertionError(
+            f"{what}: booked {float(got[week])!r}, recomputed {float(expected[week])!r} (row {week})"
+        )
+
+
+def test_profit_is_recomputed_from_the_orders_and_the_scenario_every_week(books_run: cs.SimResult) -> None:
+    # Per order (docs/model.md "Money per order"): the customer pays v·p; a direct channel
+    # receives it and pays its variable cost of it; a partner pays the brand v·(1 − m)·(1 − b);
+    # cost of goods v·(1 − g); members' points are given back of the payment. Profit is the
+    # contribution less marketing, incentives, fixed costs and the members' cost.
+    frame = books_run.kpis
+    goods = ORDER_VALUE * (1.0 - GROSS_MARGIN)
+    revenue = receipts = contribution = 0.0
+    for channel, (price, variable) in DIRECT.items():
+        orders = weekly(frame, "channel", "orders", channel)
+        paid = orders * ORDER_VALUE * price
+        earned = paid - orders * goods - variable * paid - POINTS * paid
+        assert_books(weekly(frame, "channel", "revenue", channel), paid, f"{channel} revenue")
+        assert_books(weekly(frame, "channel", "contribution", channel), earned, f"{channel} contribution")
+        revenue, receipts, contribution = revenue + paid, receipts + paid, contribution + earned
+    dealers_revenue = dealers_contribution = 0.0
+    for partner, rebate in REBATE.items():
+        orders = weekly(frame, "partner", "orders", partner)
+        price = weekly(frame, "partner", "price_index", partner)  # prices move at the weekly tick only
+        paid = orders * ORDER_VALUE * price
+        wholesale = orders * ORDER_VALUE * (1.0 - PARTNER_MARGIN) * (1.0 - rebate)
+        earned = wholesale - orders * goods - POINTS * paid
+        assert_books(weekly(frame, "partner", "revenue", partner), paid, f"{partner} revenue")
+        assert_books(
+            weekly(frame, "partner", "partner_margin", partner), paid - wholesale, f"{partner} margin"
+        )
+        assert_books(weekly(frame, "partner", "contribution", partner), earned, f"{partner} contribution")
+        dealers_revenue, dealers_contribution = dealers_revenue + paid, dealers_contribution + earned
+        revenue, receipts, contribution = revenue + paid, receipts + wholesale, contribution + earned
+    assert_books(weekly(frame, "channel", "revenue", "dealers"), dealers_revenue, "dealers revenue")
+    assert_books(
+        weekly(frame, "channel", "contribution", "dealers"), dealers_contribution, "dealers contribution"
+    )
+    assert_books(weekly(frame, "total", "revenue"), revenue, "revenue")
+    assert_books(weekly(frame, "total", "brand_revenue"), receipts, "brand revenue")
+    assert_books(weekly(frame, "total", "contribution"), contribution, "contribution")
+    for metric, cost in WEEKLY_COSTS.items():
+        assert_books(weekly(frame, "total", metric), np.full(24, cost), metric)
+    assert_books(weekly(frame, "total", "profit"), contribution - sum(WEEKLY_COSTS.values()), "profit")
+    # the case is not trivial: every outlet sells, prices move, orders are diverted
+    assert all(weekly(frame, "partner", "orders", p).sum() > 0 for p in REBATE)
+    assert all(weekly(frame, "channel", "orders", c).sum() > 0 for c in DIRECT)
+    assert np.ptp(weekly(frame, "partner", "price_index", "d_south")) > 0
+    assert weekly(frame, "partner", "diverted_orders", "d_north").sum() > 0
+
+
+def test_every_level_of_the_books_adds_up_to_the_totals(books_run: cs.SimResult) -> None:
+    frame = books_run.kpis
     total = frame[frame.level == "total"].pivot_table(
         index=["replication", "week"], columns="metric", values="value"
     )
-    costs = total.marketing_spend + total.incentive_cost + total.fixed_cost + total.crm_cost
-    assert np.allclose(total.profit, total.contribution - costs, atol=0.005)
-    channel = frame[frame.level == "channel"].pivot_table(
-        index=["replication", "week"], columns="metric", values="value", aggfunc="sum"
-    )
-    assert np.allclose(channel.contribution, total.contribution, atol=0.005)
-    assert np.allclose(channel.orders, total.orders)
+    for level, metrics in (
+        ("channel", ("orders", "revenue", "contribution")),
+        ("region", ("orders", "revenue")),
+        ("segment", ("orders", "contribution")),
+    ):
+        rows = frame[frame.level == level].pivot_table(
+            index=["replication", "week"], columns="metric", values="value", aggfunc="sum"
+        )
+        for metric in metrics:
+            assert_books(rows[metric].to_numpy(), total[metric].to_numpy(), f"{level} {metric}")
