@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= scenarios/workshop_intro.yaml
 OUT    ?= runs/demo
+# pytest-xdist workers for `make test` (0: one process); each test file runs on one worker
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint bench clean browser
 
@@ -40,7 +42,7 @@ browser:
 test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m ruff check src tests bench
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/python -m ruff check src tests bench

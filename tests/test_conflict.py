@@ -116,12 +116,14 @@ def test_no_gap_no_diversion() -> None:
     assert per_replication(territories(rebate=0.02), "conflict", "diverted_orders", replications=2).sum() == 0
 
 
+@pytest.mark.slow
 def test_more_enforcement_less_diversion() -> None:
     lax = per_replication(territories(enforcement=0.0), "conflict", "diverted_orders")
     strict = per_replication(territories(enforcement=0.3), "conflict", "diverted_orders")
     assert_increases(strict, lax)
 
 
+@pytest.mark.slow
 def test_larger_rebate_more_diversion() -> None:
     # gaps 0.8·0.05 = 0.04 and 0.8·0.06 = 0.048 against a 0.03 threshold: weights ρ/3 and 0.6ρ
     small = per_replication(territories(rebate=0.05, enforcement=0.1), "conflict", "diverted_orders")
@@ -129,6 +131,7 @@ def test_larger_rebate_more_diversion() -> None:
     assert_increases(small, large)
 
 
+@pytest.mark.slow
 def test_larger_price_gap_more_diversion() -> None:
     # the south distributor prices 3% higher: the gap grows by 0.03
     even = per_replication(territories(rebate=0.05), "conflict", "diverted_orders")
@@ -136,6 +139,7 @@ def test_larger_price_gap_more_diversion() -> None:
     assert_increases(even, per_replication(dearer, "conflict", "diverted_orders"))
 
 
+@pytest.mark.slow
 def test_share_of_weeks_diverting_matches_the_enforcement_renewal_process() -> None:
     # Diverting until detected (probability e each week), then P weeks of penalty: a Markov
     # chain whose expected share of diverting weeks over H weeks is computed exactly here;
@@ -268,6 +272,7 @@ def test_no_cannibalization_when_the_direct_channel_is_not_cheaper() -> None:
     assert summary["conflict"]["cannibalized_orders"]["mean"] == 0
 
 
+@pytest.mark.slow
 def test_deeper_direct_discount_cannibalizes_more_and_squeezes_partner_margins() -> None:
     shallow, deep = shop_and_retailer(0.95, loyalty=0.5), shop_and_retailer(0.85, loyalty=0.5)
     assert_increases(

@@ -40,6 +40,7 @@ def members_from_the_start(purchase_multiplier: float, churn_multiplier: float) 
     )
 
 
+@pytest.mark.slow
 def test_member_multipliers_scale_the_repeat_and_churn_closed_forms() -> None:
     # Members from week 0 buy at r·m_p and lapse at d·m_c: per initial customer
     # E[orders] = r·m_p·(1 − e^{−d·m_c·H}) / (d·m_c) and P(still active at H) = e^{−d·m_c·H}.
@@ -55,6 +56,7 @@ def test_member_multipliers_scale_the_repeat_and_churn_closed_forms() -> None:
     assert np.array_equal(members, active)  # everybody active is a member; lapsing ends it
 
 
+@pytest.mark.slow
 def test_win_backs_are_poisson_at_the_rate_of_the_curve() -> None:
     # Customers lapse almost at once (churn 50/week), so the lapsed pool is never empty;
     # win-back spend x on a linear curve reactivates L(x) = 0.01·x per week: ~ Poisson(L·H).
@@ -123,6 +125,7 @@ def test_a_price_cut_at_the_usual_outlet_makes_promoters() -> None:
     assert quiet["promoters_end"] == quiet["detractors_end"] == 0  # no change, no opinion
 
 
+@pytest.mark.slow
 def test_a_programme_lowers_churn_and_raises_clv_and_nps() -> None:
     def club(active: bool) -> cs.Scenario:
         return scenario(
@@ -202,6 +205,7 @@ def test_an_alert_at_a_level_its_metric_does_not_have_is_an_error() -> None:
         scenario(alerts=[{"metric": "share", "below": 0.2, "level": "total"}])
 
 
+@pytest.mark.slow
 def test_lifetime_orders_in_simulation_match_the_clv_chain() -> None:
     # Initial customers live the same chain without the first order: E[orders] = 6.5 − 1 each;
     # churn is fast enough that 100 weeks is a whole lifetime (e^{−0.1·100} ≈ 5e−5 left).

@@ -20,6 +20,7 @@ from builders import scenario, segment
 from stats import assert_mean_within_se, assert_within_se, binomial_se, poisson_mean_se, poisson_variance_se
 
 
+@pytest.mark.slow
 def test_paid_leads_are_poisson_with_rate_of_the_curve() -> None:
     # Leads of a source at constant spend x over H weeks ~ Poisson(L(x)·H); L = Hill curve.
     hill = {"curve": "hill", "max_leads_per_week": 300, "half_saturation": 2000, "shape": 1.5}
@@ -90,6 +91,7 @@ def _erlang_c_response(arrival: float, servers: int, mean_service: float) -> flo
     return c / (servers * mu - arrival) + 1.0 / mu
 
 
+@pytest.mark.slow
 def test_fulfilment_queue_matches_erlang_c() -> None:
     # 1,000 customers buying at 0.024/week, no churn: orders arrive as Poisson(λ = 24/week).
     sc = scenario(
@@ -110,6 +112,7 @@ def _bass_adopted(t: float, p: float, q: float) -> float:
     return (1 - decay) / (1 + q / p * decay)
 
 
+@pytest.mark.slow
 def test_organic_growth_follows_bass_diffusion() -> None:
     # 40 replications so that the SE estimated across them is itself reliable
     p, q, people = 0.01, 0.25, 10_000
@@ -129,6 +132,7 @@ def test_organic_growth_follows_bass_diffusion() -> None:
         assert_within_se(shares.mean(), expected, se, f"adopted share at week {week}")
 
 
+@pytest.mark.slow
 def test_repeat_orders_and_survivors_follow_exponential_churn() -> None:
     # Per initial customer over H weeks: orders r(1 − e^{−dH})/d, survivors e^{−dH}.
     r, d, horizon, n = 0.3, 0.05, 26, 4000
