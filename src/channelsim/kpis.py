@@ -16,7 +16,8 @@ from channelsim.stats import ratio
 TOTAL_KPIS = ("leads", "wasted_leads", "new_customers", "orders", "lost_orders", "revenue", "brand_revenue",
               "contribution", "marketing_spend", "incentive_cost", "fixed_cost", "crm_cost", "profit",
               "active_customers", "lapsed_customers", "prospects", "members", "won_back", "winback_spend",
-              "promoters", "detractors", "repeat_customers")  # fmt: skip
+              "promoters", "detractors", "repeat_customers", "rival_orders", "lost_prospects",
+              "switched_to_rivals", "partner_leads")  # fmt: skip
 SOURCE_KPIS = ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution")
 SEGMENT_KPIS = (
     "new_customers",
@@ -31,12 +32,18 @@ SEGMENT_KPIS = (
     "promoters",
     "detractors",
     "repeat_customers",
+    "rival_orders",
+    "lost_prospects",
+    "switched_to_rivals",
 )
 REGION_KPIS = ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders")
 PARTNER_KPIS = ("orders", "revenue", "contribution", "partner_margin", "diverted_orders", "detections",
-                "price_index", "open", "diverting")  # fmt: skip
+                "price_index", "open", "diverting", "leads", "new_customers")  # fmt: skip
 
 
+#: sources after the paid ones, which cost nothing: Bass (innovation, word of mouth) and partners'
+#: own prospects (reserved ids: no paid source has them)
+FREE_SOURCES = ("organic", "referral", "partners")
 STATE_KPIS = ("active_customers", "lapsed_customers", "prospects", "members", "promoters", "detractors",
               "repeat_customers")  # fmt: skip
 OUTLET_SUMS = ("orders", "revenue", "contribution", "response_time_sum", "responses", "promoter_orders",
@@ -77,6 +84,8 @@ def replication_kpis(out: ReplicationOutput, scenario: Scenario) -> dict[str, An
     total = {k: float(t["total"][k].sum()) for k in TOTAL_KPIS if k not in STATE_KPIS}
     total["active_customers_end"] = float(t["total"]["active_customers"][-1, 0])
     total["lapsed_customers"] = float(t["total"]["lapsed_customers"][-1, 0])
+    total["market_share"] = market_share(total["orders"], total["rival_orders"])
+    total["customer_equity"] = out.customer_equity
     channels = channel_tables(out)
     orders_all = total["orders"]
     return {
@@ -131,6 +140,8 @@ def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
             "stockout_rate": float(outlet["stockout_weeks"][:, j].sum()) / scenario.horizon_weeks,
             "exited": 1.0 if out.exited[j] else 0.0,
             "detections": float(outlet["detections"][:, j].sum()),
+            "leads": float(outlet["leads"][:, j].sum()),
+            "new_customers": float(outlet["new_customers"][:, j].sum()),
             "diverted_into": {
                 region: float(out.diverted_into[j, r])
                 for r, region in enumerate(out.entities.regions)
@@ -153,6 +164,8 @@ def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
         result[segment.id] = {
             "new_customers": float(seg["new_customers"][:, s].sum()),
             "orders": orders,
+            "rival_orders": float(seg["rival_orders"][:, s].sum()),
+            "market_share": market_share(orders, float(seg["rival_orders"][:, s].sum())),
             "active_end": float(seg["active_customers"][-1, s]),
             "contribution": contribution,
             "nps": nps(
@@ -169,6 +182,18 @@ def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
             ),
         }
     return result
+
+
+def market_share(orders: float, rival_orders: float) -> float:
+    """Our share of the purchase occasions that ended in an order: orders / (orders + rival orders)."""
+    return ratio(orders, orders + rival_orders)
+
+
+def market_shares(orders: np.ndarray, rival_orders: np.ndarray) -> np.ndarray:
+    """`market_share` element-wise (weekly rows); 0 where a week had no order anywhere."""
+    occasions = orders + rival_orders
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(occasions > 0, orders / np.where(occasions > 0, occasions, 1), 0.0)
 
 
 def price_war_weeks(out: ReplicationOutput) -> np.ndarray:
@@ -219,7 +244,7 @@ def min_price(out: ReplicationOutput) -> np.ndarray:
 def _crm(out: ReplicationOutput) -> dict[str, Any]:
     total, source = out.tables["total"], out.tables["source"]
     end = {m: float(total[m][-1, 0]) for m in STATE_KPIS}
-    paid = slice(0, len(out.entities.sources) - 2)  # organic and referral cost nothing
+    paid = slice(0, sum(sid not in FREE_SOURCES for sid in out.entities.sources))  # the free ones come last
     won_back = float(total["won_back"].sum())
     channels = channel_tables(out)
     return {
@@ -276,6 +301,7 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
                 "diverted_orders": t["outlet"]["diverted_orders"].sum(axis=1, keepdims=True),
                 "cannibalized_orders": t["total"]["cannibalized_orders"],
                 "price_war": price_war_weeks(out)[:, None],
+                "market_share": market_shares(t["total"]["orders"], t["total"]["rival_orders"]),
             },
         )
     ]
@@ -296,6 +322,7 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
     blocks.append(("partner", e.partners, partner))
     segment = {k: t["segment"][k] for k in SEGMENT_KPIS}
     segment["nps"] = nps_of(segment["promoters"], segment["detractors"], segment["active_customers"])
+    segment["market_share"] = market_shares(segment["orders"], segment["rival_orders"])
     blocks.append(("segment", e.segments, segment))
     blocks.append(("region", e.regions, {k: t["region"][k] for k in REGION_KPIS}))
     frames = [_block(level, ids, metrics, replication) for level, ids, metrics in blocks if ids]

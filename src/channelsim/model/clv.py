@@ -5,11 +5,20 @@ A member buys at r·m_p,k and lapses at d·m_c,k. The chance that a non-member's
 is a purchase, a lapse or joining k is r, d, e_k over their sum (competing exponential
 clocks), so lifetime orders = 1 (the first) + r/(d + Σe) + Σ_k e_k/(d + Σe) · r·m_p,k/(d·m_c,k).
 Undiscounted; where nobody ever lapses, a lifetime is capped at the horizon.
+
+Customer equity (SPEC §3 "Customer equity"): what a customer active at the horizon still
+brings in the next `EQUITY_WEEKS` weeks, undiscounted. They buy from us at `b·(1 − P_0)`
+(`P_0` the rivals' share at an occasion) and leave at `k = c + b·P_0·s` (a lapse, or a rival
+occasion followed by a switch with probability `s`), so the expected contribution is
+`b·(1 − P_0)·m·(1 − e^(−k·W))/k` with `m` the mean contribution of one of our orders.
 """
 
 from __future__ import annotations
 
 import math
+
+#: Customer equity counts the weeks after the horizon up to this many.
+EQUITY_WEEKS = 52
 
 
 def lifetime_orders(
@@ -44,3 +53,14 @@ def clv(
     if math.isnan(contribution_per_order):
         return math.nan
     return contribution_per_order * lifetime_orders(purchases_per_week, churn_per_week, horizon, programmes)
+
+
+def customer_equity(
+    buy: float, churn: float, rival_share: float, switch: float, contribution_per_order: float,
+    weeks: float = EQUITY_WEEKS,
+) -> float:  # fmt: skip
+    """Expected contribution of one active customer over the next `weeks` (see the module's note)."""
+    ours = buy * (1.0 - rival_share)
+    leave = churn + buy * rival_share * switch
+    survival = -math.expm1(-leave * weeks) / leave if leave > 0 else weeks  # ∫_0^W e^(−k·t) dt
+    return ours * contribution_per_order * survival

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from channelsim._types import Count, Id, Model, NonNeg, Positive, Share
+from channelsim.scenario.demand import check_shares
 
 
 class Fulfilment(Model):
@@ -81,6 +82,12 @@ class Partner(Model):
     inventory: Inventory | None = None  # optional stock policy
     diversion: Diversion | None = None  # optional cross-territory selling
     exit_below_margin_per_week: NonNeg = 0.0  # leaves if its trailing weekly margin falls below this
+    leads_per_week: NonNeg = 0.0  # prospects the partner finds itself a week, × (1 + its tier's effort_boost)
+    segment_mix: dict[Id, Share] | None = (
+        None  # segments of those prospects, sum 1; default: by population in its region
+    )
+
+    _mix = field_validator("segment_mix")(check_shares)
 
 
 class Tier(Model):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, TypeGuard
 
 ID_SECTIONS = ("segments", "sources", "channels", "partners", "incentives", "loyalty_programs")
-RESERVED_SOURCES = ("organic", "referral")  # Bass attribution uses these names
+RESERVED_SOURCES = ("organic", "referral", "partners")  # attribution of Bass and partner prospects
 
 Finding = tuple[tuple[Any, ...], str, Any, bool]  # path, message, value, point at the key
 
@@ -82,6 +82,7 @@ def check_references(data: dict) -> list[Finding]:
                 ref_value(("channels", i, "regions", j), region, "region", regions)
     for i, partner in _items(data, "partners"):
         ref_value(("partners", i, "region"), partner.get("region"), "region", regions)
+        ref_keys(("partners", i, "segment_mix"), partner.get("segment_mix"), "segment", ids["segments"])
         channel = partner.get("channel")
         ref_value(("partners", i, "channel"), channel, "channel", ids["channels"])
         if _text(channel) and channel in channel_types and channel_types[channel] != "indirect":

@@ -2,6 +2,8 @@
 
 - a segment without `regions` is spread uniformly over the scenario's regions;
 - a source without `segment_mix` reaches segments in proportion to their population;
+- a partner without `segment_mix` finds prospects in proportion to each segment's population
+  in its region;
 - a partner without `price_index` sells at its channel's price index;
 - a partner without `price_floor` never prices below its own wholesale cost.
 """
@@ -39,6 +41,7 @@ def fill_defaults(data: dict) -> dict:
     for source in _items(data, "sources"):
         if source.get("segment_mix") is None and total > 0:
             source["segment_mix"] = LocatedDict({k: v / total for k, v in populations.items() if v > 0})
+    _partner_mix(data, segments, populations)
     channels = {c["id"]: c for c in _items(data, "channels") if isinstance(c.get("id"), str)}
     for partner in _items(data, "partners"):
         name = partner.get("channel")
@@ -50,3 +53,20 @@ def fill_defaults(data: dict) -> dict:
             own = _number(partner.get("price_index"), 1.0)
             partner["price_floor"] = max(min(wholesale, own), 1e-6)
     return data
+
+
+def _partner_mix(data: dict, segments: list[dict], populations: dict[str, float]) -> None:
+    """A partner's prospects by default: each segment's population in the partner's region."""
+    for partner in _items(data, "partners"):
+        region = partner.get("region")
+        if partner.get("segment_mix") is not None or not isinstance(region, str):
+            continue
+        here = {}
+        for segment in segments:
+            shares = segment.get("regions")
+            share = _number(shares.get(region), 0.0) if isinstance(shares, dict) else 0.0
+            if segment.get("id") in populations and share > 0:
+                here[segment["id"]] = populations[segment["id"]] * share
+        total = sum(here.values())
+        if total > 0:
+            partner["segment_mix"] = LocatedDict({k: v / total for k, v in here.items() if v > 0})

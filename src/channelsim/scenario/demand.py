@@ -21,6 +21,15 @@ def check_shares(shares: dict[str, float] | None) -> dict[str, float] | None:
     return shares
 
 
+class Competition(Model):
+    """The rest of the market: rivals are one more alternative at every purchase occasion."""
+
+    utility: float  # V_0: the utility of buying from a rival at an occasion (before loyalty)
+    switch_probability: Share = (
+        0.0  # chance that a customer whose repeat occasion a rival wins defects for good
+    )
+
+
 class Segment(Model):
     """A group of potential customers who behave alike (rates are per week)."""
 
@@ -39,6 +48,9 @@ class Segment(Model):
     loyalty: float = 0.0  # utility bonus for the alternative used last time
     channel_affinity: dict[Id, float] = {}  # utility intercept per channel id (absent: 0)
     service_expectation_weeks: NonNeg = 1.0  # fulfilment slower than this disappoints
+    competition: Competition | None = (
+        None  # rivals at every purchase occasion; default: none (a closed market)
+    )
 
     _shares = field_validator("regions")(check_shares)
 
@@ -68,7 +80,7 @@ class Units(Model):
 class Source(Model):
     """A customer source: weekly spend buys leads along a response curve."""
 
-    id: Id  # the source's id (not `organic` or `referral`)
+    id: Id  # the source's id (not `organic`, `referral` or `partners`)
     spend_per_week: NonNeg = 0.0  # the current plan (the baseline)
     min_spend_per_week: NonNeg = 0.0  # the optimizer's lower bound
     max_spend_per_week: NonNeg | None = None  # the optimizer's upper bound; default: the marketing budget

@@ -35,6 +35,7 @@ class Optimize(Model):
     periods: Annotated[int, Field(ge=1, le=520)] = 1  # >1: a spend per source per period (with adstock)
     time_limit_seconds: Positive = 60.0  # the solver's time limit
     target: Target | None = None  # least spend reaching a target, instead of a budget
+    terminal_value: bool = False  # true: profit also counts the customer equity left at the horizon
 
 
 class Variant(Model):

@@ -1,4 +1,7 @@
-"""Multinomial-logit channel choice at every purchase: draws the outlet (SPEC §3 "Channel choice").
+"""Multinomial-logit channel choice at every purchase occasion: draws the outlet (SPEC §3).
+
+With `competition` on a segment, rivals are one more alternative (utility `V_0`, plus the
+loyalty term when the customer's last occasion went to them): a draw may return `RIVALS`.
 
 The utility and the logit weights are `channelsim.model.logit`. The weights `exp(V_j)`
 without the loyalty term depend only on (segment, region, route, programme) and on the
@@ -17,6 +20,20 @@ from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import Draws
 
 
+class Rivals:
+    """The rest of the market, as one alternative of the choice (there is one: `RIVALS`)."""
+
+    def __repr__(self) -> str:
+        return "RIVALS"
+
+
+RIVALS = Rivals()
+#: What a purchase occasion ends in: one of our outlets, the rivals, or nothing to buy (None).
+Pick = Outlet | Rivals | None
+#: A cached situation: the outlets offered, their weights exp(V) and sum, and the rivals' weight.
+Offer = tuple[list[Outlet], list[float], float, float]
+
+
 class Chooser:
     """Draws the outlet of each purchase; caches the logit weights per situation."""
 
@@ -29,6 +46,7 @@ class Chooser:
         routes: list[dict[str, float]],  # per source: channel id -> first-purchase bonus
         programme_bonus: list[tuple[frozenset[str], float]],  # per programme: channels, bonus
         draws: Draws,
+        rival_utility: list[float | None] | None = None,  # per segment: V_0 of the rivals, None: no rivals
     ) -> None:
         self.outlets = outlets
         self.affinity = affinity
@@ -37,7 +55,8 @@ class Chooser:
         self.routes = routes
         self.programme_bonus = programme_bonus
         self.draws = draws
-        self._cache: dict[tuple[int, int, int, int], tuple[list[Outlet], list[float], float]] = {}
+        self.rival_utility = rival_utility or [None] * len(affinity)
+        self._cache: dict[tuple[int, int, int, int], Offer] = {}
         self._equal_prices: dict[tuple[int, int, int, int], list[float] | None] = {}
         self._moved: dict[tuple[int, int, int, int, int], float] = {}  # cannibalisation, all in stock
         regions = 1 + max((r for o in outlets for r in o.regions), default=0)
@@ -61,10 +80,9 @@ class Chooser:
         for region in outlet.regions | outlet.diverts_into:
             self.short[region] += -1 if in_stock else 1
 
-    def offered(
-        self, segment: int, region: int, route: int, programme: int
-    ) -> tuple[list[Outlet], list[float], float]:
-        """The outlets open to this customer and their weights exp(V) (without loyalty)."""
+    def offered(self, segment: int, region: int, route: int, programme: int) -> Offer:
+        """The outlets open to this customer, their weights exp(V) (without loyalty) and their sum,
+        and the rivals' weight (0 without rivals)."""
         key = (segment, region, route, programme)
         entry = self._cache.get(key)
         if entry is None:
@@ -83,24 +101,34 @@ class Chooser:
             outlet.log_effort, diversion=diversion, route=route_bonus, bonus=member_bonus,
         )  # fmt: skip
 
-    def _weights(
-        self, segment: int, region: int, route: int, programme: int
-    ) -> tuple[list[Outlet], list[float], float]:
+    def _weights(self, segment: int, region: int, route: int, programme: int) -> Offer:
         offered = [o for o in self.outlets if o.is_open and (region in o.regions or region in o.diverts_into)]
-        if not offered:
-            return [], [], 0.0
-        weights = logit_weights([self.utility(o, segment, region, route, programme) for o in offered])
-        return offered, weights, sum(weights)
+        utilities = [self.utility(o, segment, region, route, programme) for o in offered]
+        rival = self.rival_utility[segment]
+        if rival is None:
+            weights = logit_weights(utilities)
+            return offered, weights, sum(weights), 0.0
+        weights = logit_weights([*utilities, rival])  # one shift for all, rivals last
+        rival_weight = weights.pop()
+        return offered, weights, sum(weights), rival_weight
 
     def choose(
-        self, segment: int, region: int, route: int, programme: int, last: Outlet | None
-    ) -> Outlet | None:
-        """One draw from the logit over the outlets offered; None when nothing is offered."""
+        self,
+        segment: int,
+        region: int,
+        route: int,
+        programme: int,
+        last: Outlet | None,
+        rival_last: bool = False,
+    ) -> Pick:
+        """One draw from the logit over the outlets offered and the rivals; None when nothing is offered.
+
+        `rival_last`: the customer's last occasion went to the rivals (their loyalty term)."""
         key = (segment, region, route, programme)
         entry = self._cache.get(key)
         if entry is None:
             entry = self._cache[key] = self._weights(segment, region, route, programme)
-        offered, weights, total = entry
+        offered, weights, total, rivals = entry
         short = self.short[region] > 0
         if short:  # some outlet here is out of stock: take its weight out
             for outlet, weight in zip(offered, weights, strict=True):
@@ -113,9 +141,13 @@ class Chooser:
                 if outlet is last:
                     bonus_index, bonus = index, weights[index] * factor
                     break
-        if total + bonus <= 1e-300:
+        if rivals:
+            rivals *= 1.0 + factor if rival_last else 1.0
+            if total + bonus <= 1e-300:
+                return RIVALS  # nothing of ours to buy: the occasion goes to the rivals
+        elif total + bonus <= 1e-300:
             return None
-        target = self.draws.uniform() * (total + bonus)
+        target = self.draws.uniform() * (total + bonus + rivals)
         chosen = None
         for index, weight in enumerate(weights):
             if short and not offered[index].in_stock:
@@ -123,8 +155,8 @@ class Chooser:
             chosen = offered[index]
             target -= weight + bonus if index == bonus_index else weight
             if target <= 0.0:
-                break
-        return chosen
+                return chosen
+        return RIVALS if rivals else chosen
 
     def cannibalized(
         self, segment: int, region: int, route: int, programme: int, last: Outlet | None
@@ -150,7 +182,7 @@ class Chooser:
 
     def _cannibalized(self, key: tuple[int, int, int, int], equal: list[float], last: Outlet | None) -> float:
         segment = key[0]
-        offered, weights, _ = self.offered(*key)
+        offered, weights, _, _ = self.offered(*key)
         factor = self.loyalty_factor[segment]
         with_prices = direct = at_equal = direct_equal = 0.0
         for outlet, weight, flat in zip(offered, weights, equal, strict=True):
@@ -168,7 +200,7 @@ class Chooser:
 
     def _equal_price_weights(self, key: tuple[int, int, int, int]) -> list[float] | None:
         """The weights with the price term taken out, or None when no direct channel undercuts."""
-        offered, weights, _ = self.offered(*key)
+        offered, weights, _, _ = self.offered(*key)
         direct = [o.price for o in offered if o.direct]
         partners = [o.price for o in offered if not o.direct]
         if not direct or not partners or min(direct) >= max(partners):

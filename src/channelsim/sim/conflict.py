@@ -94,6 +94,10 @@ class ConflictAgents:
         self._note_violations()
         return changed
 
+    def penalised(self, outlet: Outlet) -> bool:
+        """Whether the outlet is under an enforcement penalty now."""
+        return outlet.index in self.penalty_until
+
     # -- enforcement ----------------------------------------------------------------------
     def _detect(self, week: int) -> bool:
         if not self.enforcing:
@@ -154,7 +158,8 @@ class ConflictAgents:
     def expected_shares(self, outlet: Outlet) -> tuple[float, float]:
         """The seller's logit share of its regions' demand at current prices, and at equal prices.
 
-        Both with today's offers, efforts and penalties, segments weighted by population; the
+        Both with today's offers, efforts and penalties and the rivals in the set (a market
+        share: a cut wins occasions from rivals too), segments weighted by population; the
         second drops the price terms, so the gap between them is what prices alone do to the
         seller. Stock is ignored: stock-outs come and go within days, prices move weekly.
         """
@@ -165,14 +170,15 @@ class ConflictAgents:
             for region in served:
                 if weights[region] <= 0.0:
                     continue
-                offered, logit_weights, everyone = self.chooser.offered(segment, region, -1, -1)
+                offered, logit_weights, ours, rivals = self.chooser.offered(segment, region, -1, -1)
+                everyone = ours + rivals
                 if everyone <= 0.0:
                     continue
                 flat = [without_price(w, o.price, beta) for o, w in zip(offered, logit_weights, strict=True)]
                 own = next((i for i, o in enumerate(offered) if o is outlet), None)
                 if own is not None:
                     mine += weights[region] * logit_weights[own] / everyone
-                    fair += weights[region] * flat[own] / sum(flat)
+                    fair += weights[region] * flat[own] / (sum(flat) + rivals)
                 total += weights[region]
         return (mine / total, fair / total) if total else (0.0, 0.0)
 

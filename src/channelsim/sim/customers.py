@@ -13,6 +13,7 @@ from typing import Any
 
 import simpy
 
+from channelsim.sim.choice import Pick, Rivals
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import Draws
@@ -28,7 +29,8 @@ MOOD_LIMIT = 2
 class Customer:
     """A person who has heard of the brand: where they live, who brought them, what they did."""
 
-    __slots__ = ("active", "last", "mood", "orders", "paid", "programme", "region", "segment", "source")
+    __slots__ = ("active", "last", "mood", "orders", "paid", "partner", "programme", "region", "rival_last",
+                 "segment", "source")  # fmt: skip
 
     def __init__(self, segment: int, region: int, source: int) -> None:
         self.segment = segment
@@ -40,6 +42,8 @@ class Customer:
         self.programme = -1  # loyalty programme joined, -1 for none
         self.mood = 0  # satisfaction: good minus bad experiences; ≤ −1 detractor, ≥ 1 promoter
         self.active = False
+        self.partner = -1  # the partner (outlet index) whose own prospect this was, -1 for none
+        self.rival_last = False  # their last purchase occasion went to a rival
 
 
 def referral_weight(mood: int) -> int:
@@ -56,6 +60,7 @@ class SegmentParams:
         self.population = segment.population
         self.p, self.q = segment.innovation_per_week, segment.imitation_per_week
         self.conversion = segment.conversion
+        self.switch = segment.competition.switch_probability if segment.competition else 0.0
         self.consideration = segment.consideration_weeks
         self.region_cumulative = _cumulative(region_shares)
         self.buy = [segment.purchases_per_week] + [
@@ -89,7 +94,7 @@ class Market:
         segments: list[SegmentParams],
         unaware: list[list[int]],
         draws: dict[str, Draws],
-        sell: Callable[[Customer, bool], Outlet | None],
+        sell: Callable[[Customer, bool], Pick],
         weeks: int,
         on_membership: Callable[[int, int], None],
     ) -> None:
@@ -106,6 +111,7 @@ class Market:
         self.members = [0] * len(segments)
         self.lapsed: list[Customer] = []
         self.lapsed_count = [0] * len(segments)
+        self.customers: set[Customer] = set()  # the active ones (their equity is read at the horizon)
         self.draws = draws
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
@@ -168,7 +174,27 @@ class Market:
             self.ledger.add("source", "leads", self.current_week, source)
             self.awaken(segment, region, source)
 
-    def awaken(self, segment: int, region: int, source: int) -> None:
+    def partner_week(
+        self, partner: int, region: int, rate: float, mix_cumulative: list[float], source: int
+    ) -> Generator[Any, Any, None]:
+        """One week of a partner's own prospecting: a Poisson stream at `rate` in its region."""
+        env, draws = self.env, self.draws["partners"]
+        end = self.current_week + 1.0
+        while rate > 0.0:
+            gap = draws.exponential(1.0 / rate)
+            if env.now + gap >= end:
+                return
+            yield env.timeout(gap)
+            segment = draws.pick(mix_cumulative)
+            week = self.current_week
+            self.ledger.add("source", "leads", week, source)
+            self.ledger.add("outlet", "leads", week, partner)
+            if self.unaware[segment][region] == 0:
+                self.ledger.add("source", "wasted_leads", week, source)
+                continue
+            self.awaken(segment, region, source, partner)
+
+    def awaken(self, segment: int, region: int, source: int, partner: int = -1) -> None:
         """An unaware person hears of the brand and becomes a prospect; some go on to buy."""
         self.unaware[segment][region] -= 1
         self.prospects[segment] += 1
@@ -176,6 +202,7 @@ class Market:
         draws = self.draws["customers"]
         if params.conversion >= 1.0 or draws.bernoulli(params.conversion):
             customer = Customer(segment, region, source)
+            customer.partner = partner
             if params.consideration > 0:
                 self.env.process(self.consider(customer, draws.exponential(params.consideration)))
             elif self.first_purchase(customer):  # at once, so the next rate sees this customer
@@ -194,20 +221,32 @@ class Market:
             yield from self.life(customer)
 
     def first_purchase(self, customer: Customer) -> bool:
-        """The first order makes a prospect a customer (False: nothing to buy where they live)."""
-        if self.sell(customer, True) is None:
+        """The first order makes a prospect a customer (False: a rival won them, or nothing to buy)."""
+        sold = self.sell(customer, True)
+        if sold is None:
             return False  # the order is lost; they stay a prospect
         self.prospects[customer.segment] -= 1
+        if isinstance(sold, Rivals):
+            return False  # a rival won the first occasion: the prospect is lost for good
         self._activate(customer)
         self._book_new(customer)
         customer.orders = 1
         return True
 
-    def repeat_purchase(self, customer: Customer) -> None:
-        if self.sell(customer, False) is not None:
+    def repeat_purchase(self, customer: Customer) -> bool:
+        """A repeat occasion; False when a rival won it and the customer defects for good."""
+        sold = self.sell(customer, False)
+        if isinstance(sold, Rivals):
+            switch = self.segments[customer.segment].switch
+            if switch > 0.0 and self.draws["rivals"].bernoulli(switch):
+                self.ledger.add("segment", "switched_to_rivals", self.current_week, customer.segment)
+                self._lapse(customer)
+                return False
+        elif sold is not None:
             customer.orders += 1
             if customer.orders == 2:
                 self.repeaters[customer.segment] += 1
+        return True
 
     def life(self, customer: Customer) -> Generator[Any, Any, None]:
         """An active customer buys again, joins a programme or lapses, until the horizon."""
@@ -224,7 +263,8 @@ class Market:
             yield env.timeout(draws.exponential(1.0 / total))
             pick = draws.uniform() * total
             if pick <= buy:
-                self.repeat_purchase(customer)
+                if not self.repeat_purchase(customer):
+                    return
             elif pick <= buy + churn:
                 self._lapse(customer)
                 return
@@ -233,6 +273,7 @@ class Market:
 
     def _activate(self, customer: Customer) -> None:
         customer.active = True
+        self.customers.add(customer)
         self.active[customer.segment] += 1
         if customer.mood == 0:  # the common case, inlined: a passive refers once
             self.referrers[customer.segment] += 1
@@ -257,9 +298,12 @@ class Market:
         self.ledger.add("source", "new_customers", week, customer.source)
         self.ledger.add("segment", "new_customers", week, customer.segment)
         self.ledger.add("region", "new_customers", week, customer.region)
+        if customer.partner >= 0:
+            self.ledger.add("outlet", "new_customers", week, customer.partner)
 
     def _lapse(self, customer: Customer) -> None:
         customer.active = False
+        self.customers.discard(customer)
         self.active[customer.segment] -= 1
         if customer.mood == 0:
             self.referrers[customer.segment] -= 1

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import simpy
 
+from channelsim.model.clv import customer_equity
 from channelsim.model.media import source_cost
 from channelsim.model.money import OrderMoney, order_money
 from channelsim.scenario.schema import Scenario
-from channelsim.sim.choice import Chooser
+from channelsim.sim.choice import Chooser, Pick, Rivals
 from channelsim.sim.conflict import ConflictAgents
 from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
@@ -33,7 +34,7 @@ PRICE_NOTICED = 0.01 - 1e-9
 class Entities:
     """The ids of each level, in the order of the ledger's columns."""
 
-    sources: list[str]  # paid sources, then "organic" and "referral"
+    sources: list[str]  # paid sources, then "organic", "referral" and (if any partner prospects) "partners"
     outlets: list[str]  # direct channels, then partners
     outlet_channel: list[int]  # index into channels, per outlet
     channels: list[str]
@@ -54,6 +55,16 @@ class ReplicationOutput:
     events: int  # business events: leads + orders + lapses
     diverted_into: np.ndarray  # orders per (outlet, region it diverted into), over the horizon
     programmes_active: list[bool]  # per loyalty programme, as the policy ran it
+    customer_equity: float = 0.0  # what the customers active at the horizon bring in the next 52 weeks
+
+
+def _running(weights: list[float]) -> list[float]:
+    """Cumulative weights (what `Draws.pick` takes)."""
+    out, running = [], 0.0
+    for weight in weights:
+        running += weight
+        out.append(running)
+    return out
 
 
 def apportion(total: int, shares: list[float]) -> list[int]:
@@ -78,6 +89,7 @@ class Replication:
         self.draws = streams_for(seed)
         self.regions = list(scenario.regions)
         self.outlets = self._build_outlets()
+        self._prospecting = any(p.leads_per_week > 0 for p in scenario.partners)
         self.entities = self._entities()
         sizes = {"source": len(self.entities.sources), "outlet": len(self.outlets),
                  "segment": len(scenario.segments), "region": len(self.regions)}  # fmt: skip
@@ -148,7 +160,9 @@ class Replication:
     def _entities(self) -> Entities:
         sc = self.scenario
         return Entities(
-            sources=[s.id for s in sc.sources] + ["organic", "referral"],
+            sources=[s.id for s in sc.sources]
+            + ["organic", "referral"]
+            + (["partners"] if self._prospecting else []),
             outlets=[o.id for o in self.outlets],
             outlet_channel=[o.channel_index for o in self.outlets],
             channels=[c.id for c in sc.channels],
@@ -172,6 +186,7 @@ class Replication:
             routes=[dict(s.routes_to) for s in sc.sources],
             programme_bonus=bonus,
             draws=self.draws["choice"],
+            rival_utility=[s.competition.utility if s.competition else None for s in sc.segments],
         )
 
     def _build_conflict(self) -> ConflictAgents:
@@ -255,7 +270,24 @@ class Replication:
                 self._money.clear()  # prices or rebates moved
                 self.min_price = [min(m, o.price) for m, o in zip(self.min_price, self.outlets, strict=True)]
             self._book_costs(week)
+            self._prospect(week)
             yield self.env.timeout(1.0)
+
+    def _prospect(self, week: int) -> None:
+        """Start each prospecting partner's week, at its rate after this week's decisions."""
+        if not self._prospecting:
+            return
+        source = len(self.scenario.sources) + 2
+        for k, partner in enumerate(self.scenario.partners):
+            outlet = self.outlets[len(self.outlets) - len(self.scenario.partners) + k]
+            penalised = self.conflict is not None and self.conflict.penalised(outlet)
+            if partner.leads_per_week <= 0 or not outlet.is_open or penalised or not partner.segment_mix:
+                continue
+            rate = partner.leads_per_week * (1.0 + outlet.effort_boost)
+            mix = [partner.segment_mix.get(seg.id, 0.0) for seg in self.scenario.segments]
+            self.env.process(
+                self.market.partner_week(outlet.index, outlet.region or 0, rate, _running(mix), source)
+            )
 
     def _book_costs(self, week: int) -> None:
         sc, ledger = self.scenario, self.ledger
@@ -304,22 +336,64 @@ class Replication:
         base = [o.base_price for o in self.outlets]
         active = [self.policy.programmes.get(p.id, p.active) for p in self.programmes]
         return ReplicationOutput(
-            tables, self.entities, base, self.min_price, exited, events, self.diverted_into, active
-        )
+            tables, self.entities, base, self.min_price, exited, events, self.diverted_into, active,
+            self._customer_equity(),
+        )  # fmt: skip
+
+    def _customer_equity(self) -> float:
+        """Σ over the active customers of what they bring in the next 52 weeks (SPEC §3), by state."""
+        states: dict[tuple[int, int, int, int, bool], int] = {}
+        for c in self.market.customers:
+            key = (c.segment, c.region, c.programme, -1 if c.last is None else c.last.index, c.rival_last)
+            states[key] = states.get(key, 0) + 1
+        total = 0.0
+        for key in sorted(states):  # a fixed order: the sum is the same whatever the set's order
+            total += states[key] * self._equity_of(*key)
+        return total
+
+    def _equity_of(self, segment: int, region: int, programme: int, last: int, rival_last: bool) -> float:
+        """One active customer's equity: their rates, today's shares from their loyalty state."""
+        offered, weights, _, rivals = self.chooser.offered(segment, region, -1, programme)
+        factor = self.chooser.loyalty_factor[segment]
+        weights = [
+            w * (1.0 + factor) if o.index == last else w for o, w in zip(offered, weights, strict=True)
+        ]
+        rivals *= 1.0 + factor if rival_last else 1.0
+        everyone = sum(weights) + rivals
+        if everyone <= 0.0:
+            return 0.0
+        ours = sum(weights) / everyone
+        per_order = sum(w * self._order_money(o, segment, programme).contribution
+                        for o, w in zip(offered, weights, strict=True)) / sum(weights) if ours > 0 else 0.0  # fmt: skip
+        params = self.market.segments[segment]
+        tier = programme + 1
+        return customer_equity(params.buy[tier], params.churn[tier], 1.0 - ours, params.switch, per_order)
 
     # -- purchases ----------------------------------------------------------------------
-    def sell(self, customer: Customer, first: bool) -> Outlet | None:
-        """One purchase: the customer chooses an outlet; the order is booked and fulfilled."""
+    def sell(self, customer: Customer, first: bool) -> Pick:
+        """One purchase occasion: the customer chooses an outlet (or the rivals); an order of ours is
+        booked and fulfilled. A partner's own prospect buys first at that partner when it can."""
         last = customer.last
         if last is not None and last.is_open and not last.in_stock:
             self.market.disappoint(customer)  # their usual outlet is out of stock
         route = customer.source if first and 0 <= customer.source < len(self.scenario.sources) else -1
-        outlet = self.chooser.choose(customer.segment, customer.region, route, customer.programme, last)
+        found_by = self.outlets[customer.partner] if first and customer.partner >= 0 else None
+        if found_by is not None and found_by.is_open and found_by.in_stock:
+            outlet: Pick = found_by  # the sale its rep closes: no logit, no rival
+        else:
+            outlet = self.chooser.choose(
+                customer.segment, customer.region, route, customer.programme, last, customer.rival_last
+            )
         week = self.market.current_week
         if outlet is None:
             self.ledger.add("total", "lost_orders", week, 0)
             self.ledger.add("region", "lost_orders", week, customer.region)
             return None
+        if isinstance(outlet, Rivals):
+            self.ledger.add("segment", "lost_prospects" if first else "rival_orders", week, customer.segment)
+            customer.last, customer.rival_last = None, True
+            return outlet
+        customer.rival_last = False
         self.ledger.order(week, outlet.index, customer.segment, customer.source, customer.region,
                           self._order_money(outlet, customer.segment, customer.programme))  # fmt: skip
         if not outlet.direct and outlet.region != customer.region:

@@ -17,8 +17,9 @@ FLOWS = {
     "source": ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution"),
     "outlet": ("orders", "revenue", "brand_revenue", "contribution", "diverted_orders",
                "response_time_sum", "responses", "stockout_weeks", "detections", "promoter_orders",
-               "detractor_orders"),
-    "segment": ("new_customers", "orders", "contribution", "lapses", "won_back"),
+               "detractor_orders", "leads", "new_customers"),
+    "segment": ("new_customers", "orders", "contribution", "lapses", "won_back", "rival_orders",
+                "lost_prospects", "switched_to_rivals"),
     "region": ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders"),
 }  # fmt: skip
 STATES = {  # recorded at the end of each week
@@ -89,6 +90,9 @@ class Ledger:
         )
         outlet["partner_margin"] = outlet["revenue"] - outlet["brand_revenue"]
         segment = out["segment"]
+        for metric in ("rival_orders", "lost_prospects", "switched_to_rivals"):
+            total[metric] = segment[metric].sum(axis=1, keepdims=True)
+        total["partner_leads"] = outlet["leads"].sum(axis=1, keepdims=True)
         for metric in STATES["segment"]:
             total[metric] = segment[metric].sum(axis=1, keepdims=True)
         return out

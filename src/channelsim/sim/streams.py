@@ -11,7 +11,8 @@ from bisect import bisect_left
 
 import numpy as np
 
-STREAMS = ("leads", "organic", "customers", "choice", "service", "stock", "conflict")
+#: New streams go at the end: a stream is the i-th child of the seed, so the others stay as they were.
+STREAMS = ("leads", "organic", "customers", "choice", "service", "stock", "conflict", "rivals", "partners")
 _BLOCK = 4096
 
 
