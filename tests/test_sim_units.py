@@ -99,7 +99,7 @@ def frequencies(
 def offered_shares(chooser: Chooser, outlets: list[Outlet], **situation: int) -> np.ndarray:
     """The shares `offered` implies (weights / total), in the order of `outlets`; 0 if not offered."""
     key = {"segment": 0, "region": 0, "route": -1, "programme": -1} | situation
-    offered, weights, total = chooser.offered(**key)
+    offered, weights, total, _ = chooser.offered(**key)
     share = dict(zip(offered, np.asarray(weights) / total, strict=True))
     return np.array([share.get(o, 0.0) for o in outlets])
 
@@ -207,7 +207,7 @@ def test_only_open_outlets_serving_the_region_are_offered_and_diverters_at_their
     web.is_open = south.is_open = False
     chooser.invalidate()
     assert chooser.choose(0, 0, -1, -1, None) is None
-    assert chooser.offered(0, 0, -1, -1) == ([], [], 0.0)
+    assert chooser.offered(0, 0, -1, -1) == ([], [], 0.0, 0.0)
 
 
 def test_cannibalized_is_the_direct_share_moved_by_price() -> None:

@@ -371,7 +371,8 @@ def section_text(section: Section, homes: Homes) -> str:
 
 def _intro() -> str:
     ids = ", ".join(f"`{s}`" for s in ID_SECTIONS)
-    reserved = " and ".join(f"`{s}`" for s in RESERVED_SOURCES)
+    names = [f"`{s}`" for s in RESERVED_SOURCES]
+    reserved = ", ".join(names[:-1]) + " and " + names[-1]
     config = Model.model_config
     strict = [
         "an unknown key is an error" if config.get("extra") == "forbid" else "",
@@ -394,7 +395,7 @@ type, its default (or *required*) and what it means. It is generated from the sc
 - **Money** is in the scenario's `currency`. Prices are indices relative to list price
   (`price_index: 1` is the list price).
 - **Ids** match `{ID_PATTERN.strip("^$")}` and are unique in their section ({ids}).
-  The source ids {reserved} are reserved for organic leads.
+  The source ids {reserved} are reserved for the leads nobody pays for (Bass and partners' own prospects).
 - **Strict**: {"; ".join(s for s in strict if s)}.
 - **Paths**: in the headings below, `[]` means each item of a list and `.<id>` a value of
   a mapping under its id. Variants address list items by id with dotted paths:

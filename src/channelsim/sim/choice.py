@@ -47,6 +47,7 @@ class Chooser:
         programme_bonus: list[tuple[frozenset[str], float]],  # per programme: channels, bonus
         draws: Draws,
         rival_utility: list[float | None] | None = None,  # per segment: V_0 of the rivals, None: no rivals
+        regions: int = 0,  # how many regions the scenario has
     ) -> None:
         self.outlets = outlets
         self.affinity = affinity
@@ -59,7 +60,8 @@ class Chooser:
         self._cache: dict[tuple[int, int, int, int], Offer] = {}
         self._equal_prices: dict[tuple[int, int, int, int], list[float] | None] = {}
         self._moved: dict[tuple[int, int, int, int, int], float] = {}  # cannibalisation, all in stock
-        regions = 1 + max((r for o in outlets for r in o.regions), default=0)
+        # every region of the scenario, including those no outlet serves (their customers still choose)
+        regions = max(regions, 1 + max((r for o in outlets for r in o.regions), default=0))
         self.short = [0] * regions  # outlets out of stock, per region they serve
         for outlet in outlets:
             if not outlet.in_stock:

@@ -187,6 +187,7 @@ class Replication:
             programme_bonus=bonus,
             draws=self.draws["choice"],
             rival_utility=[s.competition.utility if s.competition else None for s in sc.segments],
+            regions=len(self.regions),
         )
 
     def _build_conflict(self) -> ConflictAgents:
