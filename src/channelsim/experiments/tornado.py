@@ -71,7 +71,7 @@ def tornado(
         raise UsageError(f"--tornado: must be a percentage between 0 and 100 (got {pct:g})")
     explicit = parameters is not None
     moves, skipped = [], []
-    for path in parameters if explicit else default_parameters(scenario):
+    for path in parameters if parameters is not None else default_parameters(scenario):
         try:
             moves.append(_moves(scenario, path, pct))
         except UsageError as err:

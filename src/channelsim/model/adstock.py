@@ -9,6 +9,10 @@ spend `ē = α·e + (1 − α)·x` with `α = a·(1 − a^L) / (L·(1 − a))` (
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def adstock_path(carry: float, start: float, spend: Iterable[float]) -> list[float]:
@@ -31,7 +35,10 @@ def period_terms(carry: float, weeks: Sequence[int]) -> tuple[list[float], list[
 
 
 def period_levels(
-    start: float, spend: Sequence[float], ends: Sequence[float], mix: Sequence[float]
+    start: float,
+    spend: Sequence[float] | np.ndarray,
+    ends: Sequence[float] | np.ndarray,
+    mix: Sequence[float] | np.ndarray,
 ) -> list[float]:
     """Average effective spend per period (one spend each), from the level `start` before the first."""
     level, out = start, []

@@ -243,6 +243,13 @@ def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[
     return out
 
 
+def tier_levels(sc: Scenario, partner_id: str) -> list[str]:
+    """The tier levels a partner can be given: its incentive programme's (eligible partners only)."""
+    programme = va.incentive_of(sc, partner_id)
+    assert programme is not None  # only partners with an incentive programme have a tier to choose
+    return [t.level for t in programme.tiers]
+
+
 def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Group]:
     """One group per region of eligible partners (or one per partner when combinations explode)."""
     eligible = [p for p in sc.partners if va.incentive_of(sc, p.id) is not None]
@@ -252,7 +259,7 @@ def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Gr
         members = [p.id for p in eligible if p.region == region]
         if not members:
             continue
-        options = [[t.level for t in va.incentive_of(sc, pid).tiers] for pid in members]
+        options = [tier_levels(sc, pid) for pid in members]
         joint = math.prod(len(o) for o in options) <= MAX_COMBOS
         parts = [(members, options)] if joint else [([m], [o]) for m, o in zip(members, options, strict=True)]
         orders = cell_orders(fc, sc, region)
@@ -279,7 +286,7 @@ def diversion_terms(
     for i, seller in enumerate(all_sellers):
         if seller.direct or seller.propensity <= 0:
             continue
-        levels = [t.level for t in va.incentive_of(sc, seller.id).tiers] if seller.id in tiers else [None]
+        levels = tier_levels(sc, seller.id) if seller.id in tiers else [None]
         for region in sc.regions:
             if region == seller.home:
                 continue
@@ -321,7 +328,7 @@ def capacities(sc: Scenario, layout: va.Layout) -> dict[str, tuple[int, float]]:
 
 def programme_terms(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str],
                     calibration: dict[str, float] | None, programmes: dict[str, bool],
-                    winback: list[float]) -> list[ProgrammeTerm]:  # fmt: skip
+                    winback: list[float] | None) -> list[ProgrammeTerm]:  # fmt: skip
     """Each programme's effect: the forecast with it on less the forecast with it off, the other
     programmes and every other lever at the current plan (first order: effects of two programmes
     on the same customers are added; the rounds re-linearise at the plan found)."""
@@ -337,13 +344,15 @@ def winback_term(
     sc: Scenario, fc: va.Forecast, spend: float, budget: float | None, pieces: int
 ) -> WinbackTerm:
     """Win-back's decision data: bounds, the curve's pieces, the value of a reactivation a week."""
-    wb = sc.winback
+    wb, per_reactivation = sc.winback, fc.per_reactivation
+    assert wb is not None  # built only for a scenario with a winback section
+    assert per_reactivation is not None  # va.forecast always values a reactivation
     upper = wb.max_spend_per_week if wb.max_spend_per_week is not None else budget
     if upper is None:  # no bound given: where the curve saturates, as for a source
         upper = saturation_bound(wb.response, wb.spend_per_week, wb.min_spend_per_week)
     upper = max(upper, wb.min_spend_per_week)
     return WinbackTerm(wb.min_spend_per_week, upper, response_pieces(wb.response, upper, pieces),
-                       fc.per_reactivation.sum(axis=0), spend, wb.response.leads(spend))  # fmt: skip
+                       per_reactivation.sum(axis=0), spend, wb.response.leads(spend))  # fmt: skip
 
 
 def current_programmes(sc: Scenario, programmes: dict[str, bool] | None) -> dict[str, bool]:
@@ -359,9 +368,11 @@ def build_coefficients(sc: Scenario, objective: str, spend: dict[str, list[float
     settings = sc.optimize
     plan = periods(sc.horizon_weeks, settings.periods)
     programmes = current_programmes(sc, programmes)
-    if sc.winback is not None and winback is None:
-        winback = sc.winback.spend_per_week
-    rescue = [winback] * sc.horizon_weeks if sc.winback is not None else None
+    rescue: list[float] | None = None
+    if sc.winback is not None:
+        if winback is None:
+            winback = sc.winback.spend_per_week
+        rescue = [winback] * sc.horizon_weeks
     fc = va.forecast(sc, weekly_spend(sc, spend), tiers, calibration, programmes, rescue)
     marketing = sc.budget.marketing_per_week
     incentives = sc.budget.incentives_per_week
@@ -378,5 +389,6 @@ def build_coefficients(sc: Scenario, objective: str, spend: dict[str, list[float
                       tiers, marketing, incentives, sc.horizon_weeks)  # fmt: skip
     problem.programmes = programme_terms(sc, spend, tiers, calibration, programmes, rescue)
     if sc.winback is not None:
+        assert winback is not None  # the scenario's spend above when none was given
         problem.winback = winback_term(sc, fc, float(winback), marketing, settings.breakpoints)
     return problem

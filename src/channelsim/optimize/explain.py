@@ -9,6 +9,7 @@ from channelsim.model.media import media_cost
 from channelsim.optimize.coefficients import METRIC_INDEX, Coefficients, SourceTerm
 from channelsim.optimize.milp import Built, build
 from channelsim.optimize.solvers import make_solver
+from channelsim.scenario.planning import Target
 
 
 def objective_column(problem: Coefficients) -> int:
@@ -21,7 +22,9 @@ def winback_return(problem: Coefficients, spend: float | None) -> dict[str, list
     term = problem.winback
     if term is None or spend is None:
         return {}
-    curve, step = problem.scenario.winback.response, max(1.0, 1e-4 * term.upper)
+    wb = problem.scenario.winback
+    assert wb is not None  # problem.winback is built only for a scenario with a winback section
+    curve, step = wb.response, max(1.0, 1e-4 * term.upper)
     # per week, as the sources' returns: the value of a reactivation a week, averaged over the horizon
     per_week = float(problem.worth(term.value)) / max(problem.horizon, 1)
     gain = per_week * (curve.leads(spend + step) - curve.leads(spend)) / step
@@ -96,7 +99,7 @@ def at_bounds(problem: Coefficients, spend: dict[str, list[float]]) -> list[str]
                   if not t.source.locked and any(x >= t.upper - 1e-6 * max(1.0, t.upper) for x in spend[t.id]))  # fmt: skip
 
 
-def shadow_prices(problem: Coefficients, built: Built, solver: str, target: object | None,
+def shadow_prices(problem: Coefficients, built: Built, solver: str, target: Target | None,
                   time_limit: float) -> dict[str, float | None]:  # fmt: skip
     """Objective gained per extra unit of budget spent evenly over the horizon, from the LP with the
     integers fixed: Σ_periods dual / horizon (each period's limit is per week; the objective is a

@@ -41,7 +41,7 @@ def read_decisions(built: Built, problem: Coefficients) -> Levers:
     for (g, c), var in built.choose.items():
         if (var.varValue or 0.0) > 0.5:
             tiers |= problem.groups[g].combos[c].levels
-    programmes = {pid: (var.varValue or 0.0) > 0.5 for pid, var in built.running.items()}
+    programmes = {pid: (pulp.value(var) or 0.0) > 0.5 for pid, var in built.running.items()}
     winback = round(max(pulp.value(built.winback) or 0.0, 0.0), 2) if built.winback is not None else None
     return Levers(spend, tiers, programmes, winback)
 

@@ -154,15 +154,17 @@ def add_source(built: Built, problem: Coefficients, term: SourceTerm, decider: D
 
 
 def _spend_variable(prob: pulp.LpProblem, term: SourceTerm, sid: str, p: int) -> Expr:
-    if term.units:
-        count = prob.add_variable(f"n_{sid}_{p}", 0, term.source.units.max, pulp.LpInteger)
-        return term.source.units.cost * count
+    units = term.source.units
+    if units is not None:  # term.units
+        count = prob.add_variable(f"n_{sid}_{p}", 0, units.max, pulp.LpInteger)
+        return units.cost * count
     return pulp.lpSum([prob.add_variable(f"x_{sid}_{p}", 0, term.upper)])
 
 
 def _units_exact(prob: pulp.LpProblem, term: SourceTerm, sid: str, p: int) -> tuple[Expr, Expr]:
     """Whole units without carry-over: one binary per count, leads exact at each count."""
     units = term.source.units
+    assert units is not None  # called only for a source bought in whole units (term.units)
     pick = [prob.add_variable(f"k_{sid}_{p}_{k}", 0, 1, pulp.LpBinary) for k in range(units.max + 1)]
     prob += (pulp.lpSum(pick) == 1, f"one_{sid}_{p}")
     spend = pulp.lpSum(k * units.cost * v for k, v in enumerate(pick))
@@ -198,7 +200,9 @@ def add_winback(built: Built, problem: Coefficients, decider: Decider) -> None:
     if term is None:
         return
     spend = decider.winback(built, term)
-    ordered = not term.reactivations.concave or problem.worth(term.value) <= 0 or bool(problem.capacities)
+    ordered = (
+        not term.reactivations.concave or bool(problem.worth(term.value) <= 0) or bool(problem.capacities)
+    )
     built.reactivations, _ = add_piecewise(
         built.prob, f"{built.prefix}react", spend, term.reactivations, ordered
     )
@@ -252,6 +256,7 @@ def output(built: Built, problem: Coefficients, column: int) -> Expr:
         expr += float(prog.effect[column]) * (built.running[prog.id] - float(prog.current))
     wb = problem.winback
     if wb is not None:
+        assert built.reactivations is not None  # add_winback set them for this problem's win-back
         expr += float(wb.value[column]) * (built.reactivations - wb.reactivations_now)
     return expr
 

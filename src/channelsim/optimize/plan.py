@@ -84,9 +84,11 @@ class Plan:
                          "tier": _on(self.programmes.get(prog.id, prog.active)),
                          "baseline_tier": _on(prog.active)})  # fmt: skip
         if self.winback is not None:
+            wb = self.scenario.winback
+            assert wb is not None  # a plan has a win-back spend only for a scenario with a winback section
             rows.append({"kind": "winback", "id": "winback", "period": 0, "spend_per_week": self.winback,
-                         "baseline_spend_per_week": self.scenario.winback.spend_per_week,
-                         "leads_per_week": self.scenario.winback.response.leads(self.winback),
+                         "baseline_spend_per_week": wb.spend_per_week,
+                         "leads_per_week": wb.response.leads(self.winback),
                          "marginal_return": self.marginal_return.get("winback", [None])[0],
                          "tier": "", "baseline_tier": ""})  # fmt: skip
         return pd.DataFrame(rows)

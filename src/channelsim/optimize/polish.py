@@ -9,22 +9,27 @@ better on the exact curves, so the plan is never worse than the MILP's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import minimize
 
 from channelsim.model.media import media_cost, source_cost
-from channelsim.optimize.coefficients import Coefficients
+from channelsim.optimize.coefficients import Coefficients, SourceTerm
+
+if TYPE_CHECKING:
+    from scipy.optimize._typing import Constraint  # scipy-stubs only
 
 TOLERANCE = 1e-6  # feasibility slack on limits, in currency per week
 MAX_SOURCES = 60  # SLSQP's cost grows fast with the dimension; beyond, the MILP's plan stands
 
 
-def worth(problem: Coefficients, term: object, column: int, net: bool) -> float:
+def worth(problem: Coefficients, term: SourceTerm, column: int, net: bool) -> float:
     """What one lead of `term` in the first period is worth: the column, or for profit (`net`) the
     contribution less the member cost of the member-weeks it brings."""
-    values = term.value[0]  # type: ignore[attr-defined]
+    values = term.value[0]
     return float(problem.worth(values)) if net else float(values[column])
 
 
@@ -40,7 +45,7 @@ def value(problem: Coefficients, spend: dict[str, list[float]], column: int, net
     return total
 
 
-def _movable(term, x: float) -> bool:
+def _movable(term: SourceTerm, x: float) -> bool:
     """Spends the polish may move: continuous ones the MILP kept on, and concave sources it left off
     without a setup cost (a chord from 0 understates a concave curve's first euros)."""
     if term.units or term.source.locked or term.source.adstock != 0:
@@ -73,11 +78,12 @@ def polish(problem: Coefficients, spend: dict[str, list[float]], column: int, ne
     leads = [t.source.response.leads for t in free]
     media = [partial(media_cost, t.source.rate_card) for t in free]
     step = np.maximum(1e-3, 1e-7 * upper)
+    scale = max(1.0, float(upper.max()))  # the search runs on spends / scale
 
-    def each(fns: list, x: np.ndarray) -> np.ndarray:
+    def each(fns: Sequence[Callable[[float], float]], x: np.ndarray) -> np.ndarray:
         return np.array([f(v) for f, v in zip(fns, x, strict=True)])
 
-    def slope(fns: list, x: np.ndarray) -> np.ndarray:
+    def slope(fns: Sequence[Callable[[float], float]], x: np.ndarray) -> np.ndarray:
         low = np.maximum(x - step, 0.0)
         return (each(fns, x + step) - each(fns, low)) / (x + step - low)
 
@@ -91,12 +97,17 @@ def polish(problem: Coefficients, spend: dict[str, list[float]], column: int, ne
             gain, grad = gain - weeks * spent(x), grad - weeks * slope(media, x)
         return -gain / scale, -grad
 
-    limits = []
+    limits: list[Constraint] = []
     if budget is not None:
-        limits.append({"type": "ineq", "fun": lambda y: (budget - spent(y * scale)) / scale,
-                       "jac": lambda y: -slope(media, y * scale)})  # fmt: skip
+
+        def room(y: np.ndarray) -> float:  # the budget left (scaled): SLSQP keeps it ≥ 0
+            return (budget - spent(y * scale)) / scale
+
+        def room_slope(y: np.ndarray) -> np.ndarray:
+            return -slope(media, y * scale)
+
+        limits.append({"type": "ineq", "fun": room, "jac": room_slope})
     start = np.array([spend[t.id][0] for t in free])
-    scale = max(1.0, float(upper.max()))
     result = minimize(objective, start / scale, jac=True, method="SLSQP",
                       bounds=list(zip(lower / scale, upper / scale, strict=True)), constraints=limits,
                       options={"maxiter": 200, "ftol": 1e-12})  # fmt: skip

@@ -114,7 +114,8 @@ class Replication:
 
     # -- building -----------------------------------------------------------------------
     def _build_outlets(self) -> list[Outlet]:
-        sc, outlets = self.scenario, []
+        sc = self.scenario
+        outlets: list[Outlet] = []
         index_of = {c.id: i for i, c in enumerate(sc.channels)}
         for channel in sc.channels:
             if channel.type != "direct":

@@ -31,7 +31,7 @@ class Policy:
     def baseline(cls, scenario: Scenario) -> Policy:
         weeks = scenario.horizon_weeks
         spend = {s.id: [s.spend_per_week] * weeks for s in scenario.sources}
-        tiers = {}
+        tiers: dict[str, tuple[str, str]] = {}
         for incentive in scenario.incentives:
             for partner in scenario.partners_of(incentive.channel):
                 level = incentive.current.get(partner.id, incentive.tiers[0].level)

@@ -187,6 +187,8 @@ class Valuation:
 
     def _region_shares(self, s: int) -> list[float]:
         seg = self.sc.segments[s]
+        # loading fills a segment's missing `regions` with uniform shares (scenario.defaults)
+        assert seg.regions is not None
         return [seg.regions.get(r, 0.0) for r in self.sc.regions]
 
     def _first_orders(self, s: int, route: dict[str, float] | None) -> np.ndarray:
