@@ -134,3 +134,39 @@ def test_calibration_is_measured_over_analytic_attributed_contribution():
         "ads"
     ] == pytest.approx(1.5)
     assert va.calibration(sc, {})["ads"] == 1.0
+
+
+def test_forecast_matches_the_simulation_in_an_open_market():
+    # rivals at every occasion (with loyalty and switching), and a dealer finding prospects of its
+    # own on a tier: the forecast is the simulation's expectation, to 4 standard errors
+    sc = scenario(
+        horizon_weeks=20, replications=16, seed=3,
+        segments=[segment(population=100000, initial_customers=300, innovation_per_week=0.001,
+                          imitation_per_week=0.05, conversion=0.5, consideration_weeks=1, purchases_per_week=0.15,
+                          churn_per_week=0.02, order_value=100, loyalty=0.7, channel_affinity={"shop": 0.3},
+                          price_sensitivity=2, competition={"utility": 0.4, "switch_probability": 0.3})],
+        channels=[{"id": "shop", "variable_cost": 0.1}, {"id": "dealers", "type": "indirect", "partner_margin": 0.2}],
+        partners=[{"id": "d", "channel": "dealers", "region": "all", "leads_per_week": 15}],
+        incentives=[{"id": "push", "channel": "dealers", "current": {"d": "gold"},
+                     "tiers": [{"level": "none"}, {"level": "gold", "effort_boost": 0.4, "rebate": 0.05}]}],
+        sources=[{"id": "ads", "spend_per_week": 2000, "routes_to": {"shop": 0.5},
+                  "response": {"curve": "hill", "max_leads_per_week": 60, "half_saturation": 2000}}],
+    )  # fmt: skip
+    fc = va.forecast(sc, {"ads": [2000.0] * 20}, {"d": "gold"})
+    result = cs.simulate(sc)
+    checks = {
+        ("totals", "contribution"): fc.contribution,
+        ("totals", "revenue"): fc.revenue,
+        ("totals", "new_customers"): fc.customers,
+        ("totals", "rival_orders"): fc.rival_orders,
+        ("totals", "partner_leads"): fc.partner_leads["d"] * 20,
+        ("by_channel", "shop", "orders"): fc.totals[fc.layout.seller(0)],
+        ("by_partner", "d", "orders"): fc.totals[fc.layout.seller(1)],
+        ("totals", "customer_equity"): fc.customer_equity,
+    }
+    misses = {}
+    for path, expected in checks.items():
+        stat = result.figure(*path)
+        error = stat["std"] / math.sqrt(result.replications)
+        misses[path] = (round(stat["mean"], 1), round(float(expected), 1), round((stat["mean"] - expected) / error, 2))
+    assert all(abs(z) <= 4 for *_, z in misses.values()), misses

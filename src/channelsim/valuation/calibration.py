@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from channelsim.scenario.schema import Scenario
-from channelsim.valuation.forecast import lead_rates, unaware_path
+from channelsim.valuation.forecast import lead_rates, partner_lead_rates, unaware_path
 from channelsim.valuation.lead_value import Valuation
 from channelsim.valuation.sellers import baseline_tiers
 
@@ -15,7 +15,8 @@ def calibration(sc: Scenario, attributed: dict[str, dict[str, float]]) -> dict[s
     means of `summary.json`'s `by_source`). Sources without leads keep 1."""
     tiers = baseline_tiers(sc)
     leads = lead_rates(sc, {src.id: [src.spend_per_week] * sc.horizon_weeks for src in sc.sources})
-    val = Valuation(sc, tiers, unaware_path(sc, leads, Valuation(sc, tiers).grid))
+    probe = Valuation(sc, tiers)
+    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid, probe, partner_lead_rates(sc, tiers)))
     out = {}
     for src in sc.sources:
         own = val.weekly(val.lead_value(src, referrals=False))[:, 0]

@@ -20,7 +20,7 @@ from channelsim.scenario.demand import Source
 from channelsim.scenario.schema import Scenario
 from channelsim.valuation.expected_diversion import diversion_totals
 from channelsim.valuation.lead_value import Layout, Valuation
-from channelsim.valuation.sellers import incentive_cost
+from channelsim.valuation.sellers import incentive_cost, tier_terms
 
 
 def effective_spend(source: Source, weekly_spend: list[float]) -> np.ndarray:
@@ -34,22 +34,39 @@ def lead_rates(sc: Scenario, spend: dict[str, list[float]]) -> dict[str, np.ndar
             for src in sc.sources}  # fmt: skip
 
 
-def unaware_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray) -> np.ndarray:
-    """Mean-field Bass with paid leads: fraction unaware per segment over the grid (for word of mouth)."""
+def unaware_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray,
+                 market: Valuation | None = None, partner_leads: dict[str, float] | None = None) -> np.ndarray:  # fmt: skip
+    """Mean-field Bass with paid leads (and partners' own prospects): fraction unaware per segment
+    over the grid (for word of mouth). `market` gives the open market's rates: a first occasion won
+    by rivals makes no customer (P_0), and customers defect at b·π_0·s on top of their lapses."""
     out = np.ones((len(sc.segments), len(grid)))
     step = grid[1] - grid[0]
+    found = partner_leads or {}
     for s, seg in enumerate(sc.segments):
         n = float(seg.population)
         unaware, active = n - seg.initial_customers, float(seg.initial_customers)
+        won = 1.0 - (market.first_rival_share(s) if market is not None else 0.0)
+        leave = seg.churn_per_week + (market.defection(s) if market is not None else 0.0)
+        own = sum(
+            rate * (p.segment_mix or {}).get(seg.id, 0.0)
+            for p in sc.partners
+            if (rate := found.get(p.id, 0.0))
+        )
         for i, t in enumerate(grid):
             out[s, i] = max(unaware, 0.0) / n
             week = min(int(t), sc.horizon_weeks - 1)
             paid = sum(leads[src.id][week] * (src.segment_mix or {}).get(seg.id, 0.0) for src in sc.sources)
-            awaken = min((seg.innovation_per_week + seg.imitation_per_week * active / n) * unaware + paid,
+            awaken = min((seg.innovation_per_week + seg.imitation_per_week * active / n) * unaware + paid + own,
                          max(unaware, 0.0) / step)  # fmt: skip
             unaware -= awaken * step
-            active += (seg.conversion * awaken - seg.churn_per_week * active) * step
+            active += (seg.conversion * awaken * won - leave * active) * step
     return out
+
+
+def partner_lead_rates(sc: Scenario, tiers: dict[str, str]) -> dict[str, float]:
+    """Partners' own prospects per week: `leads_per_week × (1 + effort_boost of its tier)`."""
+    return {p.id: p.leads_per_week * (1.0 + tier_terms(sc, tiers, p.id, p.channel)[1])
+            for p in sc.partners if p.leads_per_week > 0}  # fmt: skip
 
 
 @dataclass
@@ -67,6 +84,26 @@ class Forecast:
     crm: float = 0.0  # over the horizon: member-weeks × cost per member-week (points are in contribution)
     per_reactivation: np.ndarray | None = None  # [week, out]: a lapsed customer won back in that week
     reactivations: np.ndarray | None = None  # win-back reactivations per week
+    partner_leads: dict[str, float] = field(default_factory=dict)  # partner → own prospects per week
+    per_partner_lead: dict[str, np.ndarray] = field(default_factory=dict)  # partner → [out] over the horizon
+    terminal_value: bool = False  # profit counts the customer equity left at the horizon
+
+    @property
+    def customer_equity(self) -> float:
+        """What the customers active at the horizon bring in the next 52 weeks (SPEC §3)."""
+        first = self.layout.equity_cell(0, 0)
+        return float(self.totals[first : first + self.layout.cells].sum())
+
+    @property
+    def rival_orders(self) -> float:
+        first = self.layout.rival_cell(0, 0)
+        return float(self.totals[first : first + self.layout.cells].sum())
+
+    @property
+    def market_share(self) -> float:
+        """orders / (orders + rival orders), over the horizon."""
+        ours = float(self.totals[self.layout.cell(0, 0) : self.layout.cell(0, 0) + self.layout.cells].sum())
+        return ours / (ours + self.rival_orders) if ours + self.rival_orders > 0 else math.nan
 
     @property
     def contribution(self) -> float:
@@ -82,7 +119,8 @@ class Forecast:
 
     @property
     def profit(self) -> float:
-        return self.contribution - self.marketing - self.incentives - self.fixed - self.crm
+        profit = self.contribution - self.marketing - self.incentives - self.fixed - self.crm
+        return profit + self.customer_equity if self.terminal_value else profit
 
     def metric(self, name: str) -> float:
         if name == "roas":
@@ -137,12 +175,16 @@ def forecast(
     weeks = sc.horizon_weeks
     leads = lead_rates(sc, spend)
     probe = Valuation(sc, tiers)
-    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid), programmes)
+    found = partner_lead_rates(sc, tiers)
+    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid, probe, found), programmes)
     totals = val.organic()
     per_lead = {}
     for src in sc.sources:
         per_lead[src.id] = val.weekly(val.lead_value(src)) * (calibration or {}).get(src.id, 1.0)
         totals = totals + leads[src.id] @ per_lead[src.id]
+    per_partner_lead = partner_values(val, found)
+    for pid, rate in found.items():
+        totals = totals + rate * per_partner_lead[pid]
     marketing = sum(source_cost(src, x) for src in sc.sources for x in spend[src.id])
     rescue = winback_weekly(sc, winback)
     reactivations = np.array([sc.winback.response.leads(x) if sc.winback else 0.0 for x in rescue])
@@ -155,4 +197,10 @@ def forecast(
     totals[:2] += weeks * diverted[1:]
     return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead,
                     float(diverted[0]), member_cost(sc, totals, val.layout), per_reactivation,
-                    reactivations)  # fmt: skip
+                    reactivations, found, per_partner_lead, sc.optimize.terminal_value)  # fmt: skip
+
+
+def partner_values(val: Valuation, rates: dict[str, float]) -> dict[str, np.ndarray]:
+    """Per prospecting partner: [out] that one own prospect a week over the whole horizon brings."""
+    index = {s.id: j for j, s in enumerate(val.sellers)}
+    return {pid: val.weekly(val.partner_lead_value(index[pid])).sum(axis=0) for pid in rates}

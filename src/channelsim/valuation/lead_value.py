@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from channelsim.model.clv import customer_equity
 from channelsim.scenario.crm import LoyaltyProgram
 from channelsim.scenario.demand import Source
 from channelsim.scenario.schema import Scenario
@@ -30,16 +31,31 @@ RouteKey = tuple[tuple[str, float], ...]  # a source's routes_to, as a hashable 
 
 @dataclass
 class Layout:
-    """Output coordinates of a value vector: metrics, orders per seller, orders per (segment, region)."""
+    """Output coordinates of a value vector: metrics, orders per seller, orders per (segment, region),
+    member-weeks per programme, then per (segment, region) the rivals' orders, the customers still
+    active at the horizon and their customer equity."""
 
     n_sellers: int
     n_segments: int
     n_regions: int
-    n_programmes: int = 0  # last: member-weeks of each loyalty programme (its cost driver)
+    n_programmes: int = 0  # member-weeks of each loyalty programme (its cost driver)
+
+    @property
+    def cells(self) -> int:
+        return self.n_segments * self.n_regions
 
     @property
     def size(self) -> int:
-        return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions + self.n_programmes
+        return len(METRICS) + self.n_sellers + self.cells + self.n_programmes + 3 * self.cells
+
+    def rival_cell(self, s: int, r: int) -> int:
+        return len(METRICS) + self.n_sellers + self.cells + self.n_programmes + s * self.n_regions + r
+
+    def active_cell(self, s: int, r: int) -> int:
+        return self.rival_cell(s, r) + self.cells
+
+    def equity_cell(self, s: int, r: int) -> int:
+        return self.active_cell(s, r) + self.cells
 
     def member(self, k: int) -> int:
         return len(METRICS) + self.n_sellers + self.n_segments * self.n_regions + k
@@ -99,9 +115,12 @@ class Valuation:
         return np.array([seller_money(self.sc, x, seg, rebate_of(self.sc, self.tiers, x), points_cost)
                          for x in self.sellers])  # fmt: skip
 
-    def _project(self, s: int, r: int, ch: Choice, orders: np.ndarray, money: np.ndarray) -> np.ndarray:
-        """Orders over the offered sellers (rows: time) as full output vectors."""
+    def _project(self, s: int, r: int, ch: Choice, orders: np.ndarray, money: np.ndarray,
+                 rivals: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """Orders over the offered sellers (rows: time), and the rivals' orders, as full output vectors."""
         out = np.zeros((orders.shape[0], self.layout.size))
+        if rivals is not None:
+            out[:, self.layout.rival_cell(s, r)] = rivals
         if len(ch.offered) == 0:
             return out
         out[:, 0] = orders @ money[ch.offered, 0]
@@ -110,11 +129,17 @@ class Valuation:
         out[:, self.layout.cell(s, r)] = orders.sum(axis=1)
         return out
 
-    def _own_orders(self, ch: Choice, start: np.ndarray, weights: np.ndarray, new: bool) -> np.ndarray:
-        """Orders per offered seller (rows: time). A new customer's first order is drawn from `start`
-        and the k-th repeat from start·M^k; an initial customer's k-th purchase from start·M^(k−1)."""
+    def _own_orders(
+        self, ch: Choice, start: np.ndarray, weights: np.ndarray, new: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Orders per offered seller (rows: time), and the rivals' orders (None without rivals). A new
+        customer's first order is drawn from `start` and the k-th repeat from start·M^k; an initial
+        customer's k-th purchase from start·M^(k−1). With rivals the chain has a rival state, and a
+        customer survives an occasion there with `switch`'s complement (`Choice.survival`)."""
+        if ch.rival is not None:
+            return self._open_orders(ch, start, weights, new)
         if len(ch.offered) == 0:
-            return np.zeros((weights.shape[0], 0))
+            return np.zeros((weights.shape[0], 0)), None
         chain, v, vectors = ch.transition(), start, []
         for _ in range(weights.shape[1]):
             if new:
@@ -123,35 +148,86 @@ class Valuation:
             if not new:
                 v = v @ chain
         repeats = weights @ np.array(vectors) if vectors else np.zeros((weights.shape[0], len(start)))
-        return (start[None, :] if new else 0.0) + repeats
+        return (start[None, :] if new else 0.0) + repeats, None
+
+    def _open_orders(
+        self, ch: Choice, start: np.ndarray, weights: np.ndarray, new: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`_own_orders` with rivals: `start` is over our sellers (new: the first order, ours by
+        definition) or over every state, rivals last (not new: the next occasion's outcome)."""
+        n, chain, keep = len(ch.offered), ch.transition(), ch.survival()
+        u = (np.append(start, 0.0) * keep) @ chain if new else start
+        vectors = []
+        for _ in range(weights.shape[1]):
+            vectors.append(u)
+            u = (u * keep) @ chain
+        occasions = weights @ np.array(vectors) if vectors else np.zeros((weights.shape[0], n + 1))
+        ours = occasions[:, :n] + (start[None, :] if new else 0.0)
+        return ours, occasions[:, n]
 
     def _customer_orders(self, s: int, r: int, ch: Choice, start: np.ndarray, remaining: np.ndarray,
                          new: bool) -> np.ndarray:  # fmt: skip
         """[len(remaining), out]: an active non-member's orders within `remaining` weeks, with what
         they bring after joining a running programme. As a non-member the k-th repeat happens iff
         the first k of the events buy (r), lapse (d), join (Σ e_k) are purchases: `repeat_weights`
-        with rate d + Σ e_k in place of d; the member part is `member_exposure`."""
+        with rate d + Σ e_k in place of d; the member part is `member_exposure`. With rivals, a new
+        customer exists with the probability `start` adds up to (1 − P_0 of the first occasion), and
+        defection adds the hazard b·π_0·s to the lapses (first order: at the chain's long-run π_0)."""
+        mass = float(start.sum()) if new and ch.rival is not None else 1.0
+        if mass <= 0.0:
+            return np.zeros((len(remaining), self.layout.size))
+        if mass != 1.0:
+            start = start / mass
         seg = self.sc.segments[s]
         joins = sum(p.enrolment_per_week for _, p in self.running)
         weights = repeat_weights(seg.purchases_per_week, seg.churn_per_week + joins, remaining)
-        out = self._project(s, r, ch, self._own_orders(ch, start, weights, new), self.money(s))
+        orders, rivals = self._own_orders(ch, start, weights, new)
+        out = self._project(s, r, ch, orders, self.money(s), rivals)
+        defect = seg.purchases_per_week * ch.rival_stationary() * ch.switch
+        active, equity = self._at_horizon(s, ch, start, remaining, new, seg.churn_per_week + joins)
+        out[:, self.layout.active_cell(s, r)] = active
+        out[:, self.layout.equity_cell(s, r)] = equity
         for k, prog in self.running:
             if prog.enrolment_per_week > 0:
-                member_churn = seg.churn_per_week * prog.churn_multiplier
-                weeks = member_exposure(seg.churn_per_week + joins, member_churn, remaining)
+                member_churn = self._member_hazard(s, r, k)
+                leave = seg.churn_per_week + joins + defect
+                weeks = member_exposure(leave, member_churn, remaining)
                 out += self._member_orders(s, r, k, prog.enrolment_per_week * weeks)
-        return out
+                # members at the horizon: joined at u, still there: e·∫ e^(−a·u)·e^(−b·(τ−u)) du
+                tau = np.maximum(remaining, 0.0)
+                members = (
+                    prog.enrolment_per_week
+                    * np.exp(-member_churn * tau)
+                    * decay_integral(leave - member_churn, tau)
+                )
+                out[:, self.layout.active_cell(s, r)] += members
+                out[:, self.layout.equity_cell(s, r)] += members * self._member_equity(s, r, k)
+        return out * mass if mass != 1.0 else out
+
+    def _member_hazard(self, s: int, r: int, k: int) -> float:
+        """A member's hazard of leaving: lapses at d·m_c and, with rivals, defection at b·m_p·π_0·s."""
+        seg, prog = self.sc.segments[s], self.sc.loyalty_programs[k]
+        churn = seg.churn_per_week * prog.churn_multiplier
+        if seg.competition is None:
+            return churn
+        ch = self._member_choice(s, r, k)
+        return churn + seg.purchases_per_week * prog.purchase_multiplier * ch.rival_stationary() * ch.switch
+
+    def _member_choice(self, s: int, r: int, k: int) -> Choice:
+        prog = self.sc.loyalty_programs[k]
+        bonus = {c: prog.channel_bonus for c in prog.channels}
+        return choice(self.sc, self.sellers, self.sc.segments[s], self.sc.regions[r], self.tiers, bonus=bonus)
 
     def _member_orders(self, s: int, r: int, k: int, weeks: np.ndarray) -> np.ndarray:
         """[len(weeks), out]: what `weeks` member-weeks of programme k bring: purchases at r·m_p, at the
         stationary shares of the member's loyalty chain (channel bonus on), points off the contribution."""
         seg, prog = self.sc.segments[s], self.sc.loyalty_programs[k]
-        bonus = {c: prog.channel_bonus for c in prog.channels}
-        ch = choice(self.sc, self.sellers, seg, self.sc.regions[r], self.tiers, bonus=bonus)
+        ch = self._member_choice(s, r, k)
         money = self._money(s, prog.points_cost)
         rate = seg.purchases_per_week * prog.purchase_multiplier
         orders = (weeks * rate)[:, None] * ch.stationary()[None, :]
-        out = self._project(s, r, ch, orders, money)
+        rivals = weeks * rate * ch.rival_stationary() if ch.rival is not None else None
+        out = self._project(s, r, ch, orders, money, rivals)
         out[:, self.layout.member(k)] = weeks
         return out
 
@@ -163,21 +239,26 @@ class Valuation:
         for r, region in enumerate(self.sc.regions):
             ch = choice(self.sc, self.sellers, seg, region, self.tiers)
             share = self._region_shares(s)[r]
-            if len(ch.offered) and share > 0:
-                out += share * self._customer_orders(s, r, ch, ch.shares(), remaining, new=False)
+            if (len(ch.offered) or ch.rival is not None) and share > 0:
+                out += share * self._customer_orders(s, r, ch, ch.all_shares(), remaining, new=False)
         return out
 
     def _initial_members(self, s: int) -> tuple[np.ndarray, float]:
         """[out] of the initial customers who start as members (per initial customer), and the share
         that starts as non-members (the simulation's `initial_members`)."""
-        seg, out, members = self.sc.segments[s], np.zeros(self.layout.size), 0.0
+        out, members = np.zeros(self.layout.size), 0.0
         horizon = np.array([self.horizon])
         for k, prog in self.running:
             share = min(prog.initial_members, 1.0 - members)
             members += share
-            weeks = decay_integral(seg.churn_per_week * prog.churn_multiplier, horizon)
             for r in range(len(self.sc.regions)):
-                out += share * self._region_shares(s)[r] * self._member_orders(s, r, k, weeks)[0]
+                hazard = self._member_hazard(s, r, k)
+                part = self._member_orders(s, r, k, decay_integral(hazard, horizon))[0]
+                part[self.layout.active_cell(s, r)] = math.exp(-hazard * self.horizon)
+                part[self.layout.equity_cell(s, r)] = math.exp(-hazard * self.horizon) * self._member_equity(
+                    s, r, k
+                )
+                out += share * self._region_shares(s)[r] * part
         return out, 1.0 - members
 
     def segment_values(self, s: int) -> SegmentValues:
@@ -201,8 +282,9 @@ class Valuation:
             ch = choice(sc, self.sellers, seg, region, self.tiers)
             if len(ch.offered) == 0:
                 continue  # nowhere to buy: the prospect never becomes a customer
-            part = self._customer_orders(s, r, ch, ch.shares(route), self.horizon - self.grid, new=True)
-            part[:, 2] = 1.0
+            start = ch.shares(route)
+            part = self._customer_orders(s, r, ch, start, self.horizon - self.grid, new=True)
+            part[:, 2] = 1.0 if ch.rival is None else float(start.sum())  # new customers: 1 − P_0
             out += share * part
         return out
 
@@ -213,23 +295,129 @@ class Valuation:
         q, conv, churn, h = seg.imitation_per_week, seg.conversion, seg.churn_per_week, self.step
         lam = math.exp(-h / seg.consideration_weeks) if seg.consideration_weeks > 0 else 0.0
         gamma = (1.0 - lam) / 2.0 if seg.consideration_weeks > 0 else 1.0
-        decay = math.exp(-churn * h)
+        decay = math.exp(-(churn + self.defection(s)) * h)
         n = len(self.grid)
         ref, delayed, prospect = (np.zeros((n, self.layout.size)) for _ in range(3))
         u = self.unaware[s]
+        # a referred prospect refers in turn only once a customer: with rivals, won = 1 − P_0
+        won = 1.0 - self.first_rival_share(s)
         for i in range(n - 2, -1, -1):
-            # D_i = d0 + gamma·Ref_i; Ref_i = carried + kappa·D_i  (trapezoid, solved for Ref_i)
-            later = own[i + 1] + ref[i + 1]
+            # D_i = d0 + gamma·won·Ref_i; Ref_i = carried + kappa·D_i  (trapezoid, solved for Ref_i)
+            later = own[i + 1] + won * ref[i + 1]
             d0 = lam * delayed[i + 1] + gamma * (own[i] + later) if lam else own[i]
             kappa = h / 2.0 * q * u[i] * conv
             carried = decay * ref[i + 1] + h / 2.0 * decay * q * u[i + 1] * prospect[i + 1]
-            ref[i] = (carried + kappa * d0) / (1.0 - kappa * gamma)
-            delayed[i] = d0 + gamma * ref[i]
+            ref[i] = (carried + kappa * d0) / (1.0 - kappa * gamma * won)
+            delayed[i] = d0 + gamma * won * ref[i]
             prospect[i] = conv * delayed[i]
         members, non_members = self._initial_members(s)
         initial = non_members * self._active_from(s, np.array([self.horizon]))[0] + members + ref[0]
         reactivated = self._active_from(s, self.horizon - self.grid) + ref
         return SegmentValues({(): own}, ref, prospect, initial, reactivated)
+
+    def choices(self, s: int) -> list[tuple[int, float, Choice]]:
+        """(region index, population share, choice) of segment `s` in each region it lives in."""
+        seg = self.sc.segments[s]
+        return [(r, share, choice(self.sc, self.sellers, seg, region, self.tiers))
+                for r, (region, share) in enumerate(zip(self.sc.regions, self._region_shares(s), strict=True))
+                if share > 0]  # fmt: skip
+
+    def defection(self, s: int) -> float:
+        """A non-member's hazard of defecting to the rivals, b·π_0·s, averaged over the regions."""
+        seg = self.sc.segments[s]
+        if seg.competition is None:
+            return 0.0
+        return sum(share * seg.purchases_per_week * ch.rival_stationary() * ch.switch
+                   for _, share, ch in self.choices(s))  # fmt: skip
+
+    def first_rival_share(self, s: int) -> float:
+        """P_0 of a first occasion without a route, averaged over the regions (what the Bass path loses)."""
+        if self.sc.segments[s].competition is None:
+            return 0.0
+        return sum(share * ch.rival_share() for _, share, ch in self.choices(s))
+
+    def _at_horizon(self, s: int, ch: Choice, start: np.ndarray, remaining: np.ndarray, new: bool,
+                    leave: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """(active non-members at the horizon, their customer equity), per remaining time τ.
+
+        Occasions come at b: after exactly k of them (Poisson(b·τ)) the customer's loyalty state is
+        v_k (v_0 = `start` for a new customer, "no last outlet" otherwise; v_(k+1) = (v_k·M)·survival,
+        which also removes who defected), and they are still a non-member with e^(−(d + Σe)·τ);
+        equity counts each state's own P_0 and contribution (`_state_equity`)."""
+        from scipy.special import gammaln  # scipy loads only when a valuation runs
+
+        seg = self.sc.segments[s]
+        buy, tau = seg.purchases_per_week, np.maximum(remaining, 0.0)
+        chain, keep = ch.transition(), ch.survival()
+        per_state, plain = self._state_equity(s, ch)
+        mean = buy * float(tau.max(initial=0.0))
+        k = np.arange(int(mean + 10.0 * math.sqrt(mean) + 10.0) + 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pois = np.exp(
+                k[None, :] * np.log(buy * tau)[:, None] - buy * tau[:, None] - gammaln(k + 1)[None, :]
+            )
+        pois[buy * tau == 0.0] = (k == 0).astype(float)
+        if new:  # after the first order, in the seller it went to
+            v = np.append(start, 0.0) if ch.rival is not None else start
+            mass, equity = [float(v.sum())], [float(v @ per_state)]
+        else:  # no last outlet until the first occasion
+            v = ch.all_shares() * keep
+            mass, equity = [1.0, float(v.sum())], [plain, float(v @ per_state)]
+        while len(mass) < len(k):
+            v = (v @ chain) * keep
+            mass.append(float(v.sum()))
+            equity.append(float(v @ per_state))
+        alive = np.exp(-leave * tau)
+        return alive * (pois @ np.array(mass)), alive * (pois @ np.array(equity))
+
+    def _state_equity(self, s: int, ch: Choice) -> tuple[np.ndarray, float]:
+        """Customer equity of one non-member by loyalty state (each seller, then the rivals), and
+        without a last outlet: their own P_0 and mean contribution per order (`model.clv`)."""
+        seg, n = self.sc.segments[s], len(ch.offered)
+        money = self.money(s)[ch.offered, 0]
+
+        def equity(row: np.ndarray) -> float:
+            ours = row[:n]
+            if ours.sum() <= 0:
+                return 0.0
+            rival = float(row[n]) if ch.rival is not None else 0.0
+            return customer_equity(seg.purchases_per_week, seg.churn_per_week, rival, ch.switch,
+                                   float(ours @ money) / float(ours.sum()))  # fmt: skip
+
+        rows = ch.transition() if n else np.zeros((0, 0))
+        return np.array([equity(row) for row in rows]), equity(ch.all_shares()) if n else 0.0
+
+    def _member_equity(self, s: int, r: int, k: int) -> float:
+        """Customer equity of one member of programme k: member rates, the member chain's long-run shares."""
+        seg, prog = self.sc.segments[s], self.sc.loyalty_programs[k]
+        ch = self._member_choice(s, r, k)
+        pi = ch.stationary()
+        if len(ch.offered) == 0 or pi.sum() <= 0:
+            return 0.0
+        per_order = float(pi @ self._money(s, prog.points_cost)[ch.offered, 0]) / float(pi.sum())
+        return customer_equity(seg.purchases_per_week * prog.purchase_multiplier,
+                               seg.churn_per_week * prog.churn_multiplier, ch.rival_stationary(), ch.switch,
+                               per_order)  # fmt: skip
+
+    def partner_lead_value(self, j: int) -> np.ndarray:
+        """[grid, out]: what one of partner j's own prospects arriving at t brings: its first purchase
+        at the partner (no logit, no rival), then the usual choice with loyalty to it, plus word of mouth."""
+        seller = self.sellers[j]
+        partner = next(p for p in self.sc.partners if p.id == seller.id)
+        assert seller.home is not None  # a partner has a home region
+        r = self.sc.regions.index(seller.home)
+        total = np.zeros((len(self.grid), self.layout.size))
+        for s, seg in enumerate(self.sc.segments):
+            share = (partner.segment_mix or {}).get(seg.id, 0.0)
+            ch = choice(self.sc, self.sellers, seg, seller.home, self.tiers)
+            if share <= 0 or j not in ch.offered:
+                continue
+            start = (ch.offered == j).astype(float)
+            own = self._customer_orders(s, r, ch, start, self.horizon - self.grid, new=True)
+            own[:, 2] = 1.0
+            customer = own + self.segment_values(s).referral
+            total += share * seg.conversion * delay_convolve(customer, seg.consideration_weeks, self.step)
+        return total
 
     def route_key(self, source: Source) -> RouteKey:
         key = tuple(sorted(source.routes_to.items()))
@@ -248,7 +436,10 @@ class Valuation:
             values = self.segment_values(s)
             if key not in values.first:
                 values.first[key] = self._first_orders(s, self._routes[key])
-            customer = values.first[key] + values.referral if referrals else values.first[key]
+            first = values.first[key]
+            # the customers it brings refer; with rivals a lead becomes one with 1 − P_0 (column 2)
+            won = first[:, 2:3] if seg.competition is not None else 1.0
+            customer = first + won * values.referral if referrals else first
             total += share * seg.conversion * delay_convolve(customer, seg.consideration_weeks, self.step)
         return total
 

@@ -4,6 +4,10 @@ A customer's next outlet depends on the last one (the loyalty term), so the outl
 successive purchases form a Markov chain: `M[i, j] ∝ w_j + f·w_i·[i = j]`, with `w` the logit
 weights and `f = exp(loyalty) − 1` (`channelsim.model.logit`). The chain is reversible, so
 its stationary shares are `π_i ∝ w_i·(W + f·w_i)` (detailed balance).
+
+With rivals (`competition`), the rival is one more state of the chain, with weight `exp(V_0)`
+and the same loyalty term; an occasion it wins ends the customer's life with probability
+`switch` (`survival`). Shares of our sellers then add up to less than one.
 """
 
 from __future__ import annotations
@@ -26,26 +30,53 @@ class Choice:
     utilities: np.ndarray  # V_j without route and loyalty
     channels: list[str]
     loyalty_factor: float  # exp(loyalty) − 1
+    rival: float | None = None  # V_0 of the rivals; None: a closed market
+    switch: float = 0.0  # chance that a customer defects after an occasion the rivals win
+
+    def all_shares(self, route: dict[str, float] | None = None) -> np.ndarray:
+        """Logit shares of the offered sellers, then the rivals' (when there are rivals)."""
+        if len(self.offered) == 0 and self.rival is None:
+            return np.zeros(0)
+        v = self.utilities + (np.array([route.get(c, 0.0) for c in self.channels]) if route else 0.0)
+        return np.array(logit_shares(list(v) if self.rival is None else [*v, self.rival]))
 
     def shares(self, route: dict[str, float] | None = None) -> np.ndarray:
         """Logit shares of the offered sellers, with a source's `route` bonus per channel if given."""
-        if len(self.offered) == 0:
-            return np.zeros(0)
-        v = self.utilities + (np.array([route.get(c, 0.0) for c in self.channels]) if route else 0.0)
-        return np.array(logit_shares(list(v)))
+        full = self.all_shares(route)
+        return full if self.rival is None else full[:-1]
+
+    def rival_share(self, route: dict[str, float] | None = None) -> float:
+        """P_0: the rivals' share of an occasion without a last outlet (0 without rivals)."""
+        return 0.0 if self.rival is None else float(self.all_shares(route)[-1])
 
     def transition(self) -> np.ndarray:
-        """M[i, j] = P(next outlet j | last i) with the loyalty bonus on i."""
-        w = self.shares()
+        """M[i, j] = P(next state j | last i) with the loyalty bonus on i (the rival state last)."""
+        w = self.all_shares()
         f = self.loyalty_factor
         m = np.tile(w, (len(w), 1)) + np.diag(f * w)
         return m / m.sum(axis=1, keepdims=True)
 
-    def stationary(self) -> np.ndarray:
-        """The loyalty chain's long-run shares: π_i ∝ w_i·(W + f·w_i)."""
-        w = self.shares()
+    def survival(self) -> np.ndarray:
+        """Per state of the chain: the chance a customer is still ours after an occasion ending there."""
+        keep = np.ones(len(self.offered) + (self.rival is not None))
+        if self.rival is not None:
+            keep[-1] = 1.0 - self.switch
+        return keep
+
+    def stationary_all(self) -> np.ndarray:
+        """The loyalty chain's long-run shares over every state: π_i ∝ w_i·(W + f·w_i)."""
+        w = self.all_shares()
         pi = w * (1.0 + self.loyalty_factor * w)
         return pi / pi.sum() if len(pi) else pi
+
+    def stationary(self) -> np.ndarray:
+        """Long-run shares of our sellers (they add up to 1 − the rivals' long-run share)."""
+        pi = self.stationary_all()
+        return pi if self.rival is None else pi[:-1]
+
+    def rival_stationary(self) -> float:
+        """The rivals' long-run share of a customer's occasions (0 without rivals)."""
+        return 0.0 if self.rival is None else float(self.stationary_all()[-1])
 
 
 def choice(
@@ -68,4 +99,6 @@ def choice(
             bonus=(bonus or {}).get(s.channel, 0.0),
         ))  # fmt: skip
     channels = [all_sellers[j].channel for j in offered]
-    return Choice(np.array(offered, int), np.array(values, float), channels, loyalty_factor(segment.loyalty))
+    rivals = segment.competition
+    return Choice(np.array(offered, int), np.array(values, float), channels, loyalty_factor(segment.loyalty),
+                  rivals.utility if rivals else None, rivals.switch_probability if rivals else 0.0)  # fmt: skip
