@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,8 @@ import pytest
 import channelsim as cs
 from channelsim.cli import main
 from channelsim.experiments.compare import COLUMNS
-from channelsim.kpi_catalogue import HEADLINE
+from channelsim.experiments.text import compare_text
+from channelsim.kpi_catalogue import HEADLINE, RIVALS
 from conftest import ROOT, run_cli
 
 WORKBENCH = ROOT / "tests" / "data" / "workbench.yaml"
@@ -57,9 +59,28 @@ def test_table_has_every_variant_and_headline_kpi(outcome) -> None:
     table = outcome.table
     assert list(table.columns) == COLUMNS
     assert list(dict.fromkeys(table.variant)) == ["base", "unchanged", "more_search", "cheap_marketplace"]
-    assert set(table.kpi) == {k.name for k in HEADLINE}
+    # no rivals and no prospecting partner in this scenario: their KPIs would only be zeros
+    assert set(table.kpi) == {k.name for k in HEADLINE if k.needs is None}
     base_profit = outcome.results["base"].figure("totals", "profit")["mean"]
     assert (table[table.kpi == "profit"].base_mean == base_profit).all()
+
+
+def test_rivals_in_a_variant_bring_the_open_market_kpis(tmp_path: Path) -> None:
+    shutil.copy(WORKBENCH, tmp_path / WORKBENCH.name)
+    file = tmp_path / "rivals.yaml"
+    file.write_text(f"extends: {WORKBENCH.name}\nvariants:\n  rivals:\n    description: A rival chain opens\n"
+                    "    set: {segments.people.competition: {utility: 0.5}}\n")  # fmt: skip
+    result = cs.compare(cs.load(file), ["rivals"], replications=2)
+    rival_kpis = {k.name for k in HEADLINE if k.needs == RIVALS}
+    assert rival_kpis <= set(result.table.kpi) and "partner_leads" not in set(result.table.kpi)
+    share = _row(result.table, "rivals", "market_share")
+    # no rivals in the base: every order is ours
+    assert _row(result.table, "base", "market_share")["mean"] == 1.0
+    want = [r["totals"]["market_share"] for r in result.results["rivals"].per_replication]
+    assert share["mean"] == pytest.approx(sum(want) / 2) and share["diff_mean"] < 0 and share.unit == "share"
+    assert {k["name"] for k in result.to_data()["kpis"]} == set(result.table.kpi)
+    text = compare_text(result)
+    assert "Market share" in text and " pp" in text and "Orders won by rivals" in text
 
 
 def test_only_the_variants_asked_for() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -70,6 +71,17 @@ def check_report(folder: Path, expected: set[str]) -> _Page:
 def sim_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sim")
     cs.simulate(cs.load(WORKBENCH), replications=2, seed=1).write(folder)
+    cs.write_report(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def open_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workbench in an open market: rivals in its segment, a northern distributor that prospects."""
+    folder = tmp_path_factory.mktemp("open")
+    sc = cs.load(WORKBENCH).with_overrides({"segments.people.competition": {"utility": 0.4, "switch_probability": 0.2},
+                                            "partners.d_north.leads_per_week": 20})  # fmt: skip
+    cs.simulate(sc, replications=3, seed=1).write(folder)
     cs.write_report(folder)
     return folder
 
@@ -145,8 +157,10 @@ def _titles(figure: Figure) -> list[str]:
     return [sup] + [ax.get_title() for ax in figure.axes if ax.get_title()]
 
 
-def test_every_figure_is_titled_and_its_axes_labelled(sim_folder: Path, experiment_folder: Path) -> None:
-    for folder in (sim_folder, experiment_folder):
+def test_every_figure_is_titled_and_its_axes_labelled(
+    sim_folder: Path, experiment_folder: Path, open_folder: Path
+) -> None:
+    for folder in (sim_folder, experiment_folder, open_folder):
         for panel in panels(read_folder(folder)):
             figure = charts.draw(panel.chart)
             assert figure.get_suptitle(), panel.name
@@ -274,3 +288,100 @@ def test_cli_report_on_a_folder_without_results_exits_2(tmp_path: Path, capsys) 
     )
     assert main(["report", str(tmp_path / "nope")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_the_open_market_panels_appear_with_rivals_and_prospecting_partners_only(
+    sim_folder: Path, open_folder: Path
+) -> None:
+    assert not {"market_share", "partner_customers"} & {p.stem for p in sim_folder.glob("*.png")}
+    html = (sim_folder / "report.html").read_text()
+    assert "Market share" not in html and "Orders won by rivals" not in html and ">Market</h2>" not in html
+    check_report(open_folder, {"kpis", "market_share", "partner_customers", "weekly_orders", "funnel"})
+    html = (open_folder / "report.html").read_text()
+    assert ">Market</h2>" in html and html.index(">Market</h2>") < html.index(">Channels</h2>")
+    summary = json.loads((open_folder / "summary.json").read_text())
+    share = summary["totals"]["market_share"]
+    # the headline table: the share, its interval and what it is a share of; the partners' finds summed
+    assert f"<td>Market share</td><td>{100 * share['mean']:.1f}%</td>" in html
+    assert "of all orders, ours and rivals&#x27;" in html and "<td>Orders won by rivals</td>" in html
+    found = sum(p["new_customers"]["mean"] for p in summary["by_partner"].values())
+    row = r"<td>Customers found by partners</td><td>([\d,.]+)</td><td>\[([\d,.]+), ([\d,.]+)\]"
+    shown = re.search(row, html)
+    mean, lo, hi = (float(g.replace(",", "")) for g in shown.groups())
+    assert mean == pytest.approx(found, abs=0.01) and lo < mean < hi  # the interval of the replications' sums
+
+
+def test_market_share_lines_are_ours_and_the_rivals_each_week(open_folder: Path) -> None:
+    found = read_folder(open_folder)
+    kpis = found.kpis
+    chart = results.market_share(kpis, found.scenario)
+    figure = charts.draw(chart)  # one segment: one plot, no "all segments"
+    ax = figure.axes[0]
+    rows = kpis[(kpis.level == "segment") & (kpis.id == "people")]
+    wide = rows.pivot_table(index=["replication", "week"], columns="metric", values="value")
+    weekly = (100 * wide.orders / (wide.orders + wide.rival_orders)).groupby("week").mean()
+    assert weekly.tolist() == pytest.approx(
+        100 * rows[rows.metric == "market_share"].groupby("week").value.mean().to_numpy()
+    )  # every week had orders: the share kpis.csv holds
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"ours", "rivals"}
+    assert list(lines["ours"].get_xdata()) == list(range(8))
+    assert list(lines["ours"].get_ydata()) == pytest.approx(weekly.tolist())
+    assert list(lines["rivals"].get_ydata()) == pytest.approx((100 - weekly).tolist())
+    lo, hi = chart.bands["ours"]
+    assert all(a <= m <= b for a, m, b in zip(lo, weekly, hi, strict=True)) and lo != hi
+    assert ax.get_ylim() == (0.0, 100.0) and ax.get_ylabel() == "Share of the segment's orders (%)"
+    assert "people" in figure.get_suptitle() and ax.get_legend() is not None
+    assert results.market_share(kpis, cs.load(WORKBENCH)) is None  # the scenario as written has no rivals
+
+
+def test_market_share_has_the_whole_market_first_and_skips_weeks_without_orders() -> None:
+    import pandas as pd
+
+    # two segments with rivals, two replications, two weeks; "b" sold nothing in week 1 of replication 0
+    numbers = {("a", 0, 0): (8, 2), ("a", 0, 1): (6, 4), ("a", 1, 0): (9, 1), ("a", 1, 1): (7, 3),
+               ("b", 0, 0): (1, 1), ("b", 0, 1): (0, 0), ("b", 1, 0): (3, 1), ("b", 1, 1): (1, 3)}  # fmt: skip
+    kpis = pd.DataFrame(
+        [{"replication": r, "week": w, "level": "segment", "id": s, "metric": m, "value": float(v)}
+         for (s, r, w), pair in numbers.items() for m, v in zip(("orders", "rival_orders"), pair, strict=True)]
+    )  # fmt: skip
+    chart = results.market_share(kpis, None)
+    assert [item.title for item in chart.items] == ["all segments", "a", "b"]
+    whole, a, b = (item.series["ours"] for item in chart.items)
+    assert a == pytest.approx([85.0, 65.0]) and b == pytest.approx([62.5, 25.0])  # week 1: replication 1 only
+    assert whole == pytest.approx([(9 / 12 + 12 / 14) / 2 * 100, (6 / 10 + 8 / 14) / 2 * 100])
+    assert chart.items[1].bands["ours"][0][0] < 85.0 < chart.items[1].bands["ours"][1][0]
+    assert chart.items[0].ylabel == "Share of all orders (%)"
+    quiet = kpis.assign(value=kpis.value.where(kpis.metric == "orders", 0.0))
+    assert results.market_share(quiet, None) is None  # rivals never won an order: nothing to show
+
+
+def test_partner_customers_are_the_summary_means(open_folder: Path) -> None:
+    found = read_folder(open_folder)
+    summary = found.summary
+    chart = results.partner_customers(summary, found.scenario)
+    figure = charts.draw(chart)
+    leads, customers = figure.axes[:2]
+    partners = summary["by_partner"]
+    assert _bar_widths(leads) == pytest.approx([p["leads"]["mean"] for p in partners.values()])
+    assert _bar_widths(customers) == pytest.approx([p["new_customers"]["mean"] for p in partners.values()])
+    assert [t.get_text() for t in leads.get_yticklabels()] == ["d_north", "d_south"]
+    north = partners["d_north"]
+    assert north["leads"]["mean"] > 0 and partners["d_south"]["leads"]["mean"] == 0  # only the north looks
+    new, share = north["new_customers"]["mean"], north["new_customers"]["mean"] / north["leads"]["mean"]
+    assert chart.items[1].value_labels[0] == f"{new:,.0f} ({share:.0%} of its leads)"
+    assert "3 replications" in figure.get_suptitle()
+    assert results.partner_customers(summary, cs.load(WORKBENCH)) is None  # a scenario without prospecting
+
+
+def test_compare_matrix_shows_a_share_in_points() -> None:
+    row = {"variant": "v", "kpi": "market_share", "unit": "share", "mean": 0.8, "diff_mean": -0.027,
+           "diff_pct": -3.2, "significant": True}  # fmt: skip
+    kpis = [{"name": "profit", "label": "Profit", "unit": "EUR"}, {"name": "market_share", "label": "Market share",
+            "unit": "share"}]  # fmt: skip
+    compare = {"base": "base", "variants": [{"name": "base"}, {"name": "v"}], "kpis": kpis, "rows": [
+        {"variant": "v", "kpi": "profit", "unit": "EUR", "mean": 1.0, "diff_mean": 10.0, "diff_pct": 5.0,
+         "significant": False}, row]}  # fmt: skip
+    matrix = experiments.compare_matrix(compare)
+    assert matrix.cols == ["Profit", "Market share"] and matrix.texts == [["+5%", "-2.7 pp*"]]
+    assert matrix.values[0][1] == pytest.approx(-2.7) and "pp" in matrix.title

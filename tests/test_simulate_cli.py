@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import channelsim as cs
-from conftest import STARTER, run_cli
+from conftest import ROOT, STARTER, run_cli
 
+WORKBENCH = ROOT / "tests" / "data" / "workbench.yaml"
 TOTALS = ["leads", "wasted_leads", "new_customers", "orders", "lost_orders", "revenue", "brand_revenue", "contribution", "marketing_spend", "incentive_cost", "fixed_cost", "profit", "active_customers_end", "lapsed_customers"]  # fmt: skip
 
 
@@ -129,3 +130,25 @@ def test_a_ten_million_market_keeps_the_unaware_as_counts() -> None:
     sc = scenario(horizon_weeks=2, segments=[segment(population=10_000_000, innovation_per_week=0.00001)])
     result = cs.simulate(sc, seed=1)
     assert 0 < result.figure("totals", "new_customers")["mean"] < 1000
+
+
+def test_the_headline_adds_the_open_market_where_the_scenario_has_it() -> None:
+    from channelsim.cli.simulate_verbs import headline
+
+    sc = cs.load(WORKBENCH)
+    closed = headline(cs.simulate(sc, replications=2, seed=1)).splitlines()
+    assert [line.split()[0] for line in closed[1:]] == ["profit", "contribution", "revenue", "orders",
+                                                        "new_customers", "active_customers_end"]  # fmt: skip
+    open_market = sc.with_overrides({"segments.people.competition": {"utility": 0.4, "switch_probability": 0.2},
+                                     "partners.d_north.leads_per_week": 20})  # fmt: skip
+    result = cs.simulate(open_market, replications=2, seed=1)
+    lines = {line.split()[0]: line for line in headline(result).splitlines()[1:]}
+    assert list(lines) == ["profit", "contribution", "revenue", "orders", "market_share", "rival_orders",
+                           "new_customers", "partner_leads", "partner_new_customers", "active_customers_end"]  # fmt: skip
+    share = result.figure("totals", "market_share")
+    lo, hi = share["ci95"]
+    assert lines["market_share"].split()[1] == f"{100 * share['mean']:.1f}%"
+    assert lines["market_share"].endswith(f"95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]")
+    assert lines["rival_orders"].split()[1] == f"{result.figure('totals', 'rival_orders')['mean']:,.0f}"
+    found = [r["by_partner"]["d_north"]["new_customers"] for r in result.per_replication]
+    assert lines["partner_new_customers"].split()[1] == f"{sum(found) / 2:,.0f}" and sum(found) > 0

@@ -12,6 +12,7 @@ import channelsim as cs
 from channelsim.cli import main
 from channelsim.experiments.paths import parse_set, read_path
 from channelsim.experiments.sweep import grid
+from channelsim.experiments.text import sweep_text
 from channelsim.experiments.tornado import default_parameters
 from conftest import ROOT, run_cli
 
@@ -42,6 +43,17 @@ def test_table_is_tidy_with_the_axes_as_columns(scenario: cs.Scenario) -> None:
     profit = table[table.kpi == "profit"]
     assert profit[PRICE].tolist() == [0.85, 0.95]
     assert profit["mean"].tolist() == [r.figure("totals", "profit")["mean"] for r in result.results]
+
+
+def test_with_rivals_the_table_and_the_text_have_market_share(scenario: cs.Scenario) -> None:
+    assert "market_share" not in set(cs.sweep(scenario, {PRICE: [1.0]}, replications=1).table.kpi)
+    rivals = scenario.with_overrides({"segments.people.competition": {"utility": 0.5}})
+    result = cs.sweep(rivals, {PRICE: [0.85, 1.0]}, replications=2)
+    share = result.table[result.table.kpi == "market_share"]
+    assert share["mean"].tolist() == [r.figure("totals", "market_share")["mean"] for r in result.results]
+    assert "market_share" in {k["name"] for k in result.to_data()["kpis"]}
+    header = sweep_text(result).splitlines()[1]
+    assert header.split()[-2:] == ["Market", "share"] and "%" in sweep_text(result).splitlines()[2]
 
 
 def test_parse_set_reads_values_as_yaml() -> None:

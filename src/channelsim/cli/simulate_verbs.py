@@ -53,17 +53,36 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+#: what `simulate` prints, in this order: the catalogue's names; the open market's only where the scenario has it
+SIMULATE_HEADLINE = ("profit", "contribution", "revenue", "orders", "market_share", "rival_orders",
+                     "new_customers", "partner_leads", "partner_new_customers", "active_customers_end")  # fmt: skip
+
+
 def headline(result: SimResult) -> str:
-    """A few lines a person reads first."""
+    """A few lines a person reads first: mean and 95% interval across replications."""
+    from channelsim.kpi_catalogue import headline_for, per_replication
+    from channelsim.stats import describe
+
     cur = result.scenario.currency
-    rows = [("profit", cur), ("contribution", cur), ("revenue", cur), ("orders", ""), ("new_customers", ""),
-            ("active_customers_end", "")]  # fmt: skip
+    shown = {k.name: k for k in headline_for([result.scenario])}
     label = result.scenario.name + (
         f" [{result.scenario.variant_name}]" if result.scenario.variant_name else ""
     )
     lines = [f"{label}: {result.replications} replication(s), {result.scenario.horizon_weeks} weeks"]
-    for key, unit in rows:
-        stat = result.figure("totals", key)
+    for name in SIMULATE_HEADLINE:
+        if name not in shown:
+            continue
+        kpi = shown[name]
+        stat = describe(per_replication(result, kpi))
         lo, hi = stat["ci95"]
-        lines.append(f"  {key:<22}{stat['mean']:>14,.0f} {unit:<4} 95% CI [{lo:,.0f}, {hi:,.0f}]")
+        lines.append(f"  {name:<22}" + _figure(stat["mean"], lo, hi, kpi.unit, cur))
     return "\n".join(lines)
+
+
+def _figure(mean: float | None, lo: float | None, hi: float | None, unit: str, currency: str) -> str:
+    if mean is None or lo is None or hi is None:  # no replication had a value (a share of no orders)
+        return f"{'—':>14}"
+    if unit == "share":
+        return f"{100 * mean:>13.1f}% {'':<4} 95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+    shown = currency if unit == "money" else ""
+    return f"{mean:>14,.0f} {shown:<4} 95% CI [{lo:,.0f}, {hi:,.0f}]"

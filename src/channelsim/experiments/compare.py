@@ -18,7 +18,7 @@ import pandas as pd
 
 from channelsim.errors import UsageError
 from channelsim.experiments.header import run_header
-from channelsim.kpi_catalogue import HEADLINE, Kpi, per_replication
+from channelsim.kpi_catalogue import Kpi, headline_for, per_replication
 from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.runner import Execution, Progress, simulate_points
@@ -44,6 +44,11 @@ class CompareResult:
     def variants(self) -> list[str]:
         return [name for name in self.results if name != BASE]
 
+    @property
+    def kpis(self) -> tuple[Kpi, ...]:
+        """The headline KPIs of the table: the open market's where the base or a variant has it."""
+        return headline_for(r.scenario for r in self.results.values())
+
     def description(self, name: str) -> str:
         return "the scenario as written" if name == BASE else self.scenario.variants[name].description
 
@@ -54,7 +59,7 @@ class CompareResult:
         return header | {
             "base": BASE,
             "variants": [{"name": n, "description": self.description(n)} for n in self.results],
-            "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in HEADLINE],
+            "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in self.kpis],
             "rows": json.loads(self.table.to_json(orient="records", double_precision=10)),
         }
 
@@ -100,10 +105,11 @@ def compare(
 def compare_table(results: dict[str, SimResult], currency: str) -> pd.DataFrame:
     """One row per variant and KPI: its interval, and the paired change against the base."""
     base = results[BASE]
+    kpis = headline_for(r.scenario for r in results.values())  # the open market's where some run has it
     rows = [
         _row(name, kpi, per_replication(result, kpi), per_replication(base, kpi), currency)
         for name, result in results.items()
-        for kpi in HEADLINE
+        for kpi in kpis
     ]
     return pd.DataFrame(rows, columns=COLUMNS)
 

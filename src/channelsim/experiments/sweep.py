@@ -17,7 +17,7 @@ import pandas as pd
 from channelsim.errors import UsageError
 from channelsim.experiments.header import run_header
 from channelsim.experiments.paths import apply_point, read_path
-from channelsim.kpi_catalogue import HEADLINE, per_replication
+from channelsim.kpi_catalogue import headline_for, per_replication
 from channelsim.results import SimResult
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.runner import Execution, Progress, simulate_points
@@ -40,9 +40,10 @@ class SweepResult:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_data(self) -> dict[str, Any]:
+        kpis = headline_for(r.scenario for r in self.results)  # the open market's where some point has it
         return run_header(self.scenario, self.seed, self.replications) | {
             "axes": [{"path": path, "values": values} for path, values in self.axes.items()],
-            "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in HEADLINE],
+            "kpis": [{"name": k.name, "label": k.label, "unit": k.unit} for k in kpis],
         }
 
     def write(self, folder: str | os.PathLike[str]) -> list[str]:
@@ -99,8 +100,9 @@ def check_axes(scenario: Scenario, axes: dict[str, list[Any]]) -> None:
 def sweep_table(points: list[dict[str, Any]], results: list[SimResult]) -> pd.DataFrame:
     """Tidy: one row per point and KPI, with the axis values as columns."""
     rows = []
+    kpis = headline_for(r.scenario for r in results)  # the open market's where some point has it
     for index, (point, result) in enumerate(zip(points, results, strict=True)):
-        for kpi in HEADLINE:
+        for kpi in kpis:
             stat = describe(per_replication(result, kpi))
             rows.append({"point": index, **point, "kpi": kpi.name, "mean": stat["mean"], "std": stat["std"],
                          "ci95_lo": stat["ci95"][0], "ci95_hi": stat["ci95"][1]})  # fmt: skip

@@ -60,9 +60,14 @@ def _compare_line(row: Any, base_row: pd.Series, currency: str) -> str:
     return f"  {label:<30}{base:>20}{own:>20}   {change}{mark}"
 
 
-def sweep_text(outcome: Any, kpis: tuple[str, ...] = ("profit", "orders", "new_customers")) -> str:
+SWEEP_KPIS = ("profit", "orders", "new_customers", "market_share")  # market share where the table has it
+
+
+def sweep_text(outcome: Any, kpis: tuple[str, ...] | None = None) -> str:
     """The grid as a table: one line per point, a few KPIs with their intervals."""
     table: pd.DataFrame = outcome.table
+    if kpis is None:
+        kpis = tuple(k for k in SWEEP_KPIS if k in set(table["kpi"]))
     cur = outcome.scenario.currency
     paths = list(outcome.axes)
     header = "".join(f"{p:>{max(len(p), 10) + 2}}" for p in paths)

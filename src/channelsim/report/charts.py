@@ -151,6 +151,8 @@ def _lines(figure: Figure, ax: Axes, data: Lines) -> None:
         )
     if data.x_ticks is not None:
         ax.set_xticks(data.x, data.x_ticks)
+    if data.y_range is not None:
+        ax.set_ylim(*data.y_range)
     ax.set_title(data.title)
     ax.set_xlabel(data.xlabel)
     ax.set_ylabel(data.ylabel)

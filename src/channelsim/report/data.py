@@ -40,6 +40,7 @@ class Lines:
     currency: str | None = None  # money on the y axis
     x_ticks: list[str] | None = None  # categorical x: these labels at positions 0..n-1
     markers: bool = False
+    y_range: tuple[float, float] | None = None  # fixed y limits (e.g. 0 to 100 for shares in %)
 
 
 @dataclass(frozen=True)

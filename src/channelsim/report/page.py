@@ -8,13 +8,14 @@ import os
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from channelsim.kpi_catalogue import HEADLINE
+from channelsim.kpi_catalogue import EACH, HEADLINE, PROSPECTING, RIVALS, Kpi, headline_for
 from channelsim.report import charts, style
 from channelsim.report.data import Panel
 from channelsim.report.inputs import Inputs, read_folder
 from channelsim.report.panels import SECTIONS, panels
 from channelsim.report.prepare import stat
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
+from channelsim.stats import describe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,7 +107,7 @@ def _n(value: Any, signed: bool = False) -> str:
 
 def _tables(found: Inputs, section: str) -> list[str]:
     if section == "Headline" and found.summary is not None:
-        return [_headline_table(found.summary, found.currency)]
+        return [_headline_table(found)]
     if section == "Marketing" and found.plan is not None:
         return [_plan_table(found)]
     if section == "Compare" and found.compare is not None:
@@ -121,20 +122,51 @@ def _tables(found: Inputs, section: str) -> list[str]:
     return []
 
 
-def _headline_table(summary: dict[str, Any], currency: str) -> str:
+def _headline_kpis(found: Inputs) -> tuple[Kpi, ...]:
+    """The catalogue's KPIs for this run: the open market's where the scenario has it."""
+    if found.scenario is not None:
+        return headline_for([found.scenario])
+    totals = (found.summary or {}).get("totals", {})
+    has = {RIVALS: "rival_orders", PROSPECTING: "partner_leads"}  # no scenario to read: what happened
+    seen = {need for need, key in has.items() if (stat(totals[key])[0] if key in totals else 0) > 0}
+    return tuple(k for k in HEADLINE if k.needs is None or k.needs in seen)
+
+
+def _headline_table(found: Inputs) -> str:
     rows = []
-    for kpi in HEADLINE:
-        node: Any = summary
-        for key in kpi.path:
-            node = node.get(key, {}) if isinstance(node, dict) else {}
+    for kpi in _headline_kpis(found):
+        node = _headline_stat(found, kpi)
         if not node:
             continue
         mean, lo, hi = stat(node)
         if kpi.unit == "share":
-            rows.append([kpi.label, f"{100 * mean:.1f}%", f"[{100 * lo:.1f}%, {100 * hi:.1f}%]", "of orders"])
+            rows.append(
+                [kpi.label, f"{100 * mean:.1f}%", f"[{100 * lo:.1f}%, {100 * hi:.1f}%]", f"of {kpi.of}"]
+            )
         else:
-            rows.append([kpi.label, _n(mean), f"[{_n(lo)}, {_n(hi)}]", kpi.unit_text(currency)])
+            rows.append([kpi.label, _n(mean), f"[{_n(lo)}, {_n(hi)}]", kpi.unit_text(found.currency)])
     return _table(["KPI", "Mean", "95% interval", "Unit"], rows)
+
+
+#: the kpis.csv level of a summary's `by_...` entries, for the KPIs that sum over them
+LEVELS = {"by_partner": "partner", "by_segment": "segment", "by_channel": "channel", "by_source": "source"}
+
+
+def _headline_stat(found: Inputs, kpi: Kpi) -> dict[str, Any] | None:
+    """The KPI's {mean, std, ci95}: from the summary, or for a sum over entries from kpis.csv."""
+    if EACH not in kpi.path:
+        node: Any = found.summary
+        for key in kpi.path:
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+        return node or None
+    # the interval of a sum needs each replication's sum: the weekly rows have them
+    level = LEVELS.get(kpi.path[0])
+    if found.kpis is None or level is None or kpi.path[1:-1] != (EACH,):
+        return None
+    rows = found.kpis[(found.kpis["level"] == level) & (found.kpis["metric"] == kpi.path[-1])]
+    if rows.empty:
+        return None
+    return describe(rows.groupby("replication")["value"].sum().astype(float).tolist())
 
 
 def _plan_table(found: Inputs) -> str:

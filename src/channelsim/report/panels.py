@@ -10,7 +10,8 @@ from channelsim.report import prepare_experiments as experiments
 from channelsim.report.data import Chart, Panel
 from channelsim.report.inputs import Inputs
 
-SECTIONS = ("Headline", "Channels", "Customers", "Marketing", "Conflict", "Compare", "Sweep", "Sensitivity")
+SECTIONS = ("Headline", "Market", "Channels", "Customers", "Marketing", "Conflict", "Compare", "Sweep",
+            "Sensitivity")  # fmt: skip
 
 
 def panels(found: Inputs) -> list[Panel]:
@@ -27,11 +28,18 @@ def panels(found: Inputs) -> list[Panel]:
             ("funnel", "Customers", "From lead to active customer. Prospects are the leads that reached "
              "someone not yet aware of the brand; customers include those active at week 0.",
              partial(results.funnel, s, found.scenario)),
+            ("partner_customers", "Customers", "Partners' own prospecting: the prospects each partner found "
+             "itself, and how many became customers (their first order goes to that partner when it can sell).",
+             partial(results.partner_customers, s, found.scenario)),
         ]  # fmt: skip
     if found.kpis is not None:
         k = found.kpis
-        candidates.append(("weekly_orders", "Channels", "Orders per week in each channel.",
-                           partial(results.weekly_orders, k)))  # fmt: skip
+        candidates += [
+            ("market_share", "Market", "Our share of each segment's orders, ours and the rivals' together; "
+             "the rivals have the rest. Bands are 95% intervals across replications.",
+             partial(results.market_share, k, found.scenario)),
+            ("weekly_orders", "Channels", "Orders per week in each channel.", partial(results.weekly_orders, k)),
+        ]  # fmt: skip
     if found.scenario is not None:
         sc, plan = found.scenario, found.plan
         candidates += [
@@ -87,7 +95,8 @@ def _experiments(found: Inputs) -> list[tuple[str, str, str, Callable[[], Chart 
              "replications (common random numbers). Solid bars: the 95% interval excludes 0.",
              partial(experiments.compare_profit, c)),
             ("compare_kpis", "Compare", "Change of each KPI in % of the base (a number without % where "
-             "the base is 0). * marks a significant change.", partial(experiments.compare_matrix, c)),
+             "the base is 0; a share in percentage points, pp). * marks a significant change.",
+             partial(experiments.compare_matrix, c)),
         ]  # fmt: skip
     if found.sweep is not None and found.sweep_meta is not None:
         out.append(("sweep", "Sweep", "Each point simulated with the same seed; bands are 95% intervals "

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from channelsim.kpi_catalogue import PROSPECTING, market
 from channelsim.report.data import Bars, Curve, Item, Lines, Matrix, Panels, Shift
 from channelsim.scenario.schema import Scenario
+from channelsim.stats import describe
 
 MONEY = (("revenue", "Revenue"), ("contribution", "Contribution"), ("marketing_spend", "Marketing spend"),
          ("profit", "Profit"))  # fmt: skip
@@ -72,6 +75,87 @@ def weekly_orders(kpis: pd.DataFrame) -> Lines:
         [float(w) for w in table.index],
         {str(c): table[c].tolist() for c in table.columns},
     )
+
+
+def _weekly_interval(values: pd.Series) -> tuple[list[float], list[float], list[float]]:
+    """Per week (ascending), the mean and 95% interval over replications of a (replication, week) series."""
+    mean, lo, hi = [], [], []
+    for _, week in values.groupby(level="week", sort=True):
+        stats = describe(week.tolist())
+        low, high = stats["ci95"]
+        mean.append(math.nan if stats["mean"] is None else stats["mean"])
+        lo.append(math.nan if low is None else low)
+        hi.append(math.nan if high is None else high)
+    return mean, lo, hi
+
+
+def market_share(kpis: pd.DataFrame, scenario: Scenario | None) -> Lines | Panels | None:
+    """Our share and the rivals' of the orders of each segment with rivals, week by week.
+
+    One plot per segment (the whole market first when there are several segments). A week's
+    share is orders / (orders + rival orders) in each replication (none where the segment had
+    no order at all that week); the bands are its 95% interval across replications.
+    """
+    rows = kpis[(kpis["level"] == "segment") & kpis["metric"].isin(("orders", "rival_orders"))]
+    if rows.empty:
+        return None
+    table = rows.pivot_table(index=["id", "replication", "week"], columns="metric", values="value",
+                             aggfunc="sum", sort=True).reindex(columns=["orders", "rival_orders"], fill_value=0.0)  # fmt: skip
+    ids = list(dict.fromkeys(rows["id"]))  # the scenario's order
+    if scenario is not None:
+        rivals = {s.id for s in scenario.segments if s.competition is not None}
+        shown = [i for i in ids if i in rivals]
+    else:  # no scenario to read: the segments where rivals won something
+        shown = [i for i in ids if table.loc[i, "rival_orders"].sum() > 0]
+    if not shown:
+        return None
+    groups: dict[str, pd.DataFrame] = {}
+    if len(ids) > 1:  # the whole market first: the headline's market share, week by week
+        groups["all segments"] = table.groupby(level=["replication", "week"]).sum()
+    groups |= {i: table.loc[i] for i in shown}
+    items: list[Lines] = []
+    for name, frame in groups.items():
+        occasions = frame["orders"] + frame["rival_orders"]
+        mean, lo, hi = _weekly_interval(100 * frame["orders"] / occasions.where(occasions > 0))
+        weeks = [float(w) for w in sorted(frame.index.get_level_values("week").unique())]
+        whole = "all orders" if name == "all segments" else "the segment's orders"
+        items.append(Lines(name, "Week", f"Share of {whole} (%)", weeks,
+                           {"ours": mean, "rivals": [100 - m for m in mean]},
+                           {"ours": (lo, hi), "rivals": ([100 - h for h in hi], [100 - low for low in lo])},
+                           y_range=(0.0, 100.0)))  # fmt: skip
+    title = "Market share week by week: our orders and the rivals' (mean and 95% interval)"
+    if len(items) == 1:
+        return replace(items[0], title=f"{title}, {items[0].title}")
+    return Panels(title, [item for item in items])  # a list of Items (a list of Lines is not one)
+
+
+def partner_customers(summary: dict[str, Any], scenario: Scenario | None) -> Panels | None:
+    """The prospects each partner found itself over the horizon, and how many became customers."""
+    partners = summary.get("by_partner") or {}
+    if not partners or not all("leads" in p and "new_customers" in p for p in partners.values()):
+        return None
+    leads = [stat(p["leads"]) for p in partners.values()]
+    # without a scenario to read: the partners found someone
+    prospecting = PROSPECTING in market(scenario) if scenario is not None else any(s[0] > 0 for s in leads)
+    if not prospecting:
+        return None
+    new = [stat(p["new_customers"]) for p in partners.values()]
+    notes = [f"{n[0]:,.0f}" + (f" ({n[0] / lead[0]:.0%} of its leads)" if lead[0] > 0 else "")
+             for n, lead in zip(new, leads, strict=True)]  # fmt: skip
+    ids = list(partners)
+    n = summary.get("replications", 1)
+    return Panels(
+        f"Customers the partners found themselves over {summary.get('horizon_weeks')} weeks "
+        f"(mean and 95% interval, {n} replications)",
+        [_count_bars("Leads found", "Prospects the partner found", ids, leads),
+         _count_bars("New customers", "Of them, customers won", ids, new, notes)],
+    )  # fmt: skip
+
+
+def _count_bars(title: str, xlabel: str, labels: list[str], stats: list[tuple[float, float, float]],
+                notes: list[str] | None = None) -> Bars:  # fmt: skip
+    return Bars(title, xlabel, labels, [s[0] for s in stats], [s[1] for s in stats], [s[2] for s in stats],
+                value_labels=notes)  # fmt: skip
 
 
 def funnel(summary: dict[str, Any], scenario: Scenario | None) -> Bars:

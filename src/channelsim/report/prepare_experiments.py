@@ -7,12 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from channelsim.report.data import Bars, Lines, Matrix, Panels, Tornado
+from channelsim.report.data import Bars, Item, Lines, Matrix, Panels, Tornado
 from channelsim.report.style import money
 
-# the KPIs of the compare heatmap, in reading order: money, volume, customers, conflict
-MATRIX_KPIS = ("profit", "revenue", "orders", "new_customers", "active_customers_end", "diverted_orders",
-               "price_war_weeks", "cannibalized_orders", "partner_exits")  # fmt: skip
+# the KPIs of the compare heatmap, in reading order: money, volume, customers, conflict (market
+# share only where the compare has it: with rivals)
+MATRIX_KPIS = ("profit", "revenue", "orders", "market_share", "new_customers", "active_customers_end",
+               "diverted_orders", "price_war_weeks", "cannibalized_orders", "partner_exits")  # fmt: skip
 
 
 def _rows(compare: dict[str, Any], kpi: str) -> list[dict[str, Any]]:
@@ -48,6 +49,9 @@ def compare_profit(compare: dict[str, Any]) -> Bars | None:
 def _cell(row: dict[str, Any]) -> tuple[float, str]:
     pct, diff = _num(row["diff_pct"]), _num(row["diff_mean"])
     mark = "*" if row["significant"] else ""
+    if row.get("unit") == "share":  # a share moves in percentage points, not in % of itself
+        points = 100 * diff
+        return points, f"{points:+.1f} pp{mark}"
     if math.isfinite(pct):
         return pct, f"{pct:+.0f}%{mark}" if abs(pct) >= 1 or pct == 0 else f"{pct:+.1f}%{mark}"
     return math.nan, (f"{diff:+.3g}{mark}" if diff else "0")  # the base is 0: show the change itself
@@ -59,13 +63,15 @@ def compare_matrix(compare: dict[str, Any]) -> Matrix | None:
     if not variants:
         return None
     by_key = {(r["variant"], r["kpi"]): r for r in compare["rows"]}
-    cells = [[_cell(by_key[(v, k)]) for k in MATRIX_KPIS] for v in variants]
+    kpis = [k for k in MATRIX_KPIS if k in labels]
+    cells = [[_cell(by_key[(v, k)]) for k in kpis] for v in variants]
+    shares = any(by_key[(variants[0], k)].get("unit") == "share" for k in kpis)
     return Matrix(
-        "Change against the base (% of the base; * significant)",
+        "Change against the base (% of the base" + (", shares in pp" if shares else "") + "; * significant)",
         "KPI",
         "Variant",
         variants,
-        [labels[k] for k in MATRIX_KPIS],
+        [labels[k] for k in kpis],
         [[c[0] for c in row] for row in cells],
         [[c[1] for c in row] for row in cells],
         "Change vs base (%)",
@@ -82,31 +88,39 @@ def _kpi_frame(table: pd.DataFrame, kpi: str) -> pd.DataFrame:
 
 
 def sweep_chart(table: pd.DataFrame, meta: dict[str, Any]) -> Lines | Panels | Matrix | None:
-    """One axis: profit and orders against it; two axes: a profit heatmap; more: none."""
+    """One axis: profit, orders (and market share, with rivals) against it; two axes: a profit heatmap."""
     axes = _axes(meta)
     if len(axes) == 1:
+        items: list[Item] = [_sweep_line(table, axes[0], "profit", "Profit", meta["currency"]),
+                             _sweep_line(table, axes[0], "orders", "Orders", None)]  # fmt: skip
+        if "market_share" in set(table["kpi"]):
+            items.append(_sweep_line(table, axes[0], "market_share", "Market share", None, percent=True))
         return Panels(f"Sweep over {axes[0][0]} (mean and 95% band, {meta['replications']} replications)",
-                      [_sweep_line(table, axes[0], "profit", "Profit", meta["currency"]),
-                       _sweep_line(table, axes[0], "orders", "Orders", None)])  # fmt: skip
+                      items, columns=len(items))  # fmt: skip
     if len(axes) == 2:
         return _sweep_heatmap(table, axes, meta["currency"], meta["replications"])
     return None
 
 
 def _sweep_line(table: pd.DataFrame, axis: tuple[str, list[Any]], kpi: str, label: str,
-                currency: str | None) -> Lines:  # fmt: skip
+                currency: str | None, percent: bool = False) -> Lines:  # fmt: skip
     path, values = axis
     frame = _kpi_frame(table, kpi)
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     x = [float(v) for v in values] if numeric else [float(i) for i in range(len(values))]
-    unit = f" ({currency})" if currency else ""
+    unit = f" ({currency})" if currency else " (%)" if percent else ""
+    scale = 100.0 if percent else 1.0
+
+    def column(name: str) -> list[float]:
+        return [scale * float(v) for v in frame[name]]
+
     return Lines(
         f"{label}{unit}",
         path,
         f"{label} over the horizon{unit}",
         x,
-        {label: frame["mean"].tolist()},
-        {label: (frame["ci95_lo"].tolist(), frame["ci95_hi"].tolist())},
+        {label: column("mean")},
+        {label: (column("ci95_lo"), column("ci95_hi"))},
         currency=currency,
         x_ticks=None if numeric else [str(v) for v in values],
         markers=True,
