@@ -153,6 +153,9 @@ class Coefficients:
         layout, out = self.base.layout, values[..., 0].copy()
         for k, prog in enumerate(self.scenario.loyalty_programs):
             out -= prog.cost_per_member_per_week * values[..., layout.member(k)]
+        if self.scenario.optimize.terminal_value:  # the customers left at the horizon are worth their equity
+            first = layout.equity_cell(0, 0)
+            out += values[..., first : first + layout.cells].sum(axis=-1)
         return out
 
 
@@ -220,26 +223,47 @@ def source_term(src: Source, fc: va.Forecast, plan: list[Period], spend: list[fl
 
 
 def cell_orders(fc: va.Forecast, sc: Scenario, region: str) -> dict[str, float]:
-    """Orders over the horizon of each segment's customers in `region`, at the current plan."""
-    r = sc.regions.index(region)
-    return {seg.id: float(fc.totals[fc.layout.cell(s, r)]) for s, seg in enumerate(sc.segments)}
+    """Purchase occasions over the horizon of each segment's customers in `region`, at the current
+    plan: their orders, and the rivals' orders (0 in a closed market)."""
+    r, layout = sc.regions.index(region), fc.layout
+    return {seg.id: float(fc.totals[layout.cell(s, r)]) + float(fc.totals[layout.rival_cell(s, r)])
+            for s, seg in enumerate(sc.segments)}  # fmt: skip
 
 
 def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[str, float],
                  layout: va.Layout, all_sellers: list[va.Seller]) -> np.ndarray:  # fmt: skip
-    """Horizon totals of the orders in `region` under `tiers` (repeat orders at the loyalty chain's shares)."""
-    out = np.zeros(layout.size)
-    for seg in sc.segments:
+    """Horizon totals of the occasions in `region` under `tiers` (repeat orders at the loyalty chain's
+    shares; with rivals, what the rivals win is theirs)."""
+    out, r = np.zeros(layout.size), sc.regions.index(region)
+    for s, seg in enumerate(sc.segments):
         volume = orders[seg.id]
         ch = va.choice(sc, all_sellers, seg, region, tiers)
         if volume <= 0 or len(ch.offered) == 0:
             continue
         pi = ch.stationary()
+        if ch.rival is not None:
+            out[layout.rival_cell(s, r)] += volume * ch.rival_stationary()
         money = np.array([va.seller_money(sc, all_sellers[j], seg, va.rebate_of(sc, tiers, all_sellers[j]))
                           for j in ch.offered])  # fmt: skip
         out[0] += volume * float(pi @ money[:, 0])
         out[1] += volume * float(pi @ money[:, 1])
         out[layout.seller(0) + ch.offered] += volume * pi
+    return out
+
+
+def prospects(sc: Scenario, tiers: dict[str, str], ids: list[str], fc: va.Forecast) -> np.ndarray:
+    """Horizon totals that partners `ids`' own prospects bring under `tiers`: `leads_per_week ×
+    (1 + effort_boost)` a week (exact in the tier), each worth what a first purchase at the partner
+    brings with every seller at its trial tier (on the forecast's Bass path)."""
+    finders = [p for p in sc.partners if p.id in ids and p.leads_per_week > 0]
+    out = np.zeros(fc.layout.size)
+    if not finders:
+        return out
+    val = va.Valuation(sc, tiers, fc.unaware, fc.programmes)
+    rates = va.partner_lead_rates(sc, tiers)
+    values = va.partner_values(val, {p.id: rates[p.id] for p in finders})
+    for p in finders:
+        out += rates[p.id] * values[p.id]
     return out
 
 
@@ -269,9 +293,8 @@ def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Gr
                 chosen = dict(zip(ids, levels, strict=True))
                 trial = tiers | chosen
                 cost = sum(va.tier_terms(sc, trial, pid)[2] for pid in ids)
-                combos.append(
-                    Combo(chosen, combo_effect(sc, region, trial, orders, fc.layout, all_sellers), cost)
-                )
+                effect = combo_effect(sc, region, trial, orders, fc.layout, all_sellers)
+                combos.append(Combo(chosen, effect + prospects(sc, trial, ids, fc), cost))
             current = next(k for k, c in enumerate(combos) if all(tiers[p] == c.levels[p] for p in ids))
             groups.append(Group(region, ids, combos, current))
     return groups

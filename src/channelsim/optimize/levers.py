@@ -77,6 +77,10 @@ def expected_figures(sc: Scenario, fc: va.Forecast, tiers: dict[str, str]) -> di
                          for k, p in enumerate(sc.loyalty_programs)},
         "winback_reactivations": round(float(fc.reactivations.sum()), 3) if fc.reactivations is not None else 0.0,
         "orders": orders, "diverted_orders_per_week": round(fc.diverted_per_week, 4),
+        "rival_orders": round(fc.rival_orders, 2),
+        "market_share": round(fc.market_share, 6) if fc.market_share == fc.market_share else None,
+        "partner_leads": {p: round(rate * sc.horizon_weeks, 2) for p, rate in fc.partner_leads.items()},
+        "customer_equity": round(fc.customer_equity, 2),
     }  # fmt: skip
 
 

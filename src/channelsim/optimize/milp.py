@@ -298,6 +298,10 @@ def add_metrics(built: Built, problem: Coefficients, decider: Decider) -> tuple[
     m["crm"] = pulp.lpSum(prog.cost_per_member_per_week * output(built, problem, layout.member(k))
                           for k, prog in enumerate(sc.loyalty_programs))  # fmt: skip
     m["profit"] = m["contribution"] - m["marketing"] - m["incentives"] - m["crm"] - problem.base.fixed
+    m["equity"] = pulp.lpSum(output(built, problem, layout.equity_cell(s, r))
+                             for s in range(len(sc.segments)) for r in range(len(sc.regions)))  # fmt: skip
+    if sc.optimize.terminal_value:
+        m["profit"] += m["equity"]
     return weekly_incentives, diverted
 
 

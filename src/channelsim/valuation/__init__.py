@@ -16,7 +16,15 @@ The equations themselves (order money, utility, adstock, diversion rules, media 
 
 from channelsim.valuation.calibration import calibration
 from channelsim.valuation.expected_diversion import diversion_effect, diversion_totals, diversion_weight
-from channelsim.valuation.forecast import Forecast, effective_spend, forecast, lead_rates, unaware_path
+from channelsim.valuation.forecast import (
+    Forecast,
+    effective_spend,
+    forecast,
+    lead_rates,
+    partner_lead_rates,
+    partner_values,
+    unaware_path,
+)
 from channelsim.valuation.lead_value import METRICS, STEP, Layout, Valuation, running_programmes
 from channelsim.valuation.loyalty_chain import Choice, choice
 from channelsim.valuation.sellers import (
@@ -33,6 +41,6 @@ from channelsim.valuation.sellers import (
 __all__ = [
     "METRICS", "STEP", "Choice", "Forecast", "Layout", "Seller", "Valuation", "baseline_tiers", "calibration",
     "choice", "diversion_effect", "diversion_totals", "diversion_weight", "effective_spend", "forecast",
-    "incentive_cost", "incentive_of", "lead_rates", "rebate_of", "running_programmes", "seller_money",
+    "incentive_cost", "incentive_of", "lead_rates", "partner_lead_rates", "partner_values", "rebate_of", "running_programmes", "seller_money",
     "sellers", "tier_terms", "unaware_path",
 ]  # fmt: skip

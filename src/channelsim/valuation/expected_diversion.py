@@ -71,7 +71,8 @@ def diversion_totals(sc: Scenario, tiers: dict[str, str], totals: np.ndarray, la
         if seller.direct or seller.propensity <= 0:
             continue
         for r, region in enumerate(sc.regions):
-            per_week = {seg.id: float(totals[layout.cell(s, r)]) / sc.horizon_weeks
-                        for s, seg in enumerate(sc.segments)}  # fmt: skip
+            # purchase occasions per week: our orders and (with rivals) theirs
+            per_week = {seg.id: (float(totals[layout.cell(s, r)]) + float(totals[layout.rival_cell(s, r)]))
+                        / sc.horizon_weeks for s, seg in enumerate(sc.segments)}  # fmt: skip
             out += np.array(diversion_effect(sc, i, region, tiers, per_week, all_sellers))
     return out

@@ -87,6 +87,8 @@ class Forecast:
     partner_leads: dict[str, float] = field(default_factory=dict)  # partner → own prospects per week
     per_partner_lead: dict[str, np.ndarray] = field(default_factory=dict)  # partner → [out] over the horizon
     terminal_value: bool = False  # profit counts the customer equity left at the horizon
+    unaware: np.ndarray | None = None  # [segment, grid]: the Bass path the values were computed on
+    programmes: dict[str, bool] | None = None  # the loyalty programmes running, as forecast
 
     @property
     def customer_equity(self) -> float:
@@ -176,7 +178,8 @@ def forecast(
     leads = lead_rates(sc, spend)
     probe = Valuation(sc, tiers)
     found = partner_lead_rates(sc, tiers)
-    val = Valuation(sc, tiers, unaware_path(sc, leads, probe.grid, probe, found), programmes)
+    unaware = unaware_path(sc, leads, probe.grid, probe, found)
+    val = Valuation(sc, tiers, unaware, programmes)
     totals = val.organic()
     per_lead = {}
     for src in sc.sources:
@@ -197,7 +200,8 @@ def forecast(
     totals[:2] += weeks * diverted[1:]
     return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead,
                     float(diverted[0]), member_cost(sc, totals, val.layout), per_reactivation,
-                    reactivations, found, per_partner_lead, sc.optimize.terminal_value)  # fmt: skip
+                    reactivations, found, per_partner_lead, sc.optimize.terminal_value, unaware,
+                    programmes)  # fmt: skip
 
 
 def partner_values(val: Valuation, rates: dict[str, float]) -> dict[str, np.ndarray]:
