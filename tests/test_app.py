@@ -18,6 +18,7 @@ import pytest
 import channelsim
 from channelsim.app import Workbench, make_server
 from channelsim.app.controls import controls_for, overrides_for
+from channelsim.app.workbench import kpi_keys
 from channelsim.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +148,28 @@ def test_simulate_moves_kpis_with_a_lever(server: str) -> None:
     # same seed, more search spend: more leads, so more new customers, and the spend shows up
     assert kpi_more["new_customers"] > kpi["new_customers"]
     assert kpi_more["marketing_spend"] == pytest.approx(kpi["marketing_spend"] + 3500 * 26)
+
+
+def test_market_share_is_a_key_figure_where_there_are_rivals(tmp_path: Path) -> None:
+    closed = channelsim.load(ROOT / "tests" / "data" / "workbench.yaml")
+    keys = [c["key"] for c in Workbench(closed, str(tmp_path / "saved.yaml"), 1).simulate({})["kpis"]]
+    assert keys == kpi_keys(closed) and not {"market_share", "partner_new_customers"} & set(keys)
+    open_market = closed.with_overrides({"segments.people.competition": {"utility": 0.5},
+                                         "partners.d_north.leads_per_week": 20})  # fmt: skip
+    cards = Workbench(open_market, str(tmp_path / "saved.yaml"), 2).simulate({})["kpis"]
+    by_key = {c["key"]: c for c in cards}
+    keys = [c["key"] for c in cards]
+    assert keys == kpi_keys(open_market)
+    # each beside the figure it explains
+    assert keys[2:6] == ["orders", "market_share", "new_customers", "partner_new_customers"]
+    share = channelsim.simulate(open_market, replications=2, seed=open_market.seed)
+    assert by_key["market_share"]["mean"] == share.figure("totals", "market_share")["mean"] < 1.0
+    assert by_key["market_share"]["share"] and by_key["market_share"]["better"] == "up"
+    assert by_key["market_share"]["ci95"] == share.figure("totals", "market_share")["ci95"]
+    found = [r["by_partner"]["d_north"]["new_customers"] for r in share.per_replication]
+    assert by_key["partner_new_customers"]["mean"] == pytest.approx(sum(found) / 2) and sum(found) > 0
+    assert by_key["partner_new_customers"]["label"] == "Customers found by partners"
+    assert not by_key["partner_new_customers"]["share"]
 
 
 def test_bad_input_is_a_400_with_a_message(server: str) -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+import channelsim
 from channelsim.app import make_server
+from channelsim.app.workbench import kpi_keys
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +71,11 @@ def test_slider_simulate_changes_a_figure_and_a_kpi(page: object, app_url: str, 
     # the page simulates the scenario as written on load
     page.wait_for_selector('img[data-name="weekly_orders"]')
     page.wait_for_selector("#simulate:not([disabled])")
-    assert page.locator(".kpi").count() == 8  # seven headline figures and the partner exits it can have
+    # seven headline figures, market share with rivals (and partners' customers), the conflict it can have
+    keys = kpi_keys(channelsim.load(ROOT / "scenarios" / "workshop_intro.yaml"))
+    assert page.locator(".kpi").count() == len(keys)
+    if "market_share" in keys:
+        assert page.inner_text('.kpi[data-key="market_share"] .kpi-value').endswith("%")
     customers = _kpi(page, "new_customers")
     spend = _kpi(page, "marketing_spend")
     figure = page.get_attribute('img[data-name="weekly_orders"]', "src")

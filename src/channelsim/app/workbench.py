@@ -12,18 +12,23 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from channelsim.app import images as charts
 from channelsim.app.controls import controls_for, overrides_for
 from channelsim.errors import UsageError
+from channelsim.kpi_catalogue import BY_NAME, PROSPECTING, RIVALS, market, per_replication
 from channelsim.optimize import optimize as optimize_plan
 from channelsim.results_io import write_text_atomic
 from channelsim.runner import simulate as simulate_scenario
 from channelsim.scenario import load
 from channelsim.scenario.schema import Scenario
+from channelsim.stats import describe
+
+if TYPE_CHECKING:
+    from channelsim.results import SimResult
 
 VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]*")  # an id, as everywhere in a scenario
 MAX_REPLICATIONS = 20  # a workshop click must answer in seconds
@@ -36,6 +41,8 @@ KPIS = (
 )  # fmt: skip
 CONFLICT_KPIS = (("diverted_orders", "Diverted orders"), ("price_war_weeks", "Price-war weeks"),
                  ("map_violations", "MAP violations"), ("partner_exits", "Partner exits"))  # fmt: skip
+# the open market's cards, where the scenario has it: (catalogue name, what it needs, the card it follows)
+MARKET_KPIS = (("market_share", RIVALS, "orders"), ("partner_new_customers", PROSPECTING, "new_customers"))
 
 
 @dataclass
@@ -73,7 +80,7 @@ class Workbench:
         with self._lock:
             result = simulate_scenario(scenario, replications=reps, seed=scenario.seed)
             figures = charts.simulation_charts(scenario, result.summary, result.kpis)
-        return {"kpis": kpi_panel(result.summary, scenario), "charts": _encoded(figures),
+        return {"kpis": kpi_panel(result, scenario), "charts": _encoded(figures),
                 "replications": reps, "seconds": round(result.wall_seconds, 2)}  # fmt: skip
 
     def optimize(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -127,18 +134,39 @@ def conflict_kpis(sc: Scenario) -> list[str]:
     return [key for key, _ in CONFLICT_KPIS if present[key]]
 
 
-def kpi_panel(summary: dict[str, Any], sc: Scenario) -> list[dict[str, Any]]:
-    """The KPI cards: mean and 95% interval of the headline totals and the scenario's conflict counts."""
+def kpi_keys(sc: Scenario) -> list[str]:
+    """The cards' keys in page order: the headline, the open market's where it has one, its conflict counts."""
+    has = market(sc)
+    keys = []
+    for key, *_ in KPIS:
+        keys.append(key)
+        keys += [name for name, needs, after in MARKET_KPIS if after == key and needs in has]
+    return keys + conflict_kpis(sc)
+
+
+def kpi_panel(result: SimResult, sc: Scenario) -> list[dict[str, Any]]:
+    """The KPI cards: mean and 95% interval of the headline totals, the open market's and the conflict counts.
+
+    A share card (`"share": true`) holds a share in 0..1: the page shows it in % and its change in points.
+    """
+    summary = result.summary
+    headline = {key: (label, money, better) for key, label, money, better in KPIS}
+    conflict = dict(CONFLICT_KPIS)
     cards = []
-    for key, label, money, better in KPIS:
-        stat = summary["totals"][key]
-        cards.append({"key": key, "label": label, "unit": sc.currency if money else "", "better": better,
-                      "mean": stat["mean"], "ci95": stat["ci95"]})  # fmt: skip
-    labels = dict(CONFLICT_KPIS)
-    for key in conflict_kpis(sc):
-        stat = summary["conflict"][key]
-        cards.append({"key": key, "label": labels[key], "unit": "", "better": "down",
-                      "mean": stat["mean"], "ci95": stat["ci95"]})  # fmt: skip
+    for key in kpi_keys(sc):
+        card: dict[str, Any] = {"key": key}
+        if key in headline:
+            label, money, better = headline[key]
+            stat = summary["totals"][key]
+            card |= {"label": label, "unit": sc.currency if money else "", "better": better}
+        elif key in conflict:
+            stat = summary["conflict"][key]
+            card |= {"label": conflict[key], "unit": "", "better": "down"}
+        else:  # the open market's, from the catalogue (a sum over partners needs each replication's)
+            kpi = BY_NAME[key]
+            stat = describe(per_replication(result, kpi))
+            card |= {"label": kpi.label, "unit": "", "better": "up", "share": kpi.unit == "share"}
+        cards.append(card | {"mean": stat["mean"], "ci95": stat["ci95"]})
     return cards
 
 

@@ -14,6 +14,8 @@ function formatValue(control, value) {
 }
 
 function formatKpi(card, value) {
+  if (value === null || value === undefined) return "—";  // no replication had a value (a share of no orders)
+  if (card.share) return `${(100 * Number(value)).toFixed(1)}%`;  // a share in 0..1, shown in %
   const digits = Math.abs(value) >= 100 ? 0 : 1;
   const text = Number(value).toLocaleString("en-US", { maximumFractionDigits: digits });
   return card.unit ? `${text} ${card.unit}` : text;
@@ -171,7 +173,10 @@ function showKpis(cards) {
       const up = card.mean > before;
       const good = up === (card.better === "up");
       delta.className = `kpi-delta ${good ? "good" : "bad"}`;
-      delta.textContent = `${up ? "▲" : "▼"} ${formatKpi(card, Math.abs(card.mean - before))} vs last run`;
+      // a share moves in percentage points: 85% → 87% is "▲ 2.0 pp", not "▲ 2%"
+      const change = card.share ? `${(100 * Math.abs(card.mean - before)).toFixed(1)} pp`
+        : formatKpi(card, Math.abs(card.mean - before));
+      delta.textContent = `${up ? "▲" : "▼"} ${change} vs last run`;
       box.appendChild(delta);
     }
     holder.appendChild(box);
