@@ -92,3 +92,19 @@ def test_rivals_move_the_global_optimum_of_the_split() -> None:
     assert closed["social"][0] > closed["search"][0]
     assert open_["search"][0] > open_["social"][0]
     assert sum(v[0] for v in open_.values()) <= 4000.0 + 1e-6
+
+
+def test_terminal_value_counts_the_customers_left_at_the_horizon() -> None:
+    # with periods, a plan that counts only the horizon starves the last period (a customer won
+    # late is worth little inside it); customer equity counts what they bring afterwards
+    sc = rival_market(1.0).with_overrides({"optimize.periods": 3})
+    plain = cs.optimize(sc)
+    with_equity = cs.optimize(sc.with_overrides({"optimize.terminal_value": True}))
+    last = sum(v[-1] for v in with_equity.spend.values())
+    assert last > sum(v[-1] for v in plain.spend.values())
+    fc = va.forecast(sc.with_overrides({"optimize.terminal_value": True}),
+                     {k: [v[p // 4] for p in range(12)] for k, v in with_equity.spend.items()}, {})  # fmt: skip
+    assert fc.customer_equity > 0
+    assert with_equity.expected["plan"]["profit"] == pytest.approx(
+        fc.contribution - fc.marketing - fc.incentives - fc.fixed - fc.crm + fc.customer_equity, abs=0.005
+    )  # plan.json rounds to cents
