@@ -210,3 +210,20 @@ def test_a_region_without_outlets_or_rivals_loses_its_orders() -> None:
                   channels=[{"id": "shop", "regions": ["north"]}])  # fmt: skip
     totals = cs.simulate(sc, replications=1, seed=1).per_replication[0]["totals"]
     assert totals["lost_orders"] > 0.0 and totals["rival_orders"] == 0.0
+
+
+def test_each_partner_prospects_on_its_own_random_stream() -> None:
+    # common random numbers: changing one partner's rate leaves another's prospects as they were
+    def two(leads_b: float) -> cs.Scenario:
+        return scenario(
+            horizon_weeks=10, regions=["north", "south"],
+            segments=[segment(population=100_000, regions={"north": 0.5, "south": 0.5})],
+            channels=[{"id": "dealers", "type": "indirect", "partner_margin": 0.2}],
+            partners=[{"id": "a", "channel": "dealers", "region": "north", "leads_per_week": 10},
+                      {"id": "b", "channel": "dealers", "region": "south", "leads_per_week": leads_b}],
+        )  # fmt: skip
+
+    low = per_replication(two(5.0), ("by_partner", "a", "leads"), 4)
+    high = per_replication(two(40.0), ("by_partner", "a", "leads"), 4)
+    np.testing.assert_array_equal(low, high)
+    assert per_replication(two(40.0), ("by_partner", "b", "leads"), 4).mean() > 100

@@ -175,10 +175,10 @@ class Market:
             self.awaken(segment, region, source)
 
     def partner_week(
-        self, partner: int, region: int, rate: float, mix_cumulative: list[float], source: int
+        self, partner: int, region: int, rate: float, mix_cumulative: list[float], source: int, draws: Draws
     ) -> Generator[Any, Any, None]:
         """One week of a partner's own prospecting: a Poisson stream at `rate` in its region."""
-        env, draws = self.env, self.draws["partners"]
+        env = self.env
         end = self.current_week + 1.0
         while rate > 0.0:
             gap = draws.exponential(1.0 / rate)

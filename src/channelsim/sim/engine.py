@@ -24,7 +24,7 @@ from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.policy import Policy
-from channelsim.sim.streams import streams_for
+from channelsim.sim.streams import partner_streams, streams_for
 
 #: A change of price index a returning customer notices (1 point of list price).
 PRICE_NOTICED = 0.01 - 1e-9
@@ -87,6 +87,7 @@ class Replication:
         self.weeks = scenario.horizon_weeks
         self.env = simpy.Environment()
         self.draws = streams_for(seed)
+        self._partner_draws = partner_streams(seed, len(scenario.partners))
         self.regions = list(scenario.regions)
         self.outlets = self._build_outlets()
         self._prospecting = any(p.leads_per_week > 0 for p in scenario.partners)
@@ -287,8 +288,9 @@ class Replication:
                 continue
             rate = partner.leads_per_week * (1.0 + outlet.effort_boost)
             mix = [partner.segment_mix.get(seg.id, 0.0) for seg in self.scenario.segments]
+            draws = self._partner_draws[k]
             self.env.process(
-                self.market.partner_week(outlet.index, outlet.region or 0, rate, _running(mix), source)
+                self.market.partner_week(outlet.index, outlet.region or 0, rate, _running(mix), source, draws)
             )
 
     def _book_costs(self, week: int) -> None:

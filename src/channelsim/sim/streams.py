@@ -55,6 +55,18 @@ class Draws:
         return index if index < len(cumulative) else len(cumulative) - 1
 
 
+def partner_streams(seed: np.random.SeedSequence, partners: int) -> list[Draws]:
+    """One stream per partner for its own prospecting, children of the `partners` stream's seed:
+    a partner's prospects do not move when another partner's rate changes (common random numbers)."""
+    index = STREAMS.index("partners")
+    return [
+        Draws(np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, index, k), pool_size=seed.pool_size)
+        )))
+        for k in range(partners)
+    ]  # fmt: skip
+
+
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
     """One seed sequence per replication, spawned from the scenario's seed."""
     return np.random.SeedSequence(seed).spawn(replications)
