@@ -13,8 +13,9 @@ import pytest
 import channelsim as cs
 from builders import scenario, segment
 from channelsim.kpis import nps, nps_of
+from channelsim.model.satisfaction import referral_weight
 from channelsim.scenario.crm import ALERT_LEVELS
-from channelsim.sim.customers import Customer, referral_weight
+from channelsim.sim.customers import Customer
 from channelsim.sim.engine import Replication
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import replication_seeds

@@ -19,8 +19,9 @@ import pytest
 import simpy
 
 from builders import scenario, segment
+from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER
 from channelsim.sim.choice import Chooser
-from channelsim.sim.customers import DETRACTOR_CHURN_MULTIPLIER, Customer, Market, SegmentParams
+from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import STREAMS, Draws, replication_seeds, streams_for

@@ -170,3 +170,27 @@ def test_forecast_matches_the_simulation_in_an_open_market():
         error = stat["std"] / math.sqrt(result.replications)
         misses[path] = (round(stat["mean"], 1), round(float(expected), 1), round((stat["mean"] - expected) / error, 2))
     assert all(abs(z) <= 4 for *_, z in misses.values()), misses
+
+
+@pytest.mark.slow
+def test_forecast_counts_the_word_of_mouth_of_members_who_are_promoters():
+    # members are promoters (a good experience when they join) and refer twice as much: a programme
+    # with word of mouth, initial members and joiners; the forecast is the simulation's expectation
+    sc = scenario(
+        horizon_weeks=20, replications=16, seed=4,
+        segments=[segment(population=60000, initial_customers=2000, innovation_per_week=0.0005,
+                          imitation_per_week=0.08, conversion=0.6, purchases_per_week=0.2, churn_per_week=0.03,
+                          order_value=50)],
+        loyalty_programs=[{"id": "club", "channels": ["shop"], "enrolment_per_week": 0.05, "initial_members": 0.3,
+                           "purchase_multiplier": 1.2, "churn_multiplier": 0.5}],
+    )  # fmt: skip
+    fc = va.forecast(sc, {}, {})
+    result = cs.simulate(sc)
+    checks = {("totals", "new_customers"): fc.customers, ("totals", "contribution"): fc.contribution,
+              ("totals", "orders"): float(fc.totals[fc.layout.seller(0)])}  # fmt: skip
+    misses = {}
+    for path, expected in checks.items():
+        stat = result.figure(*path)
+        error = stat["std"] / math.sqrt(result.replications)
+        misses[path] = (round(stat["mean"], 1), round(float(expected), 1), round((stat["mean"] - expected) / error, 2))
+    assert all(abs(z) <= 4 for *_, z in misses.values()), misses

@@ -13,17 +13,11 @@ from typing import Any
 
 import simpy
 
+from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER, MOOD_LIMIT, referral_weight
 from channelsim.sim.choice import Pick, Rivals
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import Draws
-
-#: A dissatisfied customer (a detractor) lapses this many times faster and stops referring.
-DETRACTOR_CHURN_MULTIPLIER = 2.0
-#: Word of mouth per customer by satisfaction: detractors 0, passives 1 (Bass's q), promoters 2.
-PROMOTER_REFERRAL_WEIGHT = 2
-#: Satisfaction is a count of good minus bad experiences, kept within ±this.
-MOOD_LIMIT = 2
 
 
 class Customer:
@@ -44,11 +38,6 @@ class Customer:
         self.active = False
         self.partner = -1  # the partner (outlet index) whose own prospect this was, -1 for none
         self.rival_last = False  # their last purchase occasion went to a rival
-
-
-def referral_weight(mood: int) -> int:
-    """How much a customer of this satisfaction feeds word of mouth."""
-    return 0 if mood <= -1 else (PROMOTER_REFERRAL_WEIGHT if mood >= 1 else 1)
 
 
 class SegmentParams:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from channelsim.model.clv import customer_equity
+from channelsim.model.satisfaction import PROMOTER_REFERRAL_WEIGHT
 from channelsim.scenario.crm import LoyaltyProgram
 from channelsim.scenario.demand import Source
 from channelsim.scenario.schema import Scenario
@@ -301,6 +302,8 @@ class Valuation:
         u = self.unaware[s]
         # a referred prospect refers in turn only once a customer: with rivals, won = 1 − P_0
         won = 1.0 - self.first_rival_share(s)
+        if self._promoting_members(s):
+            return self._solve_with_members(s, own, won)
         for i in range(n - 2, -1, -1):
             # D_i = d0 + gamma·won·Ref_i; Ref_i = carried + kappa·D_i  (trapezoid, solved for Ref_i)
             later = own[i + 1] + won * ref[i + 1]
@@ -312,6 +315,60 @@ class Valuation:
             prospect[i] = conv * delayed[i]
         members, non_members = self._initial_members(s)
         initial = non_members * self._active_from(s, np.array([self.horizon]))[0] + members + ref[0]
+        reactivated = self._active_from(s, self.horizon - self.grid) + ref
+        return SegmentValues({(): own}, ref, prospect, initial, reactivated)
+
+    def _promoting_members(self, s: int) -> bool:
+        """Whether segment s has members (who are promoters: they refer twice, `model.satisfaction`)."""
+        return self.sc.segments[s].imitation_per_week > 0 and any(
+            p.enrolment_per_week > 0 or p.initial_members > 0 for _, p in self.running
+        )
+
+    def _solve_with_members(self, s: int, own: np.ndarray, won: float) -> SegmentValues:
+        """`_solve_segment` with members referring too. A non-member refers at weight 1 until they lapse,
+        defect or join (rate Σe); a member of programme k is a promoter (weight W) until they leave at
+        its hazard: R_N(t) = ∫ e^(−(d+Σe+δ)(s−t))·[q·u·P(s) + Σ e_k·R_M,k(s)] ds and
+        R_M,k(t) = ∫ e^(−h_k(s−t))·W·q·u·P(s) ds, with P the value of a prospect (trapezoid, implicit)."""
+        seg = self.sc.segments[s]
+        q, conv, h = seg.imitation_per_week, seg.conversion, self.step
+        lam = math.exp(-h / seg.consideration_weeks) if seg.consideration_weeks > 0 else 0.0
+        gamma = (1.0 - lam) / 2.0 if seg.consideration_weeks > 0 else 1.0
+        joins = [(k, p.enrolment_per_week) for k, p in self.running]
+        total_join = sum(e for _, e in joins)
+        shares = self._region_shares(s)
+        hazards = {
+            k: sum(w * self._member_hazard(s, r, k) for r, w in enumerate(shares) if w > 0) for k, _ in joins
+        }
+        decay = math.exp(-(seg.churn_per_week + total_join + self.defection(s)) * h)
+        decay_m = {k: math.exp(-hazards[k] * h) for k, _ in joins}
+        n, size, weight = len(self.grid), self.layout.size, PROMOTER_REFERRAL_WEIGHT
+        ref, delayed, prospect = (np.zeros((n, size)) for _ in range(3))
+        member_ref = {k: np.zeros((n, size)) for k, _ in joins}
+        u = self.unaware[s]
+        for i in range(n - 2, -1, -1):
+            later = own[i + 1] + won * ref[i + 1]
+            d0 = lam * delayed[i + 1] + gamma * (own[i] + later) if lam else own[i]
+            kappa = h / 2.0 * q * u[i] * conv
+            spread = q * u[i + 1] * prospect[i + 1]
+            carried = decay * ref[i + 1] + h / 2.0 * decay * (
+                spread + sum(e * member_ref[k][i + 1] for k, e in joins)
+            )
+            member_carried = {k: decay_m[k] * member_ref[k][i + 1] + h / 2.0 * decay_m[k] * weight * spread
+                              for k, _ in joins}  # fmt: skip
+            coef = kappa * (1.0 + h / 2.0 * weight * total_join)
+            joined = h / 2.0 * sum(e * member_carried[k] for k, e in joins)
+            ref[i] = (carried + joined + coef * d0) / (1.0 - coef * gamma * won)
+            delayed[i] = d0 + gamma * won * ref[i]
+            prospect[i] = conv * delayed[i]
+            for k, _ in joins:
+                member_ref[k][i] = member_carried[k] + weight * kappa * delayed[i]
+        members, non_members = self._initial_members(s)
+        initial = non_members * (self._active_from(s, np.array([self.horizon]))[0] + ref[0]) + members
+        taken = 0.0
+        for k, prog in self.running:  # the initial members refer as promoters
+            share = min(prog.initial_members, 1.0 - taken)
+            taken += share
+            initial = initial + share * member_ref[k][0]
         reactivated = self._active_from(s, self.horizon - self.grid) + ref
         return SegmentValues({(): own}, ref, prospect, initial, reactivated)
 
