@@ -35,9 +35,54 @@ def validate_plan(sc: Scenario, plan: Plan, replications: int | None = None, job
     planned = simulate(sc, replications=replications, seed=sc.seed, plan=plan.as_plan_data(), jobs=jobs)
     before = [r["totals"]["profit"] for r in base.per_replication]
     after = [r["totals"]["profit"] for r in planned.per_replication]
+    expected = plan.expected or {}
     return {
         "seed": sc.seed, "replications": len(before),
         "baseline": {"profit": base.figure("totals", "profit")},
         "plan": {"profit": planned.figure("totals", "profit")},
         "uplift": {"profit": describe([a - b for a, b in zip(after, before, strict=True)])},
+        "agreement": {name: agreement(expected.get(name, {}).get("profit"), run.figure("totals", "profit"))
+                      for name, run in (("baseline", base), ("plan", planned))},
+        "left_out": {name: left_out(run.summary) for name, run in (("baseline", base), ("plan", planned))},
     }  # fmt: skip
+
+
+#: The forecast and the simulation of a plan agree when they differ by at most this share of the
+#: simulated value, or by the simulation's own 95% half-interval if that is larger.
+AGREEMENT_SHARE = 0.05
+
+
+def agreement(forecast: float | None, simulated: dict[str, Any]) -> dict[str, Any]:
+    """Forecast against simulated profit: the gap, the tolerance (max of 5% and the 95% half-interval)."""
+    mean, (low, high) = simulated["mean"], simulated["ci95"]
+    if forecast is None or mean is None:
+        return {"forecast": forecast, "simulated": mean, "gap": None, "tolerance": None, "agree": None}
+    half = (high - low) / 2.0 if low is not None and high is not None else 0.0
+    tolerance = max(AGREEMENT_SHARE * abs(mean), half)
+    gap = forecast - mean
+    return {"forecast": round(forecast, 2), "simulated": round(mean, 2), "gap": round(gap, 2),
+            "gap_share": round(gap / abs(mean), 4) if mean else None, "tolerance": round(tolerance, 2),
+            "agree": abs(gap) <= tolerance}  # fmt: skip
+
+
+#: What the analytic forecast leaves out (first-order or not at all), by its simulated size.
+LEFT_OUT = (
+    ("conflict", "price_war_weeks"),  # prices that move in a war (the forecast prices as written)
+    ("conflict", "partner_exits"),  # partners who leave (the forecast keeps them)
+    ("conflict", "detections"),  # penalties that cut a diverter's tier and its own prospects
+    ("totals", "lost_orders"),  # occasions with nothing of ours to buy and no rival
+    ("crm", "detractors_end"),  # dissatisfied customers (slow service, stock-outs, price rises) lapse faster
+)
+
+
+def left_out(summary: dict[str, Any]) -> dict[str, float | None]:
+    """The simulated size (mean across replications) of each effect the forecast leaves out."""
+    out: dict[str, float | None] = {}
+    for section, key in LEFT_OUT:
+        node = summary.get(section, {}).get(key)
+        out[key] = node.get("mean") if isinstance(node, dict) else None
+    out["stockout_weeks"] = sum(
+        (p.get("stockout_rate", {}).get("mean") or 0.0) * summary.get("horizon_weeks", 0)
+        for p in summary.get("by_partner", {}).values()
+    )
+    return out
