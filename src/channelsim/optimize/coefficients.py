@@ -338,14 +338,16 @@ def diversion_terms(
     return out
 
 
-def capacities(sc: Scenario, layout: va.Layout) -> dict[str, tuple[int, float]]:
-    """Sellers with an order queue: the orders per week they can take."""
+def capacities(sc: Scenario, layout: va.Layout, peak: float = 1.0) -> dict[str, tuple[int, float]]:
+    """Sellers with an order queue: the average orders per week they can take so that the busiest
+    week (`peak` × the average, from the forecast's Bass path) stays within `UTILISATION` of capacity."""
     out = {}
     for j, seller in enumerate(va.sellers(sc)):
         owner = sc.channel(seller.id) if seller.direct else next(p for p in sc.partners if p.id == seller.id)
         if owner.fulfilment is not None:
             rate = owner.fulfilment.servers / owner.fulfilment.mean_service_weeks
-            out[seller.id] = (layout.seller(j), UTILISATION * rate)
+            # the busiest week must fit, not the average one: the horizon may carry `peak` less
+            out[seller.id] = (layout.seller(j), UTILISATION * rate / peak)
     return out
 
 
@@ -408,7 +410,7 @@ def build_coefficients(sc: Scenario, objective: str, spend: dict[str, list[float
     ]
     groups = tier_groups(sc, tiers, fc)
     diversions = diversion_terms(sc, tiers, groups, fc)
-    problem = Coefficients(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout), fc, spend,
+    problem = Coefficients(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout, fc.peak), fc, spend,
                       tiers, marketing, incentives, sc.horizon_weeks)  # fmt: skip
     problem.programmes = programme_terms(sc, spend, tiers, calibration, programmes, rescue)
     if sc.winback is not None:

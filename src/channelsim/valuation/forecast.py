@@ -37,9 +37,17 @@ def lead_rates(sc: Scenario, spend: dict[str, list[float]]) -> dict[str, np.ndar
 def unaware_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray,
                  market: Valuation | None = None, partner_leads: dict[str, float] | None = None) -> np.ndarray:  # fmt: skip
     """Mean-field Bass with paid leads (and partners' own prospects): fraction unaware per segment
-    over the grid (for word of mouth). `market` gives the open market's rates: a first occasion won
-    by rivals makes no customer (P_0), and customers defect at b·π_0·s on top of their lapses."""
+    over the grid (for word of mouth); see `bass_path`."""
+    return bass_path(sc, leads, grid, market, partner_leads)[0]
+
+
+def bass_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray, market: Valuation | None = None,
+              partner_leads: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Mean-field Bass, per segment over the grid: (fraction unaware, active customers, new customers
+    per week). `market` gives the open market's rates: a first occasion won by rivals makes no
+    customer (P_0), and customers defect at b·π_0·s on top of their lapses."""
     out = np.ones((len(sc.segments), len(grid)))
+    actives, arrivals = np.zeros_like(out), np.zeros_like(out)
     step = grid[1] - grid[0]
     found = partner_leads or {}
     for s, seg in enumerate(sc.segments):
@@ -54,13 +62,24 @@ def unaware_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray,
         )
         for i, t in enumerate(grid):
             out[s, i] = max(unaware, 0.0) / n
+            actives[s, i] = active
             week = min(int(t), sc.horizon_weeks - 1)
             paid = sum(leads[src.id][week] * (src.segment_mix or {}).get(seg.id, 0.0) for src in sc.sources)
             awaken = min((seg.innovation_per_week + seg.imitation_per_week * active / n) * unaware + paid + own,
                          max(unaware, 0.0) / step)  # fmt: skip
+            arrivals[s, i] = seg.conversion * awaken * won
             unaware -= awaken * step
             active += (seg.conversion * awaken * won - leave * active) * step
-    return out
+    return out, actives, arrivals
+
+
+def peak_factor(sc: Scenario, active: np.ndarray, arrivals: np.ndarray) -> float:
+    """The busiest week's orders over the average week's, from the Bass path: orders at t ≈
+    Σ_segments (b·active + new customers); capacity must hold in that week, not on average."""
+    rates = np.array([seg.purchases_per_week for seg in sc.segments])[:, None]
+    orders = (rates * active + arrivals).sum(axis=0)
+    mean = float(orders.mean()) if orders.size else 0.0
+    return float(orders.max()) / mean if mean > 0 else 1.0
 
 
 def partner_lead_rates(sc: Scenario, tiers: dict[str, str]) -> dict[str, float]:
@@ -89,6 +108,7 @@ class Forecast:
     terminal_value: bool = False  # profit counts the customer equity left at the horizon
     unaware: np.ndarray | None = None  # [segment, grid]: the Bass path the values were computed on
     programmes: dict[str, bool] | None = None  # the loyalty programmes running, as forecast
+    peak: float = 1.0  # the busiest week's orders over the average week's (for capacities)
 
     @property
     def customer_equity(self) -> float:
@@ -178,7 +198,7 @@ def forecast(
     leads = lead_rates(sc, spend)
     probe = Valuation(sc, tiers)
     found = partner_lead_rates(sc, tiers)
-    unaware = unaware_path(sc, leads, probe.grid, probe, found)
+    unaware, active, arrivals = bass_path(sc, leads, probe.grid, probe, found)
     val = Valuation(sc, tiers, unaware, programmes)
     totals = val.organic()
     per_lead = {}
@@ -201,7 +221,7 @@ def forecast(
     return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead,
                     float(diverted[0]), member_cost(sc, totals, val.layout), per_reactivation,
                     reactivations, found, per_partner_lead, sc.optimize.terminal_value, unaware,
-                    programmes)  # fmt: skip
+                    programmes, peak_factor(sc, active, arrivals))  # fmt: skip
 
 
 def partner_values(val: Valuation, rates: dict[str, float]) -> dict[str, np.ndarray]:
