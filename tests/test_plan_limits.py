@@ -30,3 +30,21 @@ def test_capacity_holds_in_the_busiest_week() -> None:
     weekly = kpis[(kpis.level == "channel") & (kpis.id == "shop") & (kpis.metric == "orders")]
     busiest = weekly.groupby("week").value.mean().max()
     assert busiest <= capacity, (busiest, capacity)
+
+
+def test_a_plan_keeps_a_partner_it_could_push_out_and_says_which_it_cannot() -> None:
+    from test_optimize_open_market import dealer_market
+
+    # on silver today the dealer earns enough to stay; dropping its tier (what pays best on the
+    # forecast alone) would take it below its exit threshold, so the plan keeps the tier
+    sc = dealer_market(600, 1500).with_overrides(
+        {"partners.d.exit_below_margin_per_week": 300, "incentives.push.current": {"d": "silver"}}
+    )
+    plan = cs.optimize(sc)
+    assert plan.tiers["d"] == "silver"
+    assert plan.details["partners_kept"] == ["d"] and plan.details["exits_at_risk"] == []
+    simulated = cs.simulate(sc, plan=plan.as_plan_data(), replications=6, seed=3)
+    assert simulated.summary["conflict"]["partner_exits"]["mean"] == 0.0
+    # on no tier today it already earns too little: the plan cannot promise to keep it
+    weak = sc.with_overrides({"incentives.push.current": {"d": "none"}})
+    assert cs.optimize(weak).details["exits_at_risk"] == ["d"]

@@ -18,6 +18,7 @@ from channelsim import valuation as va
 from channelsim.curves import Curve
 from channelsim.model.adstock import period_levels, period_terms
 from channelsim.model.media import source_cost
+from channelsim.model.partner_exit import orders_to_stay
 from channelsim.optimize.pieces import Piecewise, rate_card_pieces, response_pieces
 from channelsim.scenario.demand import Source
 from channelsim.scenario.schema import Scenario
@@ -144,6 +145,8 @@ class Coefficients:
     notes: list[str] = field(default_factory=list)
     programmes: list[ProgrammeTerm] = field(default_factory=list)
     winback: WinbackTerm | None = None
+    exit_floors: dict[str, tuple[int, float]] = field(default_factory=dict)  # partner → (column, orders/week)
+    exits_at_risk: list[str] = field(default_factory=list)  # partners below their exit threshold today
 
     def worth(self, values: np.ndarray) -> np.ndarray:
         """What output vectors (last axis) are worth to the objective: profit counts contribution
@@ -187,9 +190,13 @@ def spend_bound(src: Source, budget: float | None) -> float:
 
 
 def saturation_bound(curve: Curve, spend_now: float, min_spend: float) -> float:
-    """A spend bound where none is given: where the curve is 99% saturated, at least 10× today's spend."""
+    """A spend bound where none is given: where the curve is 99% saturated, at least 10× today's spend.
+
+    logistic and tanh: `M·tanh(k·x) = 0.99·M` at `k·x = atanh(0.99) = ln(199)/2`."""
     saturating = {"hill": lambda c: c.half_saturation * 99 ** (1 / c.shape),
                   "exponential": lambda c: c.scale * math.log(100.0),
+                  "logistic": lambda c: math.log(199.0) / c.lam,
+                  "tanh": lambda c: 0.5 * math.log(199.0) * c.max_leads_per_week * c.c,
                   "points": lambda c: c.points[-1][0]}  # fmt: skip
     bound = saturating.get(curve.curve, lambda c: 0.0)(curve)
     return max(bound, 10.0 * spend_now, min_spend)
@@ -351,6 +358,42 @@ def capacities(sc: Scenario, layout: va.Layout, peak: float = 1.0) -> dict[str, 
     return out
 
 
+#: How many standard deviations of its trailing-window margin a plan keeps a partner above its threshold.
+EXIT_CUSHION_SD = 2.0
+
+
+def exit_floors(
+    sc: Scenario, fc: va.Forecast, tiers: dict[str, str]
+) -> tuple[dict[str, tuple[int, float]], list[str]]:
+    """Partners with an exit threshold: the orders a week that keep them (`model.partner_exit`), for
+    those the current plan keeps; the others are at risk (the plan cannot promise to keep them)."""
+    floors, at_risk = {}, []
+    for j, seller in enumerate(va.sellers(sc)):
+        partner = next((p for p in sc.partners if p.id == seller.id), None) if not seller.direct else None
+        if partner is None or partner.exit_below_margin_per_week <= 0 or seller.home is None:
+            continue
+        need = orders_to_stay(partner.exit_below_margin_per_week, margin_per_order(sc, fc, seller, tiers),
+                              EXIT_CUSHION_SD)  # fmt: skip
+        now = float(fc.totals[fc.layout.seller(j)]) / sc.horizon_weeks
+        if now >= need:
+            floors[seller.id] = (fc.layout.seller(j), need)
+        else:
+            at_risk.append(seller.id)
+    return floors, at_risk
+
+
+def margin_per_order(sc: Scenario, fc: va.Forecast, seller: va.Seller, tiers: dict[str, str]) -> float:
+    """What a partner keeps of an order (payment less wholesale), averaged over its region's segments."""
+    assert seller.home is not None
+    r = sc.regions.index(seller.home)
+    weights = [float(fc.totals[fc.layout.cell(s, r)]) for s in range(len(sc.segments))]
+    if sum(weights) <= 0:
+        weights = [1.0] * len(sc.segments)
+    rebate = va.rebate_of(sc, tiers, seller)
+    kept = [seg.order_value * (seller.price - (1.0 - seller.margin) * (1.0 - rebate)) for seg in sc.segments]
+    return sum(w * k for w, k in zip(weights, kept, strict=True)) / sum(weights)
+
+
 def programme_terms(sc: Scenario, spend: dict[str, list[float]], tiers: dict[str, str],
                     calibration: dict[str, float] | None, programmes: dict[str, bool],
                     winback: list[float] | None) -> list[ProgrammeTerm]:  # fmt: skip
@@ -412,6 +455,7 @@ def build_coefficients(sc: Scenario, objective: str, spend: dict[str, list[float
     diversions = diversion_terms(sc, tiers, groups, fc)
     problem = Coefficients(sc, objective, plan, terms, groups, diversions, capacities(sc, fc.layout, fc.peak), fc, spend,
                       tiers, marketing, incentives, sc.horizon_weeks)  # fmt: skip
+    problem.exit_floors, problem.exits_at_risk = exit_floors(sc, fc, tiers)
     problem.programmes = programme_terms(sc, spend, tiers, calibration, programmes, rescue)
     if sc.winback is not None:
         assert winback is not None  # the scenario's spend above when none was given

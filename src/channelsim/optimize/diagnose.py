@@ -73,7 +73,12 @@ def describe(problem: Coefficients, group: str, target: Target | None) -> str:
         ),
         "max_share": lambda: f"{name} at most {sc.budget.max_share_per_source:.0%} of the marketing budget",
         "min_active_sources": lambda: f"at least {sc.budget.min_active_sources} active sources",
-        "capacity": lambda: f"capacity of {name} ({problem.capacities[name][1]:,.1f} orders/week on average, so the busiest week fits)",
+        "capacity": lambda: (
+            f"capacity of {name} ({problem.capacities[name][1]:,.1f} orders/week on average, so the busiest week fits)"
+        ),
+        "keep_partner": lambda: (
+            f"{name} kept above its exit threshold ({problem.exit_floors[name][1]:,.1f} orders/week)"
+        ),
         "winback_min": lambda: f"minimum win-back spend {_money(_winback(sc).min_spend_per_week)}/week",
         "diversion_cap": lambda: f"at most {sc.optimize.max_diverted_orders_per_week:g} diverted orders/week",
         "target": lambda: _target(target),

@@ -340,6 +340,10 @@ def _add_limits(built: Built, problem: Coefficients, incentives: Expr, diverted:
         groups.append(
             (f"capacity:{seller}", output(built, problem, column) <= per_week * problem.horizon, "")
         )
+    for partner, (column, per_week) in problem.exit_floors.items():  # keep the partners the plan can keep
+        groups.append(
+            (f"keep_partner:{partner}", output(built, problem, column) >= per_week * problem.horizon, "")
+        )
     cap = sc.optimize.max_diverted_orders_per_week
     if cap is not None and problem.diversions:
         groups.append(("diversion_cap", diverted <= cap, ""))

@@ -108,7 +108,8 @@ def explain_plan(sc: Scenario, best: Round, objective: str, solver: str, target:
                "target": target.model_dump() if target is not None else None,
                "marketing_budget_per_week": problem.marketing_budget,
                "incentive_budget_per_week": problem.incentive_budget,
-               "calibration": {k: round(v, 6) for k, v in (calibration or {}).items()} or None}  # fmt: skip
+               "calibration": {k: round(v, 6) for k, v in (calibration or {}).items()} or None,
+               "partners_kept": sorted(problem.exit_floors), "exits_at_risk": problem.exits_at_risk}  # fmt: skip
     metric = (
         built.metrics["marketing"] + built.metrics["incentives"] + built.metrics["crm"]
         if target is not None

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 
 from channelsim.model.diversion import diversion_gap, diversion_weight, penalty_length, unit_cost
 from channelsim.model.logit import without_price
+from channelsim.model.partner_exit import EXIT_WINDOW_WEEKS, should_exit
 from channelsim.scenario.channels import PriceWar
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import Chooser
 from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import Draws
-
-#: A partner judges its margin over this many trailing weeks before deciding to leave.
-EXIT_WINDOW_WEEKS = 4
 
 
 # -- decision rules ---------------------------------------------------------------------
@@ -36,11 +34,6 @@ def next_price(price: float, base: float, floor: float, fell: bool, war: PriceWa
     if price < base:
         return min(base, price + war.recovery_per_week)
     return price
-
-
-def should_exit(margins: list[float], threshold: float) -> bool:
-    """Leave when the mean weekly margin over the trailing window is below the threshold."""
-    return threshold > 0.0 and len(margins) >= EXIT_WINDOW_WEEKS and sum(margins) / len(margins) < threshold
 
 
 # -- the agents -------------------------------------------------------------------------
