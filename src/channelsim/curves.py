@@ -3,6 +3,12 @@
 Each curve is a scenario section (`response:` of a source or of win-back) and a function.
 `breakpoints()` gives a piecewise-linear approximation for the optimizer, with pieces
 placed where the curve bends, and `max_error()` bounds how far it strays from the curve.
+
+`logistic` and `tanh` are the saturation curves of PyMC-Marketing's MMMs, written natively so
+that a fitted curve needs no sampling into `points`. Both are `M·tanh(k·x)` (logistic:
+`(1 − e^(−λx))/(1 + e^(−λx)) = tanh(λx/2)`, so k = λ/2; tanh: k = 1/(M·c)): increasing,
+concave for x ≥ 0 (L'' = −2Mk²·tanh(kx)·sech²(kx) ≤ 0) and saturating at M. Concavity lets
+the optimizer use their pieces without binaries and gives their piecewise error in closed form.
 """
 
 from __future__ import annotations
@@ -76,6 +82,58 @@ class LinearCurve(Model):
     inflection: ClassVar[float] = 0.0
 
 
+class LogisticCurve(Model):
+    """`L(x) = max_leads_per_week · (1 − e^(−lam·x)) / (1 + e^(−lam·x))`: concave, saturating.
+
+    PyMC-Marketing's `LogisticSaturation`, `beta · logistic_saturation(x, lam)`, with
+    `beta = max_leads_per_week`; the same as `max_leads_per_week · tanh(lam·x/2)`. A fit on
+    scaled spend and leads converts as docs/model.md says.
+    """
+
+    curve: Literal["logistic"]  # selects this curve
+    max_leads_per_week: NonNeg  # leads per week at unlimited spend (PyMC-Marketing's beta)
+    lam: Positive  # steepness λ per unit of weekly spend: the slope at 0 is max_leads_per_week·λ/2
+
+    def leads(self, spend: float) -> float:
+        return self.max_leads_per_week * math.tanh(0.5 * self.lam * max(spend, 0.0))
+
+    @property
+    def rate(self) -> float:
+        """k in `max_leads_per_week · tanh(k·x)`."""
+        return 0.5 * self.lam
+
+    concave: ClassVar[bool] = True
+    inflection: ClassVar[float] = 0.0
+
+
+class TanhCurve(Model):
+    """`L(x) = max_leads_per_week · tanh(x / (max_leads_per_week · c))`: concave, saturating.
+
+    PyMC-Marketing's `tanh_saturation(x, b, c)` with `b = max_leads_per_week`: `c` is the
+    cost of a lead at the first unit of spend. With `max_leads_per_week: 0` the curve is 0
+    (its limit as b → 0). A fit on scaled spend and leads converts as docs/model.md says.
+    """
+
+    curve: Literal["tanh"]  # selects this curve
+    max_leads_per_week: NonNeg  # leads per week at unlimited spend (PyMC-Marketing's b)
+    c: Positive  # cost of a lead at the first unit of spend: the slope at 0 is 1/c
+
+    def leads(self, spend: float) -> float:
+        if self.max_leads_per_week == 0:
+            return 0.0
+        return self.max_leads_per_week * math.tanh(max(spend, 0.0) / (self.max_leads_per_week * self.c))
+
+    @property
+    def rate(self) -> float:
+        """k in `max_leads_per_week · tanh(k·x)` (0 for a curve that brings nothing)."""
+        if self.max_leads_per_week == 0:
+            return 0.0
+        return 1.0 / (self.max_leads_per_week * self.c)
+
+    concave: ClassVar[bool] = True
+    inflection: ClassVar[float] = 0.0
+
+
 class PointsCurve(Model):
     """Piecewise-linear through `[spend, leads]` pairs (e.g. measured data).
 
@@ -122,7 +180,11 @@ class PointsCurve(Model):
     inflection: ClassVar[float] = 0.0
 
 
-Curve = Annotated[HillCurve | ExponentialCurve | LinearCurve | PointsCurve, Field(discriminator="curve")]
+Curve = Annotated[
+    HillCurve | ExponentialCurve | LinearCurve | LogisticCurve | TanhCurve | PointsCurve,
+    Field(discriminator="curve"),
+]
+TanhFamily = LogisticCurve | TanhCurve  # `max_leads_per_week · tanh(rate · x)`
 
 
 def leads_at(curve: Curve, spends: np.ndarray) -> np.ndarray:
@@ -138,6 +200,12 @@ def leads_at(curve: Curve, spends: np.ndarray) -> np.ndarray:
         return curve.max_leads_per_week * -np.expm1(-x / curve.scale)
     if isinstance(curve, LinearCurve):
         return curve.leads_per_unit_spend * x
+    if isinstance(curve, LogisticCurve):
+        return curve.max_leads_per_week * np.tanh(0.5 * curve.lam * x)
+    if isinstance(curve, TanhCurve):
+        if curve.max_leads_per_week == 0:
+            return np.zeros_like(x)
+        return curve.max_leads_per_week * np.tanh(x / (curve.max_leads_per_week * curve.c))
     xs, ys = curve._xy()
     return np.interp(x, xs, ys)
 
@@ -175,11 +243,49 @@ def breakpoints(curve: Curve, upper: float, pieces: int) -> tuple[np.ndarray, np
 
 
 def max_error(curve: Curve, xs: np.ndarray, ys: np.ndarray, samples: int = 2049) -> float:
-    """Largest gap in leads per week between the curve and its piecewise-linear form."""
+    """Largest gap in leads per week between the curve and its piecewise-linear form.
+
+    Exact for `logistic` and `tanh` with breakpoints on the curve (`tanh_chord_error`). Otherwise
+    sampled, about `samples` spends in all, spread over the pieces (at least 33 in each) so that a
+    knee much narrower than the whole interval, where the pieces crowd, is sampled at its scale.
+    """
     import numpy as np
 
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
     if len(xs) < 2:
         return 0.0
-    grid = np.linspace(xs[0], xs[-1], samples)
+    if isinstance(curve, LogisticCurve | TanhCurve) and np.allclose(
+        ys, leads_at(curve, xs), rtol=1e-12, atol=0
+    ):
+        return tanh_chord_error(curve, xs)
+    a, b = xs[:-1], xs[1:]
+    steps = np.linspace(0.0, 1.0, max(-(-samples // len(a)), 33))
+    grid = (a[:, None] + (b - a)[:, None] * steps[None, :]).ravel()
     truth = leads_at(curve, grid)
     return float(np.max(np.abs(truth - np.interp(grid, xs, ys))))
+
+
+def tanh_chord_error(curve: TanhFamily, xs: np.ndarray) -> float:
+    """Largest gap between `L(x) = M·tanh(k·x)` and its chords through `(xs, L(xs))`, in closed form.
+
+    L is concave on x ≥ 0, so each chord lies below the curve and the gap on `[a, b]` is largest
+    where the curve is parallel to the chord: `L'(x) = M·k·sech²(k·x) = s`, i.e.
+    `x* = arccosh(√(M·k/s)) / k`, inside `[a, b]` by the mean value theorem.
+    """
+    import numpy as np
+
+    top, k = curve.max_leads_per_week, curve.rate
+    xs = np.maximum(np.asarray(xs, float), 0.0)
+    if top == 0 or len(xs) < 2:
+        return 0.0
+    a, b = xs[:-1], xs[1:]
+    la, lb = leads_at(curve, a), leads_at(curve, b)
+    width = b - a
+    slope = np.divide(lb - la, width, out=np.zeros_like(width), where=width > 0)
+    with np.errstate(divide="ignore"):
+        ratio = np.where(slope > 0, top * k / np.where(slope > 0, slope, 1.0), np.inf)
+    # s ≤ L'(0) = M·k, so the ratio is ≥ 1 up to rounding; a flat chord (s = 0) touches at b
+    tangent = np.where(np.isfinite(ratio), np.arccosh(np.sqrt(np.maximum(ratio, 1.0))) / k, b)
+    tangent = np.clip(tangent, a, b)
+    gap = leads_at(curve, tangent) - (la + slope * (tangent - a))
+    return float(np.max(np.maximum(gap, 0.0), initial=0.0))

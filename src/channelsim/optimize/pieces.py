@@ -6,6 +6,11 @@ the segments in order (a concave curve whose leads are worth something, a convex
 that is an exact LP. Otherwise (S-shaped curves, `points` data, volume discounts, or a
 lead that is worth nothing) incremental binaries force the order: `δ_(k+1) > 0` only if
 segment k is full (`δ_k ≥ len_k·b_k ≥ len_k·…`, `δ_(k+1) ≤ len_(k+1)·b_k`).
+
+A response curve given by a concave formula (exponential, linear, logistic, tanh, hill with
+shape ≤ 1) has concave pieces: the breakpoints lie on the curve, so the chords' slopes fall.
+That is taken from the curve's form, not re-derived from rounded slopes; `points` are judged
+on their pieces.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
-from channelsim.curves import breakpoints, max_error
+from channelsim.curves import Curve, PointsCurve, breakpoints, max_error
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Piecewise:
     xs: np.ndarray
     ys: np.ndarray
     error: float = 0.0  # largest gap to the true function on the interval
+    concave_by_form: bool = False  # the function is known to be concave (a concave curve's chords)
 
     @property
     def slopes(self) -> np.ndarray:
@@ -33,7 +39,7 @@ class Piecewise:
 
     @property
     def concave(self) -> bool:
-        return bool(
+        return self.concave_by_form or bool(
             np.all(np.diff(self.slopes) <= 1e-12 * max(1.0, float(np.abs(self.slopes).max(initial=0))))
         )
 
@@ -47,12 +53,19 @@ class Piecewise:
         return float(np.interp(x, self.xs, self.ys))
 
 
-def response_pieces(curve: object, upper: float, pieces: int) -> Piecewise:
-    """The curve on `[0, upper]` with `pieces` pieces placed where it bends, and its error bound."""
-    xs, ys = breakpoints(curve, upper, pieces)  # type: ignore[arg-type]
+def response_pieces(curve: Curve, upper: float, pieces: int) -> Piecewise:
+    """The curve on `[0, upper]` with `pieces` pieces placed where it bends, and its error bound.
+
+    Concave curves (`logistic` and `tanh` always) give concave pieces, which the MILP fills in
+    order without binaries when their leads are worth something.
+    """
+    xs, ys = breakpoints(curve, upper, pieces)
     if len(xs) < 2:  # a source that cannot spend: one flat piece
         xs, ys = np.array([0.0, 1.0]), np.array([0.0, 0.0])
-    return Piecewise(xs, ys, max_error(curve, xs, ys))  # type: ignore[arg-type]
+    # a concave formula's chords are concave; `points` are judged on the pieces themselves (its
+    # flat tail beyond the last point can break concavity of falling data)
+    by_form = bool(curve.concave) and not isinstance(curve, PointsCurve)
+    return Piecewise(xs, ys, max_error(curve, xs, ys), by_form)
 
 
 def rate_card_pieces(tiers: list[tuple[float, float]], upper: float) -> Piecewise:
