@@ -34,7 +34,7 @@ _RULES = {
     "string_too_short": "must not be empty",
     "string_pattern_mismatch": "must be an id: a lowercase letter, then lowercase letters, digits or _",
     "union_tag_invalid": "`{discriminator}` must be one of {expected_tags}",
-    "union_tag_not_found": "needs `{discriminator}` (one of hill, exponential, linear, points)",
+    "union_tag_not_found": "needs `{discriminator}` (one of hill, exponential, logistic, tanh, linear, points)",
     "missing": "required key is missing",
 }
 
