@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from channelsim.optimize.plan import Plan
+from channelsim.results import SimResult
 from channelsim.runner import simulate
 from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
@@ -41,10 +42,18 @@ def validate_plan(sc: Scenario, plan: Plan, replications: int | None = None, job
         "baseline": {"profit": base.figure("totals", "profit")},
         "plan": {"profit": planned.figure("totals", "profit")},
         "uplift": {"profit": describe([a - b for a, b in zip(after, before, strict=True)])},
-        "agreement": {name: agreement(expected.get(name, {}).get("profit"), run.figure("totals", "profit"))
+        "agreement": {name: agreement(expected.get(name, {}).get("profit"), judged(sc, run))
                       for name, run in (("baseline", base), ("plan", planned))},
         "left_out": {name: left_out(run.summary) for name, run in (("baseline", base), ("plan", planned))},
     }  # fmt: skip
+
+
+def judged(sc: Scenario, run: SimResult) -> dict[str, Any]:
+    """The simulated counterpart of the forecast's profit: profit, plus the customer equity left at
+    the horizon when the optimizer counts it (`optimize.terminal_value`)."""
+    if not sc.optimize.terminal_value:
+        return run.figure("totals", "profit")
+    return describe([r["totals"]["profit"] + r["totals"]["customer_equity"] for r in run.per_replication])
 
 
 #: The forecast and the simulation of a plan agree when they differ by at most this share of the
