@@ -9,7 +9,7 @@ import pytest
 
 import channelsim as cs
 from channelsim.optimize.frontier import frontier, write_frontier
-from channelsim.report.prepare import frontier as frontier_chart
+from channelsim.report.prepare_plan import frontier as frontier_chart
 from conftest import ROOT
 
 
@@ -40,4 +40,14 @@ def test_frontier_chart_marks_todays_plan_below_the_best_plan_at_todays_budget()
     assert chart.optimal == (150.0, 20.0)  # the frontier read at today's budget
     assert "budget" in chart.title.lower() and chart.y_currency == "EUR"
     assert frontier_chart(table, None, "EUR").current == (150.0, 20.0)  # no plan: on the curve
+    # today's plan at its forecast (plan.json's expected baseline), named so, with the values written beside
+    forecast = {"objective": "profit", "baseline_value": 12.0, "expected": {"baseline": {"profit": 11.0}}}
+    chart = frontier_chart(table, forecast, "EUR")
+    assert (
+        chart.current == (150.0, 11.0) and chart.current_label == "today's plan (forecast)" and chart.annotate
+    )
+    # a robust plan's baseline value is its risk measure, not today's forecast: the base future's is used
+    robust = {"objective": "profit", "baseline_value": 5.0, "robust": {"risk": "worst"},
+              "expected": {"baseline": {"profit": 11.0}}}  # fmt: skip
+    assert frontier_chart(table, robust, "EUR").current == (150.0, 11.0)
     assert frontier_chart(table.iloc[0:0], None, "EUR") is None

@@ -18,6 +18,7 @@ from channelsim.cli import main
 from channelsim.report import charts
 from channelsim.report import prepare as results
 from channelsim.report import prepare_experiments as experiments
+from channelsim.report import prepare_plan as plan_data
 from channelsim.report.inputs import read_folder
 from channelsim.report.panels import panels
 from conftest import ROOT, run_cli
@@ -115,12 +116,13 @@ def test_a_plan_adds_the_optimal_spend_and_the_budget_shift(sim_folder: Path, tm
     assert (
         shift.labels == ["search", "social"] and shift.current == [800, 400] and shift.optimal == [2000, 200]
     )
-    assert results.plan_profit(found.plan, "EUR") is None  # no expected values, not validated
+    assert plan_data.plan_profit(found.plan, "EUR") is None  # no expected values, not validated
     plan |= {"objective_value": 900.0, "baseline_value": 700.0,
              "validated": {"plan": {"profit": {"mean": 880.0, "std": 5.0, "ci95": [870.0, 890.0]}}}}  # fmt: skip
-    bars = results.plan_profit(plan, "EUR")
-    assert bars.labels == ["Today (expected)", "Plan (expected)", "Plan (simulated)"]
+    bars = plan_data.plan_profit(plan, "EUR")
+    assert bars.labels == ["Today: forecast", "Plan: forecast", "Plan: simulated"]  # side by side
     assert bars.values == [700.0, 900.0, 880.0] and bars.highs[2] == 890.0
+    assert bars.emphasis == [False, False, True]  # the forecasts hatched, the simulation solid
     curves = results.response_curves(found.scenario, found.plan, "EUR")
     search = found.scenario.sources[0].response
     assert curves.items[0].optimal == (2000, search.leads(2000))
@@ -158,9 +160,9 @@ def _titles(figure: Figure) -> list[str]:
 
 
 def test_every_figure_is_titled_and_its_axes_labelled(
-    sim_folder: Path, experiment_folder: Path, open_folder: Path
+    sim_folder: Path, experiment_folder: Path, open_folder: Path, plan_folder: Path, robust_folder: Path
 ) -> None:
-    for folder in (sim_folder, experiment_folder, open_folder):
+    for folder in (sim_folder, experiment_folder, open_folder, plan_folder, robust_folder):
         for panel in panels(read_folder(folder)):
             figure = charts.draw(panel.chart)
             assert figure.get_suptitle(), panel.name
@@ -385,3 +387,155 @@ def test_compare_matrix_shows_a_share_in_points() -> None:
     matrix = experiments.compare_matrix(compare)
     assert matrix.cols == ["Profit", "Market share"] and matrix.texts == [["+5%", "-2.7 pp*"]]
     assert matrix.values[0][1] == pytest.approx(-2.7) and "pp" in matrix.title
+
+
+# -- the plan: every lever, forecast beside simulation, limits; a robust plan's futures and regret ----------
+def planned_workbench() -> cs.Scenario:
+    """The workbench with every kind of lever: two periods, a partner on gold today, a loyalty
+    programme that is off today, a win-back spend."""
+    gold = {"level": "gold", "cost_per_week": 150, "rebate": 0.03, "effort_boost": 0.2}
+    return cs.load(WORKBENCH).with_overrides({
+        "incentives": [{"id": "coop", "channel": "distributors", "current": {"d_north": "gold"},
+                        "tiers": [{"level": "none"}, gold]}],
+        "loyalty_programs": [{"id": "club", "channels": ["webshop"], "enrolment_per_week": 0.02,
+                              "cost_per_member_per_week": 0.05, "active": False}],
+        "winback": {"spend_per_week": 100, "max_spend_per_week": 500,
+                    "response": {"curve": "hill", "max_leads_per_week": 10, "half_saturation": 300}},
+        "optimize.periods": 2, "optimize.solver": "highs",
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def plan_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from channelsim.experiments.closed_loop import validate_plan
+
+    folder = tmp_path_factory.mktemp("plan")
+    sc = planned_workbench()
+    plan = cs.optimize(sc)
+    plan.validated = validate_plan(sc, plan, replications=2)
+    plan.write(folder)
+    cs.write_report(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def robust_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from channelsim.optimize.robust import write_regret
+
+    folder = tmp_path_factory.mktemp("robust")
+    plan = cs.optimize(planned_workbench(), robust=["cheap_marketplace"], risk="cvar", alpha=0.2)
+    plan.write(folder)
+    write_regret(plan, folder)
+    cs.write_report(folder)
+    return folder
+
+
+def _by_lever(table) -> dict[str, list[str]]:
+    return {row[0]: row for row in table.rows}
+
+
+def test_plan_report_shows_every_lever_today_and_planned(plan_folder: Path) -> None:
+    found = read_folder(plan_folder)
+    plan, sc = found.plan, found.scenario
+    table = plan_data.levers_table(plan, sc, "EUR")
+    rows = _by_lever(table)
+    assert set(rows) == {"search", "social", "d_north", "d_south", "club", "win-back"}
+    assert table.headers == ["Lever", "Kind", "Today", "Plan", "Change", "Marginal return"]
+    search = plan["sources"]["search"]["spend_per_week"]
+    assert rows["search"][1:4] == [
+        "spend per week (EUR)",
+        "800",
+        f"{(search[0] + search[1]) / 2:,.0f} (mean)",
+    ]
+    assert rows["d_north"][1:3] == ["incentive tier", "gold (150/week)"]
+    tier = plan["incentives"]["d_north"]["tier"]
+    assert rows["d_north"][3].startswith(tier) and rows["d_north"][4] == (
+        "same" if tier == "gold" else "gold → none"
+    )
+    on = plan["loyalty_programs"]["club"]["active"]
+    assert rows["club"][1:5] == [
+        "loyalty programme",
+        "off",
+        "on" if on else "off",
+        "switched on" if on else "same",
+    ]
+    assert rows["win-back"][2:4] == ["100", f"{plan['winback']['spend_per_week']:,.0f}"]
+    strong = dict(zip(rows, table.strong, strict=True))
+    assert strong["club"] == on and strong["d_north"] == (tier != "gold")  # changed levers in bold
+
+
+def test_plan_report_has_the_period_plan_forecast_beside_simulation_and_the_limits(plan_folder: Path) -> None:
+    found = read_folder(plan_folder)
+    plan, sc = found.plan, found.scenario
+    periods = plan_data.periods_table(plan, sc, "EUR")
+    assert periods.headers == ["Spend per week (EUR)", "Today", "weeks 1–4", "weeks 5–8"]
+    rows = _by_lever(periods)
+    search = plan["sources"]["search"]["spend_per_week"]
+    assert rows["search"] == ["search", "800", *(f"{v:,.0f}" for v in search)]
+    assert "Marketing, total" in rows and "marginal return: search" in rows
+    chart = plan_data.period_chart(plan, sc, "EUR")
+    assert chart.x_ticks == ["today", "weeks 1–4", "weeks 5–8"] and chart.series["search"] == [800.0, *search]
+    forecast = plan_data.forecast_table(plan, "EUR")
+    assert [r[0] for r in forecast.rows] == ["Today's allocation", "The plan", "Uplift (plan − today)"]
+    assert forecast.headers[1:3] == ["Forecast", "Simulated (mean)"]
+    expected, validated = plan["expected"], plan["validated"]
+    assert forecast.rows[1][1] == plan_data.number(expected["plan"]["profit"])
+    assert forecast.rows[1][2] == plan_data.number(validated["plan"]["profit"]["mean"])
+    assert forecast.rows[2][2] == plan_data.number(validated["uplift"]["profit"]["mean"], True)
+    limits = _by_lever(plan_data.limits_table(plan, sc, "EUR"))
+    assert limits["Marketing budget: shadow price"][1] == f"{plan['budget_shadow_price']:.3f}"
+    assert all(f"Binding: {group}" in limits for group in plan["binding"])
+    assert plan_data.left_out_table(plan) is not None
+    lead = plan_data.headline(plan, "EUR", sc.horizon_weeks)
+    assert lead.startswith(
+        f"Expected profit with the plan: {plan_data.number(plan['objective_value'])} EUR over 8"
+    )
+    page = check_report(plan_folder, {"plan_profit", "period_plan", "response_curves", "budget_shift"})
+    html = (plan_folder / "report.html").read_text()
+    assert html.index(">Plan</h2>") < html.index(">Marketing</h2>") and ">Futures</h2>" not in html
+    for title in ("Profit: forecast and simulated", "The plan: every lever, today and planned",
+                  "Spend per period (EUR per week)", "What the forecast leaves out", "Shadow prices and binding limits"):  # fmt: skip
+        assert f"<h3>{title}</h3>" in html, title
+    assert len(page.images) == len(list(plan_folder.glob("*.png")))
+
+
+def test_robust_report_names_the_risk_measure_and_shows_the_futures_and_regret(robust_folder: Path) -> None:
+    from channelsim.cli.optimize_verbs import headline
+
+    found = read_folder(robust_folder)
+    plan, sc = found.plan, found.scenario
+    assert plan_data.value_label(plan) == "CVaR₀.₂ profit"
+    assert plan_data.headline(plan, "EUR", 8).startswith("CVaR₀.₂ profit with the plan:")
+    robust = plan["robust"]
+    futures = plan_data.futures_table(plan, sc, "EUR")
+    rows = _by_lever(futures)
+    assert list(rows) == ["base", "cheap_marketplace", "CVaR₀.₂ profit"]
+    assert rows["cheap_marketplace"][2] == "The marketplace 10% below list"  # the variant's description
+    assert rows["base"][3:5] == [plan_data.number(robust["baseline_values"]["base"]),
+                                 plan_data.number(robust["values"]["base"])]  # fmt: skip
+    assert rows["CVaR₀.₂ profit"][4] == plan_data.number(robust["measure"])
+    regret = plan_data.regret_table(plan, "EUR")
+    assert regret.headers == [
+        "Plan",
+        "in base (EUR)",
+        "in cheap_marketplace (EUR)",
+        "Largest regret",
+        "CVaR₀.₂ profit",
+    ]
+    cells = _by_lever(regret)
+    assert (
+        cells["regret of optimal for base"][1] == "0"
+        and cells["regret of optimal for cheap marketplace"][2] == "0"
+    )
+    assert cells["regret of robust"][4] == plan_data.number(robust["measure"])
+    chart = plan_data.futures_chart(plan, "EUR")
+    assert chart.labels == ["base", "cheap_marketplace"] and chart.optimal == list(robust["values"].values())
+    check_report(robust_folder, {"futures", "plan_profit"})
+    html = (robust_folder / "report.html").read_text()
+    assert ">Futures</h2>" in html and "<h3>Regret: every plan in every future</h3>" in html
+    assert "Expected profit with the plan" not in html  # the measure is named, not called expected
+    assert plan_data.limits_table(plan, sc, "EUR").rows[0][0] == "Shadow prices"  # left out, and said so
+    # the CLI's headline names the measure too, with each future's value
+    text = headline(cs.optimize(planned_workbench(), robust=["cheap_marketplace"], risk="cvar", alpha=0.2))
+    assert "  CVaR₀.₂ profit " in text and "expected profit" not in text
+    assert re.search(r"cheap_marketplace \(0\.5\)\s+[-\d,]+\s+[-\d,]+\s+[\d,]+", text), text

@@ -23,6 +23,7 @@ import pytest
 import channelsim as cs
 from builders import scenario, segment
 from channelsim.optimize.robust import measure, optimize_robust
+from channelsim.scenario import validate_data
 
 WEEKS = 4
 
@@ -80,3 +81,41 @@ def test_expected_with_one_future_is_the_plain_plan() -> None:
     assert robust.winback == pytest.approx(plain.winback, rel=1e-3)
     for sid, spend in plain.spend.items():
         assert robust.spend[sid][0] == pytest.approx(spend[0], rel=0.02, abs=1.0)
+
+
+def futures_with_an_exit():
+    """The hand example's two sources, a dealer whose tier today is a gold that pays for nothing it is
+    worth, and a third future in which the dealer leaves."""
+    sc = two_futures()
+    gold = {"level": "gold", "cost_per_week": 30, "rebate": 0.05, "effort_boost": 0.5}
+    data = sc.to_data() | {
+        "regions": ["north"],
+        "segments": [segment(population=10**9, order_value=25.0, channel_affinity={"dealers": 0.5})],
+        "channels": [{"id": "shop"}, {"id": "dealers", "type": "indirect", "partner_margin": 0.2}],
+        "partners": [{"id": "d", "channel": "dealers", "region": "north"}],
+        "incentives": [{"id": "bonus", "channel": "dealers", "tiers": [{"level": "none"}, gold],
+                        "current": {"d": "gold"}}],
+    }  # fmt: skip
+    data["variants"] = data["variants"] | {"exit": {"remove": ["partners.d"]}}
+    return validate_data(data, "<test>")
+
+
+@pytest.mark.parametrize("risk", ["expected", "worst", "cvar"])
+def test_regret_diagonal_is_zero_and_a_removed_partner_gets_no_tier(risk: str) -> None:
+    sc = futures_with_an_exit()
+    plan = optimize_robust(sc, ["flip", "exit"], risk=risk, alpha=0.5, solver="highs")
+    rows = {(r["plan"], r["future"]): r for r in plan.robust["regret"]}
+    assert len(rows) == 4 * 3
+    for future in ("base", "flip", "exit"):  # each future's own optimum is the best plan there
+        row = rows[(f"optimal_for_{future}", future)]
+        assert row["regret"] == pytest.approx(0.0, abs=0.01)
+        assert row["value"] == row["best"]
+        assert all(
+            rows[(p, future)]["regret"] >= 0 for p in ("robust", "optimal_for_flip", "optimal_for_exit")
+        )
+    # the plan for the future without the dealer spends as the base plan and pays the dealer nothing
+    # (not today's gold) where it stays: worth the base plan's value in the base future
+    assert rows[("optimal_for_exit", "base")]["value"] == pytest.approx(
+        rows[("optimal_for_base", "base")]["value"], abs=0.01
+    )
+    assert rows[("optimal_for_exit", "base")]["regret"] == pytest.approx(0.0, abs=0.01)

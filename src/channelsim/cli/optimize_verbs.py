@@ -111,9 +111,12 @@ def headline(plan: Plan) -> str:
     """What a planner reads first: status, value against the baseline, the allocation, what binds."""
     sc, cur = plan.scenario, plan.scenario.currency
     gap = f", gap {plan.mip_gap:.2g}" if plan.mip_gap is not None else ""
-    lines = [f"{sc.name}: {plan.objective} plan, {plan.solver} {plan.status}{gap}",
-             f"  expected {plan.objective:<12}{plan.objective_value:>14,.0f}   baseline {plan.baseline_value:,.0f}"
+    futures = f" for {len(plan.robust['futures'])} futures by {plan.value_label}" if plan.robust else ""
+    lines = [f"{sc.name}: {plan.objective} plan{futures}, {plan.solver} {plan.status}{gap}",
+             f"  {plan.value_label:<21}{plan.objective_value:>14,.0f}   baseline {plan.baseline_value:,.0f}"
              f"   uplift {plan.uplift:+,.0f}"]  # fmt: skip
+    if plan.robust:
+        lines += _futures(plan.robust)
     lines += _levers(plan)
     if plan.budget_shadow_price is not None:
         lines.append(
@@ -123,6 +126,20 @@ def headline(plan: Plan) -> str:
     if plan.validated:
         lines += _simulated(plan.validated, cur)
     return "\n".join(lines)
+
+
+def _futures(robust: dict[str, Any]) -> list[str]:
+    """A robust plan's value in each future beside today's, and its regret there (regret.csv has all plans)."""
+    regret = {r["future"]: r["regret"] for r in robust["regret"] if r["plan"] == "robust"}
+    labels = [
+        f"{name} ({weight:.2g})" for name, weight in zip(robust["futures"], robust["weights"], strict=True)
+    ]
+    width = max(19, *(len(label) + 1 for label in labels))
+    lines = [f"  {'in the future (weight)':<{width + 2}}{'plan':>12}   {'today':>10}   {'regret':>10}"]
+    for name, label in zip(robust["futures"], labels, strict=True):
+        lines.append(f"    {label:<{width}}{robust['values'][name]:>12,.0f}   {robust['baseline_values'][name]:>10,.0f}"
+                     f"   {regret.get(name, 0.0):>10,.0f}")  # fmt: skip
+    return lines
 
 
 def _simulated(validated: dict[str, Any], currency: str) -> list[str]:

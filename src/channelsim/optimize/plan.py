@@ -22,6 +22,17 @@ import pandas as pd
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.scenario.schema import Scenario
 
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def risk_label(risk: str, alpha: float, objective: str) -> str:
+    """The name of a robust plan's value: "CVaR₀.₂ profit", "worst-case profit", "expected profit"."""
+    if risk == "cvar":
+        return f"CVaR{f'{alpha:g}'.translate(_SUBSCRIPT)} {objective}"
+    if risk == "worst":
+        return f"worst-case {objective}"
+    return f"expected {objective}"
+
 
 def _round(value: float | None, digits: int = 6) -> float | None:
     """Stable numbers in files: `digits` significant digits after the point, -0 as 0."""
@@ -61,6 +72,13 @@ class Plan:
     @property
     def uplift(self) -> float:
         return self.objective_value - self.baseline_value
+
+    @property
+    def value_label(self) -> str:
+        """What `objective_value` is: "expected profit", or a robust plan's risk measure ("CVaR₀.₂ profit")."""
+        if self.robust:
+            return str(self.robust["label"])
+        return "least spend" if self.objective == "least_spend" else f"expected {self.objective}"
 
     @property
     def allocation(self) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pulp
 
+from channelsim import valuation as va
 from channelsim.choices import RISKS
 from channelsim.errors import UsageError
 from channelsim.optimize.coefficients import (
@@ -28,7 +29,7 @@ from channelsim.optimize.coefficients import (
 )
 from channelsim.optimize.levers import Levers, check_choices, forecast_levers, read_decisions
 from channelsim.optimize.milp import Built, Expr, add_metrics, build, tier_indicator
-from channelsim.optimize.plan import Plan
+from channelsim.optimize.plan import Plan, risk_label
 from channelsim.optimize.run import MAX_ROUNDS, Round, explain_plan, optimize_plan
 from channelsim.optimize.solvers import solve
 from channelsim.results_io import write_bytes_atomic
@@ -43,6 +44,30 @@ def restrict(levers: Levers, sc: Scenario) -> Levers:
     tiers = {p: levers.tiers.get(p, level) for p, level in own.tiers.items()}
     programmes = {p: levers.programmes.get(p, on) for p, on in own.programmes.items()}
     winback = own.winback if own.winback is None or levers.winback is None else levers.winback
+    return Levers(spend, tiers, programmes, winback)
+
+
+def complete(levers: Levers, sc: Scenario) -> Levers:
+    """A plan made for another future, over the levers of `sc` (the base): what that future did not
+    have (a removed source, partner or programme) gets nothing: the source its least spend (its
+    minimum; today's when locked), the partner the cheapest tier, the programme off, win-back its
+    minimum. Not the scenario as written: the plan never chose to pay for it, and today's tier or
+    spend on top of the plan's own may not fit the budgets (a plan optimal for a future without a
+    partner, with every other lever as the base plan's, is worth the base plan's value in the base)."""
+    spend = dict(levers.spend)
+    for s in sc.sources:
+        if s.id not in spend:
+            spend[s.id] = [s.spend_per_week if s.locked else s.min_spend_per_week] * sc.optimize.periods
+    tiers = dict(levers.tiers)
+    for partner in va.baseline_tiers(sc):
+        if partner not in tiers:
+            incentive = va.incentive_of(sc, partner)
+            assert incentive is not None  # baseline_tiers lists eligible partners only
+            tiers[partner] = min(incentive.tiers, key=lambda t: t.cost_per_week).level
+    programmes = {p.id: False for p in sc.loyalty_programs} | levers.programmes
+    winback = levers.winback
+    if winback is None and sc.winback is not None:
+        winback = sc.winback.min_spend_per_week
     return Levers(spend, tiers, programmes, winback)
 
 
@@ -211,18 +236,23 @@ def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alp
     )
     singles = {f"optimal_for_{n}": optimize_plan(f, objective=objective, solver=solver, time_limit=limit)
                for n, f in zip(names, futures, strict=True)}  # fmt: skip
-    candidates = {"robust": levers} | {k: _levers_of(p) for k, p in singles.items()}
+    # every candidate over the base's levers, as the robust plan is: comparable plan by plan
+    candidates = {"robust": levers} | {k: complete(_levers_of(p), sc) for k, p in singles.items()}
     values = [value_in(f, levers, objective) for f in futures]
+    today = [value_in(f, Levers.of(sc), objective) for f in futures]
+    regret = regret_rows(futures, names, candidates, objective)
+    each = {p: [r["value"] for r in regret if r["plan"] == p] for p in candidates}  # in the futures' order
     plan.robust = {
         "futures": names, "weights": [round(w, 6) for w in weights], "risk": risk, "alpha": alpha,
+        "label": risk_label(risk, alpha, objective),
         "values": {n: round(v, 2) for n, v in zip(names, values, strict=True)},
+        "baseline_values": {n: round(v, 2) for n, v in zip(names, today, strict=True)},
         "measure": round(measure(values, weights, risk, alpha), 2),
-        "regret": regret_rows(futures, names, candidates, objective),
+        "measures": {p: round(measure(v, weights, risk, alpha), 2) for p, v in each.items()},
+        "regret": regret,
     }  # fmt: skip
     plan.objective_value = measure(values, weights, risk, alpha)
-    plan.baseline_value = measure(
-        [value_in(f, Levers.of(sc), objective) for f in futures], weights, risk, alpha
-    )
+    plan.baseline_value = measure(today, weights, risk, alpha)
     return plan
 
 

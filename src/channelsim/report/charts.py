@@ -90,11 +90,17 @@ def _bars(figure: Figure, ax: Axes, data: Bars) -> None:
     bars = ax.barh(y, data.values, color=colours, height=0.6)
     for bar, solid in zip(bars, emphasis, strict=True):
         if not solid:  # not significant: an outline, so significance reads in grey print too
+            colour = bar.get_facecolor()
             bar.set_facecolor("white")
+            bar.set_edgecolor(colour)  # outline and hatch in the bar's own colour
+            bar.set_linewidth(1.2)
             bar.set_hatch("//")
     if data.lows is not None and data.highs is not None:
-        err = _whiskers(data.values, data.lows, data.highs)
-        ax.errorbar(data.values, y, xerr=err, fmt="none", ecolor=style.BLACK, capsize=5, linewidth=1.5)
+        # whiskers where there is an interval (a bar without one, e.g. a forecast, gets none)
+        has = np.isfinite(np.asarray(data.lows, float)) & np.isfinite(np.asarray(data.highs, float))
+        err = _whiskers(data.values, data.lows, data.highs)[:, has]
+        values = np.asarray(data.values, float)[has]
+        ax.errorbar(values, y[has], xerr=err, fmt="none", ecolor=style.BLACK, capsize=5, linewidth=1.5)
     ax.set_yticks(y, data.labels)
     ax.grid(axis="y", visible=False)
     if data.zero_line:
@@ -206,8 +212,23 @@ def _curve(figure: Figure, ax: Axes, data: Curve) -> None:
     )
     if data.optimal is not None:
         ax.plot(
-            *data.optimal, marker="D", markersize=11, color=style.GREEN, linestyle="none", label="optimal"
+            *data.optimal,
+            marker="D",
+            markersize=11,
+            color=style.GREEN,
+            linestyle="none",
+            label=data.optimal_label,
         )
+    if data.annotate:
+        unit = data.y_currency or ""
+        ax.annotate(style.money(data.current[1], unit).strip(), data.current, xytext=(14, 0),
+                    textcoords="offset points", va="center", fontsize=style.RC["xtick.labelsize"])  # fmt: skip
+        if data.optimal is not None:
+            gap = data.optimal[1] - data.current[1]
+            ax.annotate(f"{style.money(data.optimal[1], unit).strip()} ({gap:+,.0f})", data.optimal,
+                        # above and left: a frontier rises from the left, so the line is below there
+                        xytext=(-12, 12), textcoords="offset points", va="bottom", ha="right",
+                        fontsize=style.RC["xtick.labelsize"])  # fmt: skip
     ax.set_title(data.title)
     ax.set_xlabel(data.xlabel)
     ax.set_ylabel(data.ylabel)
@@ -223,11 +244,12 @@ def _curve(figure: Figure, ax: Axes, data: Curve) -> None:
 
 def _shift(figure: Figure, ax: Axes, data: Shift) -> None:
     y = np.arange(len(data.labels))[::-1] * 1.0
-    ax.barh(y + 0.2, data.current, height=0.38, color=style.SKY, label="today")
-    ax.barh(y - 0.2, data.optimal, height=0.38, color=style.BLUE, label="optimal plan")
+    ax.barh(y + 0.2, data.current, height=0.38, color=style.SKY, label=data.names[0])
+    ax.barh(y - 0.2, data.optimal, height=0.38, color=style.BLUE, label=data.names[1])
     span = max([*data.current, *data.optimal, 1.0])
     for yy, now, best in zip(y, data.current, data.optimal, strict=True):
-        change = f"{(best - now) / now:+.0%}" if now else ("new" if best else "±0")
+        change = ("±0" if abs(best - now) < 0.005 * abs(now) else f"{(best - now) / now:+.0%}") if now else (
+            "new" if best else "±0")  # fmt: skip
         text = f"{style.amount(now)} → {style.money(best, data.currency)} ({change})"
         ax.text(max(now, best) + 0.02 * span, yy, text, va="center")
     ax.set_yticks(y, data.labels)

@@ -73,6 +73,8 @@ class Curve:
     line_label: str = "response curve"
     current_label: str = "today"
     y_currency: str | None = None  # money on the y axis
+    optimal_label: str = "optimal"
+    annotate: bool = False  # write the y value beside the two markers (and the gap beside the diamond)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Shift:
     current: list[float]
     optimal: list[float]
     currency: str
+    names: tuple[str, str] = ("today", "optimal plan")  # the legend of the two bars
 
 
 @dataclass(frozen=True)
@@ -124,3 +127,15 @@ class Panel:
     section: str
     caption: str
     chart: Chart
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table on the page: a heading, a sentence or two above it, and its cells as text."""
+
+    title: str
+    intro: str
+    headers: list[str]
+    rows: list[list[str]]
+    strong: list[bool] | None = None  # rows in bold (a changed lever, a significant change)
+    align: str = ""  # per column, l (text, left) or r (figures, right); default: first left, rest right

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import base64
-import math
 import os
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from channelsim.kpi_catalogue import EACH, HEADLINE, PROSPECTING, RIVALS, Kpi, headline_for
 from channelsim.report import charts, style
-from channelsim.report.data import Panel
+from channelsim.report import prepare_plan as plan_data
+from channelsim.report.data import Panel, Table
 from channelsim.report.inputs import Inputs, read_folder
 from channelsim.report.panels import SECTIONS, panels
 from channelsim.report.prepare import stat
+from channelsim.report.prepare_plan import number as _n
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
 from channelsim.stats import describe
 
@@ -28,7 +29,8 @@ h1 { font-size: 1.9em; margin-bottom: .2em; } h2 { border-bottom: 2px solid #007
 img { max-width: 100%; height: auto; border: 1px solid #ddd; } figcaption { color: #333; font-size: .95em; }
 table { border-collapse: collapse; margin: 1em 0; font-size: .95em; page-break-inside: avoid; }
 th, td { padding: .3em .7em; border-bottom: 1px solid #ccc; text-align: right; }
-th:first-child, td:first-child { text-align: left; } .sig { font-weight: bold; }
+th:first-child, td:first-child, th.l, td.l { text-align: left; } .sig { font-weight: bold; }
+h3 { margin: 1.6em 0 .3em; } .lead { font-size: 1.15em; font-weight: 600; }
 """
 
 
@@ -53,7 +55,13 @@ def render(found: Inputs, chosen: list[Panel], images: dict[str, bytes]) -> str:
     """The whole page as one string: no external files, scripts or fonts."""
     body = [f"<h1>{escape(found.title)}</h1>", _meta(found)]
     for section in SECTIONS:
-        parts = _tables(found, section) + [_figure(p, images[p.name]) for p in chosen if p.section == section]
+        figures = {p.name: _figure(p, images[p.name]) for p in chosen if p.section == section}
+        if section == "Plan" and found.plan is not None:
+            parts = _plan_parts(found, figures)
+        elif section == "Futures" and found.plan is not None:
+            parts = _futures_parts(found, figures)
+        else:
+            parts = _tables(found, section) + list(figures.values())
         if parts:
             body += [f'<h2 id="{section.lower()}">{section}</h2>', *parts]
     return (
@@ -76,11 +84,60 @@ def _meta(found: Inputs) -> str:
         if source.get(key) is not None:
             facts.append(f"{label} {escape(str(source[key]))}" if key == "seed" else f"{source[key]} {label}")
     if found.plan is not None:
-        facts.append(
-            f"plan: {escape(str(found.plan.get('status', 'given')))} ({escape(str(found.plan.get('objective', '')))})"
-        )
+        facts.append(escape(_plan_facts(found.plan)))
     lines.append(f'<p class="meta">{" · ".join(facts)} · money in {escape(found.currency)}</p>')
     return "\n".join(lines)
+
+
+def _plan_facts(plan: dict[str, Any]) -> str:
+    """plan: optimal (profit, cbc, gap 1e-06, 3 rounds)."""
+    how = [str(plan[k]) for k in ("objective", "solver") if plan.get(k)]
+    if isinstance(plan.get("mip_gap"), int | float):
+        how.append(f"gap {plan['mip_gap']:.2g}")
+    rounds = (plan.get("details") or {}).get("rounds")
+    if rounds:
+        how.append(f"{rounds} round{'s' if rounds != 1 else ''}")
+    robust = plan.get("robust")
+    if robust:
+        how.append(f"robust over {len(robust.get('futures', []))} futures by {plan_data.value_label(plan)}")
+    return f"plan: {plan.get('status', 'given')}" + (f" ({', '.join(how)})" if how else "")
+
+
+def _plan_parts(found: Inputs, figures: dict[str, str]) -> list[str]:
+    """The plan in reading order: what it is worth, forecast beside simulation, every lever, why."""
+    plan, sc, cur = found.plan or {}, found.scenario, found.currency
+    lead = plan_data.headline(plan, cur, sc.horizon_weeks if sc is not None else None)
+    blocks = [
+        f'<p class="lead">{escape(lead)}</p>' if lead else None,
+        _render_table(plan_data.forecast_table(plan, cur)),
+        figures.pop("plan_profit", None),
+        _render_table(plan_data.left_out_table(plan)),
+        _render_table(plan_data.levers_table(plan, sc, cur)),
+        _render_table(plan_data.periods_table(plan, sc, cur)),
+        figures.pop("period_plan", None),
+        _render_table(plan_data.limits_table(plan, sc, cur)),
+    ]
+    return [b for b in blocks if b] + list(figures.values())
+
+
+def _futures_parts(found: Inputs, figures: dict[str, str]) -> list[str]:
+    """A robust plan: the futures and its value in each, then every plan's regret in every future."""
+    plan, sc, cur = found.plan or {}, found.scenario, found.currency
+    blocks = [
+        _render_table(plan_data.futures_table(plan, sc, cur)),
+        figures.pop("futures", None),
+        _render_table(plan_data.regret_table(plan, cur)),
+    ]
+    return [b for b in blocks if b] + list(figures.values())
+
+
+def _render_table(table: Table | None) -> str | None:
+    if table is None:
+        return None
+    intro = f"<p>{escape(table.intro)}</p>" if table.intro else ""
+    return f"<h3>{escape(table.title)}</h3>{intro}" + _table(
+        table.headers, table.rows, table.strong, table.align
+    )
 
 
 def _figure(panel: Panel, png: bytes) -> str:
@@ -90,26 +147,25 @@ def _figure(panel: Panel, png: bytes) -> str:
             f"<figcaption>{escape(panel.caption)} (<code>{panel.name}.png</code>)</figcaption></figure>")  # fmt: skip
 
 
-def _table(headers: list[str], rows: list[list[str]], strong: list[bool] | None = None) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+def _table(
+    headers: list[str], rows: list[list[str]], strong: list[bool] | None = None, align: str = ""
+) -> str:
+    """An HTML table; `align` has one letter per column (l: text, left; r: figures, right), default
+    the first column left and the rest right."""
+    left = [i == 0 if i >= len(align) else align[i] == "l" for i in range(len(headers))]
+    cls = [' class="l"' if is_left and i else "" for i, is_left in enumerate(left)]  # the first: by the CSS
+    head = "".join(f"<th{c}>{escape(h)}</th>" for c, h in zip(cls, headers, strict=True))
     lines = []
     for index, row in enumerate(rows):
         mark = ' class="sig"' if strong and strong[index] else ""
-        lines.append(f"<tr{mark}>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
+        lines.append(f"<tr{mark}>" + "".join(f"<td{c}>{escape(v)}</td>" for c, v in zip(cls, row, strict=True))
+                     + "</tr>")  # fmt: skip
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
-
-
-def _n(value: Any, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{float(value):{'+' if signed else ''},.{0 if abs(float(value)) >= 100 else 2}f}"
 
 
 def _tables(found: Inputs, section: str) -> list[str]:
     if section == "Headline" and found.summary is not None:
         return [_headline_table(found)]
-    if section == "Marketing" and found.plan is not None:
-        return [_plan_table(found)]
     if section == "Compare" and found.compare is not None:
         return [_compare_table(found.compare)]
     if section == "Sensitivity" and found.tornado is not None and len(found.tornado):
@@ -167,29 +223,6 @@ def _headline_stat(found: Inputs, kpi: Kpi) -> dict[str, Any] | None:
     if rows.empty:
         return None
     return describe(rows.groupby("replication")["value"].sum().astype(float).tolist())
-
-
-def _plan_table(found: Inputs) -> str:
-    """What the plan changes: spend per source and tier per partner, today and in the plan."""
-    plan, sc = found.plan or {}, found.scenario
-    rows = []
-    today_spend = {s.id: s.spend_per_week for s in sc.sources} if sc else {}
-    for source_id, entry in (plan.get("sources") or {}).items():
-        value = entry.get("spend_per_week") if isinstance(entry, dict) else entry
-        shown = " / ".join(_n(v) for v in value) if isinstance(value, list) else _n(value)
-        rows.append([f"spend per week: {source_id}", _n(today_spend.get(source_id)), shown])
-    today_tier = {}
-    if sc:
-        for incentive in sc.incentives:
-            for partner in sc.partners_of(incentive.channel):
-                today_tier[partner.id] = incentive.current.get(partner.id, incentive.tiers[0].level)
-    for partner_id, entry in (plan.get("incentives") or {}).items():
-        tier = entry.get("tier") if isinstance(entry, dict) else entry
-        rows.append([f"incentive tier: {partner_id}", str(today_tier.get(partner_id, "—")), str(tier)])
-    facts = ", ".join(f"{k} {plan[k]}" for k in ("status", "objective", "solver") if k in plan)
-    binding = ", ".join(plan.get("binding") or []) or "none"
-    return (f"<p>Plan ({escape(facts)}); binding constraints: {escape(binding)}.</p>"
-            + _table(["Lever", "Today", "Plan"], rows))  # fmt: skip
 
 
 def _compare_table(compare: dict[str, Any]) -> str:

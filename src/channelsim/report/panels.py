@@ -7,11 +7,12 @@ from functools import partial
 
 from channelsim.report import prepare as results
 from channelsim.report import prepare_experiments as experiments
+from channelsim.report import prepare_plan as plan_data
 from channelsim.report.data import Chart, Panel
 from channelsim.report.inputs import Inputs
 
-SECTIONS = ("Headline", "Market", "Channels", "Customers", "Marketing", "Conflict", "Compare", "Sweep",
-            "Sensitivity")  # fmt: skip
+SECTIONS = ("Headline", "Plan", "Futures", "Market", "Channels", "Customers", "Marketing", "Conflict", "Compare",
+            "Sweep", "Sensitivity")  # fmt: skip
 
 
 def panels(found: Inputs) -> list[Panel]:
@@ -49,14 +50,7 @@ def panels(found: Inputs) -> list[Panel]:
             ("budget_shift", "Marketing", "Weekly spend per source today and in the optimal plan (plan.json).",
              partial(results.budget_shift, sc, plan, cur)),
         ]  # fmt: skip
-    if found.plan is not None:
-        candidates.append(("plan_profit", "Marketing", "The optimizer's expected profit for today's allocation "
-                           "and the plan; simulated with 95% intervals when the plan was validated.",
-                           partial(results.plan_profit, found.plan, cur)))  # fmt: skip
-    if found.frontier is not None:
-        candidates.append(("frontier", "Marketing", "Each point is a separate optimization (frontier.csv); "
-                           "the dot is today's plan, the diamond the best plan at today's setting.",
-                           partial(results.frontier, found.frontier, found.plan, cur)))  # fmt: skip
+    candidates += _plan(found)
     candidates += _conflict(found)
     candidates += _experiments(found)
     out = []
@@ -65,6 +59,27 @@ def panels(found: Inputs) -> list[Panel]:
         if chart is not None:
             out.append(Panel(name, section, caption, chart))
     return sorted(out, key=lambda p: SECTIONS.index(p.section))  # stable: keeps the order within a section
+
+
+def _plan(found: Inputs) -> list[tuple[str, str, str, Callable[[], Chart | None]]]:
+    out: list[tuple[str, str, str, Callable[[], Chart | None]]] = []
+    plan, sc, cur = found.plan, found.scenario, found.currency
+    if plan is not None:
+        out += [
+            ("plan_profit", "Plan", "Profit of today's allocation and of the plan: the optimizer's forecast "
+             "(hatched) beside the simulation (solid, mean and 95% interval) when the plan was validated.",
+             partial(plan_data.plan_profit, plan, cur)),
+            ("period_plan", "Plan", "Each source's spend per week today and in each period of the plan "
+             "(allocation.csv has the same numbers).", partial(plan_data.period_chart, plan, sc, cur)),
+            ("futures", "Futures", "The robust plan's value in each future beside today's allocation there "
+             "(regret.csv has every plan in every future).", partial(plan_data.futures_chart, plan, cur)),
+        ]  # fmt: skip
+    if found.frontier is not None:
+        out.append(("frontier", "Plan", "Each point is a separate optimization (frontier.csv); the dot is "
+                    "today's plan at its forecast, the diamond the plan at today's setting: the gap between "
+                    "them is what re-allocating gains.",
+                    partial(plan_data.frontier, found.frontier, plan, cur)))  # fmt: skip
+    return out
 
 
 def _conflict(found: Inputs) -> list[tuple[str, str, str, Callable[[], Chart | None]]]:

@@ -1,4 +1,5 @@
-"""Data for the results panels: headline KPIs, channels, funnel, curves, budget, conflict."""
+"""Data for the results panels: headline KPIs, channels, funnel, curves, budget, conflict (the plan's own
+panels and tables: `prepare_plan`)."""
 
 from __future__ import annotations
 
@@ -210,8 +211,11 @@ def budget_shift(scenario: Scenario, plan: dict[str, Any] | None, currency: str)
     current = [s.spend_per_week for s in scenario.sources]
     planned = [_plan_spend(plan, i) for i in ids]
     optimal = [c if o is None else o for c, o in zip(current, planned, strict=True)]
-    return Shift("Budget shift per source: today and the optimal plan", f"Spend per week ({currency})", ids,
-                 current, optimal, currency)  # fmt: skip
+    entries = [e.get("spend_per_week") if isinstance(e, dict) else e for e in plan["sources"].values()]
+    periods = max([len(v) for v in entries if isinstance(v, list)], default=1)
+    over = f" (mean over its {periods} periods)" if periods > 1 else ""
+    return Shift(f"Budget shift per source: today and the optimal plan{over}", f"Spend per week ({currency})",
+                 ids, current, optimal, currency)  # fmt: skip
 
 
 def diversion(
@@ -262,56 +266,3 @@ def exits(summary: dict[str, Any]) -> Bars | None:
         return None
     return Bars("Partner exits", "Replications in which the partner left (%)", list(partners), shares,
                 percent=True)  # fmt: skip
-
-
-def plan_profit(plan: dict[str, Any] | None, currency: str) -> Bars | None:
-    """Profit today and under the plan: the optimizer's expectation, and simulated when validated."""
-    if not plan:
-        return None
-    labels: list[str] = []
-    values: list[float] = []
-    lows: list[float] = []
-    highs: list[float] = []
-    if plan.get("objective", "profit") == "profit":  # otherwise the expected values are not profit
-        for key, label in (("baseline_value", "Today (expected)"), ("objective_value", "Plan (expected)")):
-            if isinstance(plan.get(key), int | float):
-                labels.append(label)
-                values.append(float(plan[key]))
-                lows.append(float(plan[key]))
-                highs.append(float(plan[key]))
-    validated = plan.get("validated") or {}
-    for key, label in (("baseline", "Today (simulated)"), ("plan", "Plan (simulated)")):
-        node = (validated.get(key) or {}).get("profit")
-        if isinstance(node, dict):
-            mean, lo, hi = stat(node)
-            labels.append(label)
-            values.append(mean)
-            lows.append(lo)
-            highs.append(hi)
-    if not labels:
-        return None
-    return Bars("Profit today and with the optimal plan", f"Profit over the horizon ({currency})", labels,
-                values, lows, highs, currency=currency)  # fmt: skip
-
-
-def frontier(table: pd.DataFrame | None, plan: dict[str, Any] | None, currency: str) -> Curve | None:
-    """The optimal value as the budget (or the diversion cap) moves; today's plan marked below it.
-
-    The dot is today's allocation (the baseline's expected value, from plan.json), the
-    diamond the best plan at today's setting: the vertical gap is what re-allocating gains.
-    """
-    if table is None or table.empty:
-        return None
-    kind = str(table["kind"].iloc[0])
-    xs, ys = table["x"].astype(float).tolist(), table["value"].astype(float).tolist()
-    today = float(table["current_x"].iloc[0])
-    best_today = (today, float(np.interp(today, xs, ys)))
-    baseline = (plan or {}).get("baseline_value")
-    current = (today, float(baseline)) if isinstance(baseline, int | float) else best_today
-    if kind == "budget":
-        return Curve("Budget frontier: the best profit for each marketing budget",
-                     f"Marketing budget per week ({currency})", f"Expected profit ({currency})", xs, ys,
-                     current, best_today, currency, "optimal plan at that budget", "today's plan", currency)  # fmt: skip
-    return Curve("Conflict frontier: the best profit for each cap on diverted orders",
-                 "Cap on expected diverted orders per week", f"Expected profit ({currency})", xs, ys,
-                 current, best_today, None, "optimal plan under that cap", "today's plan", currency)  # fmt: skip
