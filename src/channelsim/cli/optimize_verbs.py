@@ -151,6 +151,14 @@ def _simulated(validated: dict[str, Any], currency: str) -> list[str]:
         lines.append(
             f"  simulated {key:<9} profit {stat['mean']:>14,.0f} {currency} 95% CI [{lo:,.0f}, {hi:,.0f}]"
         )
+    for key, check in (validated.get("agreement") or {}).items():
+        if check.get("agree") is None:
+            continue
+        verdict = "agree" if check["agree"] else "DISAGREE"
+        lines.append(
+            f"  forecast vs simulated {key}: {check['forecast']:,.0f} vs {check['simulated']:,.0f} "
+            f"({check['gap_share']:+.1%}; {verdict} within {check['tolerance']:,.0f})"
+        )
     return lines
 
 
