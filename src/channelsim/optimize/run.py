@@ -26,7 +26,7 @@ from channelsim.optimize.levers import (
 )
 from channelsim.optimize.milp import Built, build
 from channelsim.optimize.plan import Plan
-from channelsim.optimize.polish import polish
+from channelsim.optimize.polish import kept_slack, polish
 from channelsim.optimize.solvers import Outcome, solve
 from channelsim.scenario.planning import Target
 from channelsim.scenario.schema import Scenario
@@ -77,9 +77,10 @@ def optimize_plan(
         if target is None:
             reserved = found.winback or 0.0  # win-back's share of the budget stays as the MILP set it
             column = explain.objective_column(problem)
-            found = replace(
-                found, spend=polish(problem, found.spend, column, objective == "profit", reserved)
+            polished = polish(
+                problem, found.spend, column, objective == "profit", reserved, kept_slack(built)
             )
+            found = replace(found, spend=polished)
         value = score(forecast_levers(sc, found, calibration), objective, target)
         rounds.append(Round(value, problem, built, outcome, found))
         if found == now or any(found == r.levers for r in rounds[:-1]):
