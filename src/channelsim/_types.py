@@ -35,6 +35,8 @@ Count = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
 PosCount = Annotated[int, Field(ge=1, le=MAX_AMOUNT)]
 #: Whole units of a lumpy source (the optimizer has one decision per possible count).
 UnitCount = Annotated[int, Field(ge=0, le=1000)]
+#: Purchases a week of one customer (100: fourteen a day).
+Purchases = Annotated[float, Field(ge=0, le=100)]
 Utility = Annotated[float, Field(ge=-MAX_UTILITY, le=MAX_UTILITY)]
 Price = Annotated[float, Field(gt=0, le=MAX_PRICE_INDEX)]
 Sensitivity = Annotated[float, Field(ge=0, le=MAX_PRICE_SENSITIVITY)]

@@ -7,8 +7,11 @@ the memory or hang the command.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import stat
+from typing import Any
 
 #: The largest scenario or plan file read (10 MB; the gallery's largest scenario is 15 kB).
 MAX_INPUT_BYTES = 10 * 1024 * 1024
@@ -53,3 +56,27 @@ def read_limited(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> 
 
 def _size(count: int) -> str:
     return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count:,} bytes"
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """A JSON file read as `read_limited` reads it; numbers finite (no NaN, Infinity, 1e309)."""
+    raw = read_limited(path)
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constant, parse_float=_finite)
+    except UnicodeDecodeError:
+        raise InputFileError("is not UTF-8 text (a binary file?)") from None
+    except RecursionError:
+        raise InputFileError("is nested too deeply to read") from None
+    except json.JSONDecodeError as err:
+        raise InputFileError(f"not valid JSON ({err})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise InputFileError(f"not valid JSON for channelsim ({name} is not a number)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputFileError(f"not valid JSON for channelsim ({text} is too large a number)")
+    return value

@@ -15,6 +15,7 @@ from channelsim._types import (
     NonNeg,
     PosCount,
     Positive,
+    Purchases,
     Sensitivity,
     Share,
     UnitCount,
@@ -43,7 +44,7 @@ class Segment(Model):
     imitation_per_week: NonNeg = 0.0  # Bass q: word of mouth
     conversion: Share = 1.0  # chance that a prospect makes a first purchase
     consideration_weeks: NonNeg = 0.0  # mean delay to the first purchase (0: at once)
-    purchases_per_week: NonNeg = 0.0  # repeat-purchase rate of an active customer
+    purchases_per_week: Purchases = 0.0  # repeat-purchase rate of an active customer
     churn_per_week: NonNeg = 0.0  # hazard of an active customer lapsing
     order_value: NonNeg = 0.0  # mean order value at list price
     price_sensitivity: Sensitivity = 0.0  # utility lost per unit of price index above 1
