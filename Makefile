@@ -31,13 +31,20 @@ demo: $(VENV)/.installed
 
 # Headless Chromium for tests/test_app_browser.py: Debian's package (the test never downloads
 # a browser). Installed only when missing, as root or through sudo; otherwise the test is skipped.
-browser:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
-	else echo "make browser: /usr/bin/chromium is missing and installing it needs root; the browser test will be skipped"; fi
+# apt's output goes to $(APT_LOG); one line says what is installed and why.
+CHROMIUM ?= /usr/bin/chromium
+APT_LOG ?= $(VENV)/apt-chromium.log
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+browser: | $(BIN)/python
+	@if [ -x $(CHROMIUM) ]; then :; \
+	else \
+		if [ "$$(id -u)" = 0 ]; then run=""; \
+		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then run="sudo"; \
+		else echo "make browser: $(CHROMIUM) is missing and installing it needs root; the browser test will be skipped"; exit 0; fi; \
+		echo "make browser: installing Debian's chromium and chromium-driver with apt-get, for the workshop app's browser test (tests/test_app_browser.py); apt's output: $(APT_LOG)"; \
+		if $$run sh -c '$(APT_INSTALL)' >$(APT_LOG) 2>&1; then :; \
+		else echo "make browser: apt-get failed (see $(APT_LOG)); the browser test will be skipped"; fi; \
+	fi
 
 test: $(VENV)/.installed-dev browser
 	$(BIN)/python -m ruff check src tests bench

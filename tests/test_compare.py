@@ -120,7 +120,7 @@ def test_cli_prints_the_table_and_writes_the_files(tmp_path: Path) -> None:
     ("flags", "message"),
     [
         (["--variants", "nope"], "--variants: no variant 'nope'"),
-        (["--replications", "0"], "--replications: must be >= 1"),
+        (["--replications", "0"], "--replications: must be between 1 and 100000"),
         (["--jobs", "0"], "--jobs: must be >= 1"),
         (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler: only with --executor dask"),
     ],

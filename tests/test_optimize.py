@@ -19,7 +19,7 @@ from builders import scenario, segment
 from channelsim.model.media import media_cost
 from channelsim.optimize import InfeasibleError, optimize
 from channelsim.optimize.levers import forecast_of
-from channelsim.optimize.solvers import _status
+from channelsim.optimize.solvers import PULP_4, _status, _status_v4
 from channelsim.valuation import baseline_tiers
 
 WEEKS = 12
@@ -320,11 +320,28 @@ def test_unreachable_target_names_the_target_and_what_limits_it():
     )
 
 
+@pytest.mark.skipif(PULP_4, reason="PuLP 3's status attributes")
 def test_time_limited_solutions_are_never_called_optimal():
     class Stub:
         sol_status, status = 2, 1  # PuLP: integer feasible, solver stopped
 
     assert _status(Stub()) == "time_limit"
+
+
+def test_pulp_4_statuses_read_as_pulp_3_ones():
+    from types import SimpleNamespace
+
+    def stats(name: str, has: bool, gap: float | None = 0.0) -> SimpleNamespace:
+        return SimpleNamespace(
+            status=SimpleNamespace(name=name), has_solution=has, gap_rel=gap, solver_gap=None
+        )
+
+    assert _status_v4(stats("Optimal", True)) == "optimal"
+    assert _status_v4(stats("GapLimit", True, 0.0)) == "optimal"  # CBC stopped at gapRel
+    assert _status_v4(stats("GapLimit", True, 0.01)) == "time_limit"
+    assert _status_v4(stats("TimeLimit", True, None)) == "time_limit"
+    assert _status_v4(stats("TimeLimit", False, None)) == "not_solved"
+    assert _status_v4(stats("Infeasible", False)) == "infeasible"
 
 
 def test_calibration_scales_what_leads_are_worth():

@@ -79,9 +79,9 @@ class _Sample(Model):
     ("name", "words"),
     [
         ("share", "share 0..1"),
-        ("rate", "number ≥ 0"),
-        ("size", "number > 0"),
-        ("count", "whole number ≥ 0"),
+        ("rate", "number 0..10⁹"),
+        ("size", "number > 0 and ≤ 10⁹"),
+        ("count", "whole number 0..10⁹"),
         ("weeks", "whole number 1..520"),
         ("name", "id"),
         ("ids", "non-empty list of ids"),

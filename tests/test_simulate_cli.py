@@ -106,7 +106,7 @@ def test_a_plan_replaces_the_baseline_spend(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("plan_text", "message"),
-    [("{not json", "not a JSON plan"), ('{"sources": {"tv": {"spend_per_week": 1}}}', "no such source"),
+    [("{not json", "not valid JSON"), ('{"sources": {"tv": {"spend_per_week": 1}}}', "no such source"),
      ('{"incentives": {"dist_north": {"tier": "platinum"}}}', "no tier 'platinum'")],
 )  # fmt: skip
 def test_a_bad_plan_file_exits_2_with_a_message(tmp_path: Path, plan_text: str, message: str) -> None:

@@ -34,12 +34,15 @@ class HillCurve(Model):
     curve: Literal["hill"]  # selects this curve
     max_leads_per_week: NonNeg  # leads per week at unlimited spend
     half_saturation: Positive  # weekly spend that gives half the maximum
-    shape: Positive = 1.0  # ≤ 1: concave; > 1: S-shaped
+    shape: Annotated[float, Field(gt=0, le=20)] = 1.0  # ≤ 1: concave; > 1: S-shaped
 
     def leads(self, spend: float) -> float:
         if spend <= 0:
             return 0.0
-        ratio = (self.half_saturation / spend) ** self.shape
+        try:
+            ratio = (self.half_saturation / spend) ** self.shape
+        except OverflowError:  # a spend so small next to half_saturation that it buys nothing
+            return 0.0
         return self.max_leads_per_week / (1.0 + ratio)
 
     @property
@@ -193,7 +196,7 @@ def leads_at(curve: Curve, spends: np.ndarray) -> np.ndarray:
 
     x = np.maximum(np.asarray(spends, float), 0.0)
     if isinstance(curve, HillCurve):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             ratio = np.where(x > 0, (curve.half_saturation / np.where(x > 0, x, 1.0)) ** curve.shape, np.inf)
         return np.where(x > 0, curve.max_leads_per_week / (1.0 + ratio), 0.0)
     if isinstance(curve, ExponentialCurve):

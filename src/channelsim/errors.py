@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 _NO_VALUE = object()
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # would break "one problem, one line"
+# control characters and line separators would break "one problem, one line"; bidi controls
+# (U+202A-202E, U+2066-2069, U+200E/F, U+061C) and invisible ones (zero-width U+200B-200D,
+# U+2060-2064, U+FEFF, soft hyphen U+00AD) would make the line read differently from what it says
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+
+def printable(text: str) -> str:
+    """`text` with the characters above written as escapes (`\\u202e`), so a line shows what it holds."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -58,7 +68,7 @@ class Problem:
         got = "" if self.value is _NO_VALUE else f" (got {format_value(self.value)})"
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
         text = f"{where}: {format_path(self.path)}: {self.message}{got}"  # messages quote user text
-        return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+        return printable(text)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -81,3 +91,9 @@ class ScenarioError(ChannelsimError):
 
 class UsageError(ChannelsimError):
     """A request that cannot be carried out as asked (bad flag, bad plan file, unknown variant)."""
+
+
+class ExecutionError(ChannelsimError):
+    """The run could not be carried out where it was sent (dask workers lost): exit code 1."""
+
+    exit_code = 1

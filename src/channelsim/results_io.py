@@ -75,22 +75,56 @@ def output_set(folder: str | os.PathLike[str], keep: bool = False) -> Iterator[O
     writers (`SimResult.write`, `write_report`, ...) write into whatever folder they are given:
     the command that calls them holds the set.
     """
-    target = os.path.realpath(folder)
-    _check_target(target, os.fspath(folder), keep)
+    target = check_output_folder(folder, keep)
     parent, name = os.path.split(target)
-    os.makedirs(parent, exist_ok=True)
-    _recover(parent, name)
-    # the set is built in root/NAME: its folder has the final name (a report's title may use it)
-    root = tempfile.mkdtemp(dir=parent, prefix=f".{name}.{_STAGING}-{os.getpid()}-")
+    try:
+        os.makedirs(parent, exist_ok=True)
+        _recover(parent, name)
+        # the set is built in root/NAME: its folder has the final name (a report's title may use it)
+        root = tempfile.mkdtemp(dir=parent, prefix=f".{name}.{_STAGING}-{os.getpid()}-")
+    except OSError as err:
+        raise UsageError(f"{os.fspath(folder)}: cannot write there ({err.strerror or err})") from None
     try:
         staging = os.path.join(root, name)
         os.mkdir(staging)  # the usual 0777 & ~umask, unlike mkdtemp's 0700
         if keep:
             _link_results(target, staging)
         yield OutputSet(os.fspath(folder), staging)
-        _swap(target, staging)
+        try:
+            _swap(target, staging)
+        except OSError as err:  # the folder became read-only, or its file system full, during the run
+            raise UsageError(
+                f"{os.fspath(folder)}: cannot put the results there ({err.strerror or err})"
+            ) from None
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def check_output_folder(folder: str | os.PathLike[str], keep: bool = False) -> str:
+    """Refuse, before any work, an output folder that `output_set` could not fill; its real path.
+
+    Called by every command before it simulates or optimizes, so a wrong `--out` (a file, a
+    folder inside a file, a read-only place) costs nothing. What is checked: the folder is not
+    a file nor the current folder, holds only results (unless `keep`), and a folder can be
+    made beside it (a probe, removed at once).
+    """
+    shown = os.fspath(folder)
+    if "\0" in shown:
+        raise UsageError(f"{shown!r}: a folder name cannot contain a NUL character")
+    target = os.path.realpath(folder)
+    _check_target(target, shown, keep)
+    parent = os.path.dirname(target)
+    existing = parent
+    while not os.path.lexists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"{shown}: {existing} is a file, so no folder can be made inside it")
+    try:
+        probe = tempfile.mkdtemp(dir=existing, prefix=".channelsim-probe-")
+        os.rmdir(probe)
+    except OSError as err:
+        raise UsageError(f"{shown}: cannot write there ({err.strerror or err}: {existing})") from None
+    return target
 
 
 def _check_target(target: str, shown: str, keep: bool) -> None:

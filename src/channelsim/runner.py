@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from channelsim.choices import EXECUTORS
-from channelsim.errors import UsageError
+from channelsim.errors import ExecutionError, UsageError
 from channelsim.results import SimResult
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import ReplicationOutput, run_replication
@@ -70,6 +70,14 @@ def simulate(
     result = SimResult(scenario, outputs, seed, plan_name)
     result.wall_seconds = time.perf_counter() - started
     return result
+
+
+def cores() -> int:
+    """The CPU cores this process may use (its affinity mask where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
 def run_replications(
@@ -149,10 +157,29 @@ def _run(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput]
         for task in tasks:
             yield run_replication(*task)
     else:
-        workers = min(execution.jobs, len(tasks))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            # map keeps the submission order whatever order the workers finish in
-            yield from pool.map(run_replication, *zip(*tasks, strict=True))
+        workers = min(execution.jobs, len(tasks), cores())  # more processes than cores only cost memory
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        # results in submission order, whatever order the workers finish in (not pool.map: closing
+        # its iterator cancels the pending futures, which Python 3.11's pool cannot then mark broken)
+        futures = [pool.submit(run_replication, *task) for task in tasks]
+        try:
+            for future in futures:
+                yield future.result()
+        except BaseException:  # Ctrl-C, SIGTERM (the CLI raises it here), a failed task
+            _stop_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's processes now: shutdown() alone would wait for the replications they run."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _dask(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput]:
@@ -166,9 +193,15 @@ def _dask(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput
         yield from _submit(execution.scheduler, tasks)
         return
     if execution.scheduler is None:
-        cluster = LocalCluster(
-            n_workers=execution.jobs, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        )
+        try:
+            cluster = LocalCluster(
+                n_workers=min(execution.jobs, cores()), threads_per_worker=1, host="127.0.0.1",
+                dashboard_address=None,
+            )  # fmt: skip
+        except Exception as err:  # a worker killed while the cluster starts: "Nanny failed to start"
+            raise ExecutionError(
+                f"--executor dask: the local cluster did not start ({_first_line(err)})"
+            ) from None
         with cluster, Client(cluster) as client:
             yield from _submit(client, tasks)
         return
@@ -183,11 +216,81 @@ def _connect(client_class: type, address: str) -> Any:
         raise UsageError(f"--scheduler {address}: cannot reach a dask scheduler there ({err})") from None
 
 
+#: Seconds a dask run waits with no worker at all before it gives up (workers may come back).
+NO_WORKERS_GRACE = 30.0
+
+
 def _submit(client: Any, tasks: list[Task]) -> Iterator[ReplicationOutput]:
     # pure=False: tasks are keyed by position, never by hashing a scenario
     futures = client.map(run_replication, *map(list, zip(*tasks, strict=True)), pure=False)
+    watch = _Workers(client)
     try:
         for future in futures:
-            yield future.result()
+            yield _result(future, watch)
     finally:
         client.cancel(futures)
+
+
+def _result(future: Any, watch: _Workers) -> ReplicationOutput:
+    """A task's output; an `ExecutionError` naming the lost workers instead of waiting for ever."""
+    from distributed import KilledWorker
+
+    while True:
+        try:
+            output: ReplicationOutput = future.result(timeout=1.0)
+            return output
+        except TimeoutError:
+            watch.check()
+        except KilledWorker as err:
+            last = err.args[1] if len(err.args) > 1 else None
+            watch.refresh()
+            lost = watch.lost() or [str(getattr(last, "address", last) or "unknown")]
+            raise ExecutionError(
+                "--executor dask: workers died while running a replication, as many times as the "
+                f"cluster allows (distributed.scheduler.allowed-failures); lost workers: {', '.join(lost)}"
+            ) from None
+
+
+class _Workers:
+    """The cluster's workers as the run goes: who was seen, who is gone, and since when none is left."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.seen: set[str] = set()
+        self.current: set[str] = set()
+        self.empty_since: float | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.current = set(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+        except TypeError:  # an older distributed without n_workers
+            self.current = set(self.client.scheduler_info().get("workers", {}))
+        except Exception as err:  # the scheduler itself is gone
+            raise ExecutionError(f"--executor dask: lost the scheduler ({_first_line(err)})") from None
+        self.seen |= self.current
+
+    def lost(self) -> list[str]:
+        return sorted(self.seen - self.current)
+
+    def check(self) -> None:
+        """Raise once the cluster has had no worker for NO_WORKERS_GRACE seconds."""
+        if getattr(self.client, "status", "running") not in ("running", "connecting"):
+            raise ExecutionError(f"--executor dask: lost the scheduler (client {self.client.status})")
+        self.refresh()
+        if self.current:
+            self.empty_since = None
+            return
+        now = time.monotonic()
+        self.empty_since = self.empty_since or now
+        if now - self.empty_since >= NO_WORKERS_GRACE:
+            lost = ", ".join(self.lost()) or "none had joined"
+            raise ExecutionError(
+                f"--executor dask: no workers left for {NO_WORKERS_GRACE:g} s; the run stops "
+                f"(lost workers: {lost})"
+            )
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__

@@ -8,8 +8,11 @@ holds the functions that run them. The modules import the engines inside those f
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from channelsim import __version__
 from channelsim.cli import (
@@ -20,7 +23,7 @@ from channelsim.cli import (
     simulate_verbs,
     workbench_verbs,
 )
-from channelsim.errors import ChannelsimError
+from channelsim.errors import ChannelsimError, printable
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -54,18 +57,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that worker processes and staging folders are cleaned up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
+    previous = _catch_sigterm()
     try:
         return run(args)
     except ChannelsimError as err:
-        print(str(err), file=sys.stderr)
+        print("\n".join(printable(line) for line in str(err).split("\n")), file=sys.stderr)
         return getattr(err, "exit_code", EXIT_INPUT)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except MemoryError:
+        print("out of memory: the run needs more memory than this computer has "
+              "(fewer customers, replications or --jobs)", file=sys.stderr)  # fmt: skip
+        return EXIT_BUG
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _catch_sigterm() -> Any:
+    """Turn SIGTERM into `Terminated` (from the main thread only; the workshop app runs in one too)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 __all__ = ["VERBS", "build_parser", "main"]

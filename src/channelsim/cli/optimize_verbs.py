@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from channelsim.choices import FRONTIER_KINDS, OBJECTIVES, RISKS, SOLVERS
+from channelsim.cli.guards import add_yes, check_size
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
 from channelsim.results_io import output_set
@@ -42,6 +43,7 @@ def add_optimize(sub: argparse._SubParsersAction) -> None:
                      help="budget: value as the budget moves; conflict: as the diversion cap moves")  # fmt: skip
     cmd.add_argument("--frontier-points", type=int, default=11, metavar="N", help="grid points (default 11)")
     cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
+    add_yes(cmd)
     cmd.set_defaults(run=run_optimize)
 
 
@@ -53,12 +55,26 @@ def run_optimize(args: argparse.Namespace) -> int:
     if args.frontier_points < 2:
         raise UsageError(f"--frontier-points: must be >= 2 (got {args.frontier_points})")
     robust = _robust_args(args)
+    if args.validate or args.calibrate:  # the simulations of the closed loop
+        check_size(sc, args, runs=2 * args.validate + args.calibrate)
+    _say_limits(sc, args, robust)
     plan = _plan(sc, args, robust)
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = _write(sc, plan, args, out.staging)
     print(headline(plan))
     print(f"wrote {', '.join(out.final(paths))}")
     return 0
+
+
+def _say_limits(sc: Scenario, args: argparse.Namespace, robust: dict[str, Any]) -> None:
+    """What the solver is given and how long it may take, on stderr before it starts."""
+    limit = args.time_limit or sc.optimize.time_limit_seconds
+    futures = f", {1 + len(robust['robust'])} futures" if robust else ""
+    print(
+        f"optimizing: {len(sc.sources)} sources, {len(sc.partners)} partners, {sc.optimize.periods} "
+        f"period(s){futures}; solver {args.solver or sc.optimize.solver}, time limit {limit:g} s a solve",
+        file=sys.stderr,
+    )
 
 
 def _plan(sc: Scenario, args: argparse.Namespace, robust: dict[str, Any]) -> Plan:

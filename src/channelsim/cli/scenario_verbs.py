@@ -50,8 +50,15 @@ def run_new(args: argparse.Namespace) -> int:
     """Write the commented starter scenario to FILE."""
     if os.path.exists(args.file) and not args.force:
         raise UsageError(f"{args.file}: already exists (use --force to overwrite)")
+    if os.path.isdir(args.file):
+        raise UsageError(
+            f"{args.file}: is a folder; give a file name such as {args.file.rstrip('/')}/my.yaml"
+        )
     text = resources.files("channelsim").joinpath("templates/starter.yaml").read_text("utf-8")
-    write_text_atomic(args.file, text)
+    try:
+        write_text_atomic(args.file, text)
+    except (OSError, ValueError) as err:  # a read-only folder, a file in the way, a NUL in the name
+        raise UsageError(f"{args.file}: cannot write it ({getattr(err, 'strerror', None) or err})") from None
     print(f"wrote {args.file} — next: channelsim validate {args.file}")
     return 0
 
@@ -93,5 +100,7 @@ def load_for_run(args: argparse.Namespace) -> Scenario:
 
 
 def check_replications(args: argparse.Namespace) -> None:
-    if args.replications is not None and args.replications < 1:
-        raise UsageError(f"--replications: must be >= 1 (got {args.replications})")
+    """The run's flags in range and its --out writable, before any work (cli.guards)."""
+    from channelsim.cli.guards import check_run_flags
+
+    check_run_flags(args)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from channelsim.cli.guards import add_yes, check_size
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
 from channelsim.results_io import output_set
@@ -27,6 +28,7 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("--out", default="runs/latest", metavar="DIR")
     cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
+    add_yes(cmd)
     cmd.set_defaults(run=run_simulate)
 
 
@@ -36,6 +38,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     scenario = load_for_run(args)
     check_replications(args)
+    check_size(scenario, args)
     if args.jobs < 1:
         raise UsageError(f"--jobs: must be >= 1 (got {args.jobs})")
     result = simulate(

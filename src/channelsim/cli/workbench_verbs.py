@@ -7,12 +7,14 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from channelsim.choices import EXECUTORS
+from channelsim.cli.guards import add_yes, check_size
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
 from channelsim.results_io import output_set
 
 if TYPE_CHECKING:
     from channelsim.runner import Execution
+    from channelsim.scenario.schema import Scenario
 
 
 def add_compare(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +55,7 @@ def _common(cmd: argparse.ArgumentParser, out: str) -> None:
     cmd.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler, e.g. tcp://127.0.0.1:8786")
     cmd.add_argument("--out", default=out, metavar="DIR")
     cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
+    add_yes(cmd)
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -65,6 +68,7 @@ def run_compare(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.variants.split(",")] if args.variants else None
     if names is not None and not all(names):
         raise UsageError(f"--variants: expected A,B,... (got {args.variants!r})")
+    check_size(scenario, args, runs=1 + len(names if names is not None else scenario.variants))
     outcome = compare(
         scenario, names, args.replications, args.seed, execution, terminal_progress("comparing")
     )
@@ -85,6 +89,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     scenario = load_for_run(args)
     execution = _execution(args)
     axes, paths_given = _axes(args)
+    check_size(scenario, args, runs=_sweep_runs(scenario, axes, paths_given, args.tornado))
     written: list[str] = []
     with output_set(args.out) as out:  # grid, tornado and report replace the old files as one set
         if axes:
@@ -116,6 +121,19 @@ def _axes(args: argparse.Namespace) -> tuple[dict[str, list[Any]], list[str]]:
     if not axes and args.tornado is None:
         raise UsageError("sweep: give at least one --set PATH=V1,V2,... or --tornado PCT")
     return axes, paths_given
+
+
+def _sweep_runs(scenario: Scenario, axes: dict[str, list[Any]], paths: list[str], pct: float | None) -> int:
+    """Scenarios a sweep simulates, from the axes' lengths (the grid is not built for this)."""
+    from channelsim.experiments.sweep import MAX_POINTS, grid_size
+    from channelsim.experiments.tornado import default_parameters
+
+    runs = grid_size(axes) if axes else 0
+    if runs > MAX_POINTS:
+        raise UsageError(f"--set: the grid has {runs:,} points (at most {MAX_POINTS:,})")
+    if pct is not None:
+        runs += 1 + 2 * len(paths or default_parameters(scenario))
+    return max(runs, 1)
 
 
 def _execution(args: argparse.Namespace) -> Execution:

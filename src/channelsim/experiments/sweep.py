@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,9 +68,10 @@ def sweep(
     """Simulate every combination of the axes' values (the first axis varies slowest)."""
     if not axes:
         raise UsageError("sweep: give at least one --set PATH=V1,V2,...")
+    size = grid_size(axes)  # from the axes' lengths, before the grid is built
+    if size > MAX_POINTS:
+        raise UsageError(f"--set: the grid has {size:,} points (at most {MAX_POINTS:,})")
     points = grid(axes)
-    if len(points) > MAX_POINTS:
-        raise UsageError(f"--set: the grid has {len(points):,} points (at most {MAX_POINTS:,})")
     check_axes(scenario, axes)
     scenarios = [apply_point(scenario, point) for point in points]
     seed = scenario.seed if seed is None else seed
@@ -78,6 +80,11 @@ def sweep(
     outcome = SweepResult(scenario, axes, points, results, seed, count)
     outcome.table = sweep_table(points, results)
     return outcome
+
+
+def grid_size(axes: dict[str, list[Any]]) -> int:
+    """The number of points of the grid (the product of the axes' lengths)."""
+    return math.prod(len(values) for values in axes.values())
 
 
 def grid(axes: dict[str, list[Any]]) -> list[dict[str, Any]]:

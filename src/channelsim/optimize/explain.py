@@ -8,7 +8,7 @@ from channelsim.model.adstock import period_levels
 from channelsim.model.media import media_cost
 from channelsim.optimize.coefficients import METRIC_INDEX, Coefficients, SourceTerm
 from channelsim.optimize.milp import Built, build
-from channelsim.optimize.solvers import make_solver
+from channelsim.optimize.solvers import dual_sign, solve
 from channelsim.scenario.planning import Target
 
 
@@ -104,17 +104,16 @@ def shadow_prices(problem: Coefficients, built: Built, solver: str, target: Targ
     """Objective gained per extra unit of budget spent evenly over the horizon, from the LP with the
     integers fixed: Σ_periods dual / horizon (each period's limit is per week; the objective is a
     horizon total). Duals are normalised to d(objective)/d(limit): HiGHS reports them for the
-    minimisation form of a maximisation."""
+    minimisation form of a maximisation (solvers.dual_sign)."""
     fixed = build(problem, target=target)
     values = {v.name: v.varValue for v in built.prob.variables()}
     for var in fixed.prob.variables():
         if var.cat != pulp.LpContinuous:
             value = round(values.get(var.name) or 0.0)
             var.cat, var.lowBound, var.upBound = pulp.LpContinuous, value, value
-    fixed.prob.solve(make_solver(solver, time_limit, mip=False))
-    if fixed.prob.status != pulp.LpStatusOptimal:
+    if solve(fixed.prob, solver, time_limit, mip=False).status != "optimal":
         return {"marketing": None, "incentives": None}
-    flip = -1.0 if solver == "highs" and fixed.prob.sense == pulp.LpMaximize else 1.0
+    flip = dual_sign(solver, fixed.prob.sense == pulp.LpMaximize)
     out: dict[str, float | None] = {}
     for key, group in (("marketing", "marketing_budget"), ("incentives", "incentive_budget")):
         names = fixed.groups.get(group, [])

@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from channelsim._types import Count, Id, Model, NonNeg, Positive, Share
+from channelsim._types import Count, Id, Model, NonNeg, PosCount, Positive, Price, Share
 from channelsim.scenario.demand import check_shares
 
 
 class Fulfilment(Model):
     """An order queue: `servers` in parallel, exponential service with mean `mean_service_weeks`."""
 
-    servers: Annotated[int, Field(ge=1)]  # orders served in parallel
+    servers: PosCount  # orders served in parallel
     mean_service_weeks: Positive  # mean time to serve one order
 
 
@@ -22,7 +22,7 @@ class Inventory(Model):
 
     initial: Count  # units in stock at week 0
     reorder_point: Count  # s: stock level that triggers a reorder
-    order_up_to: Annotated[int, Field(ge=1)]  # S: stock level a reorder restores
+    order_up_to: PosCount  # S: stock level a reorder restores
     lead_time_weeks: NonNeg = 0.0  # delay from reorder to delivery
 
     @model_validator(mode="after")
@@ -41,8 +41,8 @@ class Channel(Model):
     type: Literal["direct", "indirect"] = "direct"  # direct: the brand sells; indirect: its partners sell
     mode: Literal["online", "offline", "hybrid"] = "online"  # where orders happen
     regions: list[Id] | None = None  # regions served, or `all`; default: every region of the scenario
-    price_index: Positive = 1.0  # customer price relative to list price
-    price_floor: Positive | None = None  # how far a reactive channel may cut in a price war
+    price_index: Price = 1.0  # customer price relative to list price
+    price_floor: Price | None = None  # how far a reactive channel may cut in a price war
     reactive: bool = False  # a direct channel that joins price wars
     variable_cost: Share = 0.0  # fraction of the customer's payment
     fixed_cost_per_week: NonNeg = 0.0  # cost of running the channel
@@ -75,8 +75,8 @@ class Partner(Model):
     id: Id  # the partner's id
     channel: Id  # the indirect channel it belongs to
     region: Id  # the region it sells in
-    price_index: Positive | None = None  # customer price relative to list; default: the channel's price_index
-    price_floor: Positive | None = None  # lowest price index in a price war; default: its own wholesale cost
+    price_index: Price | None = None  # customer price relative to list; default: the channel's price_index
+    price_floor: Price | None = None  # lowest price index in a price war; default: its own wholesale cost
     effort: Positive = 1.0  # selling effort: utility bonus ln(effort)
     fulfilment: Fulfilment | None = None  # optional order queue
     inventory: Inventory | None = None  # optional stock policy
@@ -129,7 +129,7 @@ class PriceWar(Model):
 class Conflict(Model):
     """The brand's channel policy: minimum advertised price and enforcement."""
 
-    map_price_index: Positive | None = None  # minimum advertised price index; default: no minimum
+    map_price_index: Price | None = None  # minimum advertised price index; default: no minimum
     enforcement_per_week: Share = 0.0  # chance per week that the brand detects a violator
     penalty_weeks: NonNeg = 0.0  # weeks incentives are withheld after a detection
     price_war: PriceWar | None = None  # how sellers undercut each other

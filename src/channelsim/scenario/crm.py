@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from channelsim._types import Id, Model, NonNeg, Positive, Share
+from channelsim._types import Bound, Id, Model, NonNeg, Positive, Share, Utility
 from channelsim.curves import Curve
 
 #: KPIs an alert may watch: each weekly metric of kpis.csv and the levels it is reported at.
@@ -70,7 +70,7 @@ class LoyaltyProgram(Model):
     points_cost: Share = 0.0  # fraction of member spend given back
     purchase_multiplier: Positive = 1.0  # on purchases_per_week, for members
     churn_multiplier: NonNeg = 1.0  # on churn_per_week, for members
-    channel_bonus: float = 0.0  # utility bonus for member channels
+    channel_bonus: Utility = 0.0  # utility bonus for member channels
     initial_members: Share = 0.0  # share of the initial customers who are members at week 0
     active: bool = True  # the baseline; the optimizer may switch it
 
@@ -88,8 +88,8 @@ class Alert(Model):
     """Flag the weeks a KPI is above or below a threshold."""
 
     metric: str  # the KPI to watch (its weekly value, as in kpis.csv)
-    above: float | None = None  # flag weeks above this
-    below: float | None = None  # flag weeks below this
+    above: Bound | None = None  # flag weeks above this
+    below: Bound | None = None  # flag weeks below this
     level: Literal["total", "source", "channel", "partner", "segment", "region"] | None = (
         None  # where to watch it; default: total, or the metric's only level
     )

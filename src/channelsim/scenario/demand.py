@@ -8,7 +8,19 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from channelsim._types import Count, Id, Model, NonNeg, Positive, Share
+from channelsim._types import (
+    Count,
+    Id,
+    Model,
+    NonNeg,
+    PosCount,
+    Positive,
+    Purchases,
+    Sensitivity,
+    Share,
+    UnitCount,
+    Utility,
+)
 from channelsim.curves import Curve
 
 
@@ -24,7 +36,7 @@ def check_shares(shares: dict[str, float] | None) -> dict[str, float] | None:
 class Competition(Model):
     """The rest of the market: rivals are one more alternative at every purchase occasion."""
 
-    utility: float  # V_0: the utility of buying from a rival at an occasion (before loyalty)
+    utility: Utility  # V_0: the utility of buying from a rival at an occasion (before loyalty)
     switch_probability: Share = (
         0.0  # chance that a customer whose repeat occasion a rival wins defects for good
     )
@@ -34,19 +46,19 @@ class Segment(Model):
     """A group of potential customers who behave alike (rates are per week)."""
 
     id: Id  # the segment's id
-    population: Annotated[int, Field(ge=1)]  # potential customers, a finite pool
+    population: PosCount  # potential customers, a finite pool
     regions: dict[Id, Share] | None = None  # share per region, sum 1; default: uniform over the regions
     initial_customers: Count = 0  # active customers at week 0
     innovation_per_week: NonNeg = 0.0  # Bass p: organic awareness
     imitation_per_week: NonNeg = 0.0  # Bass q: word of mouth
     conversion: Share = 1.0  # chance that a prospect makes a first purchase
     consideration_weeks: NonNeg = 0.0  # mean delay to the first purchase (0: at once)
-    purchases_per_week: NonNeg = 0.0  # repeat-purchase rate of an active customer
+    purchases_per_week: Purchases = 0.0  # repeat-purchase rate of an active customer
     churn_per_week: NonNeg = 0.0  # hazard of an active customer lapsing
     order_value: NonNeg = 0.0  # mean order value at list price
-    price_sensitivity: NonNeg = 0.0  # utility lost per unit of price index above 1
-    loyalty: float = 0.0  # utility bonus for the alternative used last time
-    channel_affinity: dict[Id, float] = {}  # utility intercept per channel id (absent: 0)
+    price_sensitivity: Sensitivity = 0.0  # utility lost per unit of price index above 1
+    loyalty: Utility = 0.0  # utility bonus for the alternative used last time
+    channel_affinity: dict[Id, Utility] = {}  # utility intercept per channel id (absent: 0)
     service_expectation_weeks: NonNeg = 1.0  # fulfilment slower than this disappoints
     competition: Competition | None = (
         None  # rivals at every purchase occasion; default: none (a closed market)
@@ -74,7 +86,7 @@ class Units(Model):
     """A lumpy source (trade shows): weekly spend comes in whole units of `cost`, at most `max`."""
 
     cost: Positive  # weekly spend of one unit (e.g. one trade show)
-    max: Count  # most units per week
+    max: UnitCount  # most units per week
 
 
 class Source(Model):
@@ -86,7 +98,7 @@ class Source(Model):
     max_spend_per_week: NonNeg | None = None  # the optimizer's upper bound; default: the marketing budget
     response: Curve  # weekly spend → leads per week
     segment_mix: dict[Id, Share] | None = None  # share of leads per segment, sum 1; default: by population
-    routes_to: dict[Id, float] = {}  # utility bonus per channel id on the first purchase
+    routes_to: dict[Id, Utility] = {}  # utility bonus per channel id on the first purchase
     setup_cost_per_week: NonNeg = 0.0  # paid only while the source is used
     adstock: Annotated[float, Field(ge=0, lt=1)] = 0.0  # carry-over a: e_t = (1-a)·Σ a^k·x_(t-k)
     locked: bool = False  # true: the optimizer keeps this spend as is

@@ -180,6 +180,9 @@ def _read_with_extends(display: str, root: str, seen: tuple[str, ...]) -> Any:
     data.key_pos.pop("extends", None)
     if not isinstance(target, str) or not target:
         raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), "must be a file name", target)])
+    if "\0" in target:
+        message = "must be a file name (it contains a NUL character)"
+        raise YamlProblems([Problem(at.file, at.line, at.col, ("extends",), message, target)])
     base_path = os.path.normpath(os.path.join(os.path.dirname(display), target))
     real = os.path.realpath(base_path)
     if os.path.commonpath([root, real]) != root:

@@ -15,12 +15,30 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from channelsim.errors import Problem
+from channelsim.userfiles import InputFileError, read_limited
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge")
 }
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-_MAX_NODES = 200_000  # guards against alias bombs ("billion laughs")
+_MAX_NODES = 200_000  # values in a document, aliases expanded (a "billion laughs" alias bomb)
+
+
+class _TooLarge(Exception):
+    def __init__(self, node_mark: yaml.Mark | None) -> None:
+        self.mark = node_mark
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader that stops composing past _MAX_NODES values (before the tree is built)."""
+
+    composed = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self.composed += 1
+        if self.composed > _MAX_NODES:
+            raise _TooLarge(self.peek_event().start_mark if self.check_event() else None)
+        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True)
@@ -62,14 +80,10 @@ class YamlProblems(Exception):
 def read_text(path: str, display: str) -> str:
     """Read a scenario file as UTF-8 text, or report why it is not one."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        raise YamlProblems([Problem(display, 0, 0, (), "file not found")]) from None
-    except IsADirectoryError:
-        raise YamlProblems([Problem(display, 0, 0, (), "is a folder, not a scenario file")]) from None
-    except OSError as err:
-        raise YamlProblems([Problem(display, 0, 0, (), f"cannot be read: {err.strerror}")]) from None
+        raw = read_limited(path)
+    except InputFileError as err:
+        reason = "is a folder, not a scenario file" if err.reason == "is a folder, not a file" else err.reason
+        raise YamlProblems([Problem(display, 0, 0, (), reason)]) from None
     if b"\x00" in raw:
         raise YamlProblems([Problem(display, 1, 1, (), "is a binary file, not a YAML scenario")])
     try:
@@ -84,8 +98,12 @@ def read_text(path: str, display: str) -> str:
 def parse_yaml(text: str, display: str) -> Any:
     """Parse one YAML document into located containers; raise `YamlProblems` on any error."""
     try:
-        loader = yaml.SafeLoader(text)  # checks first that every character may appear in YAML
+        loader = _Loader(text)  # checks first that every character may appear in YAML
         node = loader.get_single_node()
+    except _TooLarge as err:
+        line, col = (err.mark.line + 1, err.mark.column + 1) if err.mark else (1, 1)
+        message = f"file too large: more than {_MAX_NODES} values (a scenario has a few hundred)"
+        raise YamlProblems([Problem(display, line, col, (), message)]) from None
     except yaml.reader.ReaderError as err:
         line = text.count("\n", 0, err.position) + 1
         col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1

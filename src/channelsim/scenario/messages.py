@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
@@ -39,7 +40,26 @@ _RULES = {
 }
 
 
+_NUMBER_TYPES = ("float_type", "int_type")
+#: a number in exponent form without a point (`1e3`, `2E-4`): YAML 1.1 reads it as text
+_EXPONENT = re.compile(r"^[-+]?(?:\d+|\d*\.\d*)[eE][-+]?\d+$")
+
+
+def _plain(text: str, whole: bool) -> str:
+    """How to write an exponent number so that YAML reads a number: `1000 or 1.0e3` (`1000` if whole)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    dotted = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent)}"
+    value = float(text)
+    if whole:
+        return f"{int(value)}" if value.is_integer() else "a whole number"
+    if "e" in repr(value):  # too large or small to write out
+        return dotted
+    return f"{int(value) if value.is_integer() else value!r} or {dotted}"
+
+
 def _fmt(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))  # a bound such as 1000000000, not 1e+09
     return f"{value:g}" if isinstance(value, float) else value
 
 
@@ -54,6 +74,9 @@ def describe(error: ErrorDetails, model: type[BaseModel], loc: tuple[Any, ...]) 
     if "discriminator" in ctx:
         ctx["discriminator"] = str(ctx["discriminator"]).strip("'")
     template = _RULES.get(kind)
+    if kind in _NUMBER_TYPES and isinstance(error.get("input"), str) and _EXPONENT.match(error["input"]):
+        plain = _plain(error["input"], whole=kind == "int_type")
+        return f"{template} — YAML reads {error['input']} as text: write {plain}"
     if template is None:
         return error["msg"][:1].lower() + error["msg"][1:]
     try:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from channelsim._types import Count, Model, NonNeg, Positive, Share
+from channelsim._types import Bound, Count, Model, NonNeg, Positive, Share
 
 
 class Budget(Model):
@@ -22,7 +22,7 @@ class Target(Model):
     """Least spend that reaches `at_least` of `metric` (instead of the most value for a budget)."""
 
     metric: Literal["profit", "revenue", "customers", "roas"]  # what must reach the target
-    at_least: float  # the target value
+    at_least: Bound  # the target value
 
 
 class Optimize(Model):

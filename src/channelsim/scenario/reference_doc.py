@@ -17,6 +17,7 @@ import ast
 import difflib
 import inspect
 import io
+import math
 import re
 import sys
 import textwrap
@@ -239,9 +240,22 @@ def _number_words(kind: str, limits: dict[str, Any]) -> str:
     if kind == "number" and low == ("≥", 0) and high == ("≤", 1):
         return "share 0..1"
     if low and high and low[0] == "≥" and high[0] == "≤":
-        return f"{kind} {_yaml(low[1])}..{_yaml(high[1])}"
-    bounds = [f"{bound[0]} {_yaml(bound[1])}" for bound in (low, high) if bound]
+        return f"{kind} {_number(low[1])}..{_number(high[1])}"
+    bounds = [f"{bound[0]} {_number(bound[1])}" for bound in (low, high) if bound]
     return f"{kind} {' and '.join(bounds)}".strip()
+
+
+def _number(value: Any) -> str:
+    """A bound as written in the tables: `10⁹` for a large power of ten, else as in YAML."""
+    if isinstance(value, int | float) and abs(value) >= 1e6:
+        exponent = math.log10(abs(value))
+        if exponent.is_integer():
+            sign = "-" if value < 0 else ""
+            return f"{sign}10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    return _yaml(value)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _sized(words: str, limits: dict[str, Any]) -> str:
@@ -403,6 +417,11 @@ type, its default (or *required*) and what it means. It is generated from the sc
 - **`extends: base.yaml`** at the top level starts from another file (a path relative to
   this one, never outside the scenario's folder tree); this file's keys go on top of it:
   mappings merge by key, lists of items with ids merge by id.
+- **Ranges**: every number has one (the tables give it). Beyond the range a number is
+  refused with its line and column; the general ceiling, 10⁹, is far above any real
+  market, and the quantities that enter an exponent (utilities, price indices, price
+  sensitivity, a hill curve's `shape`) have tighter ones. Write large numbers in full or
+  with a point: `1000000` or `1.0e6` (YAML reads `1e6`, without the point, as text).
 - **Types**: *share 0..1* is a number from 0 to 1; *whole number* an integer; *id* a
   name as above; *mapping id → share* a YAML mapping from ids to shares; *one of `a`, `b`*
   exactly one of those words."""

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, PrivateAttr, field_validator
 
-from channelsim._types import Id, Model, Share
+from channelsim._types import MAX_SEED, Id, Model, Share
 from channelsim.scenario.channels import Channel, Conflict, Incentive, Partner
 from channelsim.scenario.crm import Alert, LoyaltyProgram, Winback
 from channelsim.scenario.demand import Segment, Source
@@ -20,7 +20,7 @@ class Scenario(Model):
     description: str = ""  # free text shown in reports
     currency: Annotated[str, Field(min_length=1)] = "EUR"  # the currency of every amount of money
     horizon_weeks: Annotated[int, Field(ge=1, le=520)]  # weeks simulated
-    seed: Annotated[int, Field(ge=0)] = 0  # random seed: the same seed gives the same results
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0  # random seed: the same seed gives the same results
     replications: Annotated[int, Field(ge=1, le=100_000)] = 1  # independent simulation runs
     gross_margin: Share = 0.0  # brand margin at list price
     regions: Annotated[list[Id], Field(min_length=1)] = ["all"]  # the market's regions

@@ -7,15 +7,16 @@ its effective spend is the adstock of `channelsim.model.adstock`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from channelsim._types import MAX_AMOUNT
 from channelsim.errors import UsageError
 from channelsim.model.adstock import adstock_path
 from channelsim.scenario.schema import Scenario
+from channelsim.userfiles import InputFileError, read_json
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,10 @@ class Policy:
 def load_plan(scenario: Scenario, path: str | os.PathLike[str]) -> Policy:
     """A policy from a `plan.json` (as the optimizer writes it): baseline where it is silent."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise UsageError(f"{os.fspath(path)}: plan file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"{os.fspath(path)}: not a JSON plan ({err})") from None
+        data = read_json(path)  # a regular file of at most 10 MB, finite numbers
+    except InputFileError as err:
+        reason = "plan file not found" if err.missing else err.reason
+        raise UsageError(f"{os.fspath(path)}: {reason}") from None
     return policy_from_plan(scenario, data, os.fspath(path))
 
 
@@ -90,9 +89,11 @@ def _weekly(value: Any, weeks: int, where: str) -> list[float]:
     """A spend given as one number, or one number per period (periods split the horizon evenly)."""
     values = value if isinstance(value, list) else [value]
     if not values or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= MAX_AMOUNT for v in values
     ):
-        raise UsageError(f"{where}: must be a number >= 0 or a list of them (got {value!r})")
+        raise UsageError(
+            f"{where}: must be a number from 0 to {MAX_AMOUNT} or a list of them (got {value!r})"
+        )
     length = math.ceil(weeks / len(values))
     return [float(values[min(week // length, len(values) - 1)]) for week in range(weeks)]
 
