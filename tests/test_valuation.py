@@ -168,7 +168,11 @@ def test_forecast_matches_the_simulation_in_an_open_market():
     for path, expected in checks.items():
         stat = result.figure(*path)
         error = stat["std"] / math.sqrt(result.replications)
-        misses[path] = (round(stat["mean"], 1), round(float(expected), 1), round((stat["mean"] - expected) / error, 2))
+        misses[path] = (
+            round(stat["mean"], 1),
+            round(float(expected), 1),
+            round((stat["mean"] - expected) / error, 2),
+        )
     assert all(abs(z) <= 4 for *_, z in misses.values()), misses
 
 
@@ -192,5 +196,9 @@ def test_forecast_counts_the_word_of_mouth_of_members_who_are_promoters():
     for path, expected in checks.items():
         stat = result.figure(*path)
         error = stat["std"] / math.sqrt(result.replications)
-        misses[path] = (round(stat["mean"], 1), round(float(expected), 1), round((stat["mean"] - expected) / error, 2))
+        misses[path] = (
+            round(stat["mean"], 1),
+            round(float(expected), 1),
+            round((stat["mean"] - expected) / error, 2),
+        )
     assert all(abs(z) <= 4 for *_, z in misses.values()), misses
