@@ -279,9 +279,10 @@ def test_report_on_a_read_only_results_folder(read_only: Path, tmp_path: Path) -
 def test_a_run_of_hours_is_refused_with_its_estimate_unless_yes(tmp_path: Path) -> None:
     started = time.monotonic()
     result = run("simulate", WORKSHOP, "--replications", "10000", "--out", tmp_path / "o")
-    refused(result, "about 8.29 billion customer-weeks (30,000 customers × 26 weeks × 10,000 replication(s)")
+    work = estimate(cs.load(WORKSHOP), 10_000)  # the estimate the message must quote
+    billions = f"about {work.customer_weeks / 1e9:.2f} billion customer-weeks"
+    refused(result, f"{billions} (30,000 customers × 26 weeks × 10,000 replication(s)")
     assert "add --yes" in result.stderr and time.monotonic() - started < 10
-    work = estimate(cs.load(WORKSHOP), 10_000)
     assert work.customer_weeks > MAX_CUSTOMER_WEEKS
     assert refusal(work, 1, yes=True) is None
 
