@@ -11,6 +11,7 @@ import channelsim as cs
 from builders import scenario, segment
 from channelsim import valuation as va
 from channelsim.valuation.timing import repeat_weights
+from stats import assert_within_se
 
 PARTNERED = {
     "regions": ["north", "south"],
@@ -93,6 +94,15 @@ def test_diverted_orders_by_hand():
     assert got == pytest.approx(40 * share * per_penalty)
 
 
+def assert_forecast_is_the_simulation(checks: dict[tuple[str, ...], float], result: cs.SimResult) -> None:
+    """Each forecast figure is within Z standard errors of the replications' mean (tests/stats.py)."""
+    for path, expected in checks.items():
+        stat = result.figure(*path)
+        assert_within_se(
+            stat["mean"], float(expected), stat["std"] / math.sqrt(result.replications), "/".join(path)
+        )
+
+
 def test_forecast_matches_the_simulation():
     # word of mouth, consideration delay, loyalty, routes and two channels: the forecast is the
     # simulation's expectation; tolerance 4 standard errors of the replication mean
@@ -115,10 +125,7 @@ def test_forecast_matches_the_simulation():
         ("by_channel", "shop", "orders"): fc.totals[fc.layout.seller(0)],
         ("by_channel", "web", "orders"): fc.totals[fc.layout.seller(1)],
     }
-    for path, expected in checks.items():
-        stat = result.figure(*path)
-        error = stat["std"] / math.sqrt(result.replications)
-        assert abs(stat["mean"] - expected) <= 4 * error + 1e-9, (path, stat["mean"], expected, error)
+    assert_forecast_is_the_simulation(checks, result)
 
 
 def test_calibration_is_measured_over_analytic_attributed_contribution():
@@ -164,16 +171,7 @@ def test_forecast_matches_the_simulation_in_an_open_market():
         ("by_partner", "d", "orders"): fc.totals[fc.layout.seller(1)],
         ("totals", "customer_equity"): fc.customer_equity,
     }
-    misses = {}
-    for path, expected in checks.items():
-        stat = result.figure(*path)
-        error = stat["std"] / math.sqrt(result.replications)
-        misses[path] = (
-            round(stat["mean"], 1),
-            round(float(expected), 1),
-            round((stat["mean"] - expected) / error, 2),
-        )
-    assert all(abs(z) <= 4 for *_, z in misses.values()), misses
+    assert_forecast_is_the_simulation(checks, result)
 
 
 @pytest.mark.slow
@@ -192,13 +190,4 @@ def test_forecast_counts_the_word_of_mouth_of_members_who_are_promoters():
     result = cs.simulate(sc)
     checks = {("totals", "new_customers"): fc.customers, ("totals", "contribution"): fc.contribution,
               ("totals", "orders"): float(fc.totals[fc.layout.seller(0)])}  # fmt: skip
-    misses = {}
-    for path, expected in checks.items():
-        stat = result.figure(*path)
-        error = stat["std"] / math.sqrt(result.replications)
-        misses[path] = (
-            round(stat["mean"], 1),
-            round(float(expected), 1),
-            round((stat["mean"] - expected) / error, 2),
-        )
-    assert all(abs(z) <= 4 for *_, z in misses.values()), misses
+    assert_forecast_is_the_simulation(checks, result)

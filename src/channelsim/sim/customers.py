@@ -17,7 +17,7 @@ from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER, MOOD_LIMIT
 from channelsim.sim.choice import Pick, Rivals
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
-from channelsim.sim.streams import Draws
+from channelsim.sim.streams import Draws, cumulative
 
 
 class Customer:
@@ -51,7 +51,7 @@ class SegmentParams:
         self.conversion = segment.conversion
         self.switch = segment.competition.switch_probability if segment.competition else 0.0
         self.consideration = segment.consideration_weeks
-        self.region_cumulative = _cumulative(region_shares)
+        self.region_cumulative = cumulative(region_shares)
         self.buy = [segment.purchases_per_week] + [
             segment.purchases_per_week * p.purchase_multiplier for p in programmes
         ]
@@ -60,17 +60,9 @@ class SegmentParams:
         ]
         self.join = [p.enrolment_per_week if on else 0.0 for p, on in zip(programmes, active, strict=True)]
         self.join_total = sum(self.join)
-        self.join_cumulative = _cumulative(self.join) if self.join_total > 0 else []
+        self.join_cumulative = cumulative(self.join) if self.join_total > 0 else []
         # refresh the organic rate often enough that it drifts < 0.5% between refreshes
         self.refresh = min(1.0 / 28.0, 0.005 / (self.p + self.q)) if self.p + self.q > 0 else 1.0
-
-
-def _cumulative(weights: list[float]) -> list[float]:
-    out, running = [], 0.0
-    for weight in weights:
-        running += weight
-        out.append(running)
-    return out
 
 
 class Market:
@@ -113,7 +105,7 @@ class Market:
     ) -> Generator[Any, Any, None]:
         """A Poisson stream of leads, its rate constant within each week."""
         draws = self.draws["leads"]
-        mix_cumulative = _cumulative(mix)
+        mix_cumulative = cumulative(mix)
         yield from self._weekly_poisson(
             weekly_rate, draws, lambda: self.lead(source, draws.pick(mix_cumulative))
         )
@@ -158,7 +150,7 @@ class Market:
                 yield env.timeout(params.refresh)
                 continue
             yield env.timeout(gap)
-            region = draws.pick(_cumulative([float(u) for u in unaware]))
+            region = draws.pick(cumulative([float(u) for u in unaware]))
             source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
             self.ledger.add("source", "leads", self.current_week, source)
             self.awaken(segment, region, source)

@@ -24,7 +24,7 @@ from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.policy import Policy
-from channelsim.sim.streams import partner_streams, streams_for
+from channelsim.sim.streams import cumulative, partner_streams, streams_for
 
 #: A change of price index a returning customer notices (1 point of list price).
 PRICE_NOTICED = 0.01 - 1e-9
@@ -56,15 +56,6 @@ class ReplicationOutput:
     diverted_into: np.ndarray  # orders per (outlet, region it diverted into), over the horizon
     programmes_active: list[bool]  # per loyalty programme, as the policy ran it
     customer_equity: float = 0.0  # what the customers active at the horizon bring in the next 52 weeks
-
-
-def _running(weights: list[float]) -> list[float]:
-    """Cumulative weights (what `Draws.pick` takes)."""
-    out, running = [], 0.0
-    for weight in weights:
-        running += weight
-        out.append(running)
-    return out
 
 
 def apportion(total: int, shares: list[float]) -> list[int]:
@@ -290,7 +281,9 @@ class Replication:
             mix = [partner.segment_mix.get(seg.id, 0.0) for seg in self.scenario.segments]
             draws = self._partner_draws[k]
             self.env.process(
-                self.market.partner_week(outlet.index, outlet.region or 0, rate, _running(mix), source, draws)
+                self.market.partner_week(
+                    outlet.index, outlet.region or 0, rate, cumulative(mix), source, draws
+                )
             )
 
     def _book_costs(self, week: int) -> None:

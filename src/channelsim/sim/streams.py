@@ -67,6 +67,15 @@ def partner_streams(seed: np.random.SeedSequence, partners: int) -> list[Draws]:
     ]  # fmt: skip
 
 
+def cumulative(weights: list[float]) -> list[float]:
+    """Running sums of weights: what `Draws.pick` takes."""
+    out, running = [], 0.0
+    for weight in weights:
+        running += weight
+        out.append(running)
+    return out
+
+
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
     """One seed sequence per replication, spawned from the scenario's seed."""
     return np.random.SeedSequence(seed).spawn(replications)
