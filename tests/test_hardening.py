@@ -304,6 +304,23 @@ def test_a_market_that_cannot_fit_in_memory_is_refused_even_with_yes(tmp_path: P
     )
 
 
+def test_optimize_refuses_a_plan_of_a_thousand_sources_unless_yes(tmp_path: Path) -> None:
+    text = WORKSHOP.read_text("utf-8")
+    start, end = text.index("sources:"), text.index("# --- Where orders happen")
+    many = "".join(
+        f"  - {{id: s{k}, spend_per_week: 1, response: {{curve: linear, leads_per_unit_spend: 0.1}}}}\n"
+        for k in range(1000)
+    )
+    body = text[:start] + "sources:\n" + many + "\n" + text[end:]
+    body = body.replace("min_active_sources: 2", "min_active_sources: 0").replace(
+        "    set: {sources.search_ads.spend_per_week: 3000}\n", "    set: {}\n"
+    )
+    (tmp_path / "many.yaml").write_text(body, "utf-8")
+    started = time.monotonic()
+    refused(run("optimize", "many.yaml", "--out", "o", cwd=tmp_path), "a plan of 1,000 spends (1,000 sources")
+    assert time.monotonic() - started < 20
+
+
 def test_jobs_above_the_cores_are_capped(tmp_path: Path, capsys) -> None:
     from channelsim.runner import cores
 

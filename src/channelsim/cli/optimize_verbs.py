@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from channelsim.choices import FRONTIER_KINDS, OBJECTIVES, RISKS, SOLVERS
-from channelsim.cli.guards import add_yes, check_size
+from channelsim.cli.guards import add_yes, check_optimize_size, check_size
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
 from channelsim.results_io import output_set
@@ -55,6 +55,7 @@ def run_optimize(args: argparse.Namespace) -> int:
     if args.frontier_points < 2:
         raise UsageError(f"--frontier-points: must be >= 2 (got {args.frontier_points})")
     robust = _robust_args(args)
+    check_optimize_size(sc, args)
     if args.validate or args.calibrate:  # the simulations of the closed loop
         check_size(sc, args, runs=2 * args.validate + args.calibrate)
     _say_limits(sc, args, robust)
