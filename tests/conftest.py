@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +62,19 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         cwd=cwd,
         timeout=600,
     )
+
+
+@pytest.fixture
+def deadline() -> Iterator[None]:
+    """A test that must not hang: stopped after two minutes (`pytestmark = usefixtures("deadline")`)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise TimeoutError("the test ran past its two minutes (a hang?)")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(120)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -7,12 +7,9 @@ never in a traceback or a hang; every test is bounded in time.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,29 +19,14 @@ import pytest
 
 import channelsim as cs
 from channelsim.cli import main
-from channelsim.errors import ChannelsimError, ExecutionError, Problem
+from channelsim.errors import ChannelsimError, Problem
 from channelsim.scenario import reference_doc
 from channelsim.scenario.size import MAX_CUSTOMER_WEEKS, estimate, refusal
 from conftest import GALLERY, ROOT, STARTER, problem_lines
 
 WORKSHOP = ROOT / "scenarios" / "workshop_intro.yaml"
 CLI = [sys.executable, "-m", "channelsim.cli"]
-
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """No test here may hang: each is stopped after two minutes (subprocesses have their own timeouts)."""
-
-    def stop(signum: int, frame: Any) -> None:
-        raise TimeoutError("the test ran past its two minutes (a hang?)")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(120)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("deadline")  # conftest: no test here may hang
 
 
 def run(*args: Any, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -337,98 +319,3 @@ def test_a_sweep_checks_its_size_from_the_axes_before_building_the_grid(tmp_path
     started = time.monotonic()
     refused(run("sweep", WORKSHOP, *axes, "--out", tmp_path / "o"), "the grid has 100,000,000 points")
     assert time.monotonic() - started < 15
-
-
-# -- faults: dask workers lost, SIGTERM -----------------------------------------------------
-
-
-@pytest.fixture
-def dask_cluster(request) -> Iterator[Any]:
-    """A local cluster of two worker processes (`allowed_failures` from the test's parameter)."""
-    distributed = pytest.importorskip("distributed")
-    import dask
-
-    failures = getattr(request, "param", 3)
-    with (
-        dask.config.set({"distributed.scheduler.allowed-failures": failures}),
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                 dashboard_address=None) as cluster,
-        distributed.Client(cluster) as client,
-    ):  # fmt: skip
-        yield cluster, client
-
-
-def _lose_workers_soon(cluster: Any, client: Any, how: str) -> None:
-    def lose() -> None:
-        time.sleep(2)
-        if how == "retire":
-            cluster.scale(0)
-        else:
-            for pid in client.run(os.getpid).values():
-                os.kill(pid, signal.SIGKILL)
-
-    threading.Thread(target=lose, daemon=True).start()
-
-
-def test_dask_with_every_worker_gone_stops_naming_them(dask_cluster, monkeypatch) -> None:
-    from channelsim import runner
-
-    cluster, client = dask_cluster
-    monkeypatch.setattr(runner, "NO_WORKERS_GRACE", 2.0)
-    workers = set(client.scheduler_info()["workers"])
-    sc = cs.load(WORKSHOP)
-    _lose_workers_soon(cluster, client, "retire")
-    started = time.monotonic()
-    with pytest.raises(ExecutionError, match="no workers left for 2 s") as err:
-        runner.simulate_points(
-            [sc] * 20, replications=5, seed=1, execution=runner.Execution("dask", scheduler=client)
-        )
-    assert time.monotonic() - started < 90
-    assert all(address in str(err.value) for address in workers)
-
-
-@pytest.mark.parametrize("dask_cluster", [0], indirect=True)  # the first death fails the task
-def test_dask_workers_killed_while_running_fail_the_run_with_exit_1(dask_cluster, tmp_path, capsys) -> None:
-    cluster, client = dask_cluster
-    _lose_workers_soon(cluster, client, "kill")
-    started = time.monotonic()
-    code = main(["sweep", str(WORKSHOP), "--set", "channels.marketplace.price_index=0.8,0.85,0.9,0.95,1.0",
-                 "--replications", "20", "--executor", "dask", "--scheduler", cluster.scheduler_address,
-                 "--no-report", "--out", str(tmp_path / "o")])  # fmt: skip
-    assert code == 1 and time.monotonic() - started < 90
-    err = capsys.readouterr().err
-    assert "workers died while running a replication" in err and "lost workers: tcp://127.0.0.1:" in err
-    assert not (tmp_path / "o").exists()
-
-
-def test_sigterm_ends_simulate_and_its_workers(tmp_path: Path) -> None:
-    psutil = pytest.importorskip("psutil")
-    args = [
-        *CLI,
-        "simulate",
-        str(WORKSHOP),
-        "--jobs",
-        "2",
-        "--replications",
-        "40",
-        "--no-report",
-        "--out",
-        "o",
-    ]
-    proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    me = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 60
-    children: list[Any] = []
-    while time.monotonic() < deadline and len(children) < 2:
-        time.sleep(0.2)
-        children = [c for c in me.children(recursive=True) if "spawn_main" in " ".join(c.cmdline())]
-    assert len(children) >= 2, "the two workers never started"
-    everyone = me.children(recursive=True)  # the workers and the resource tracker
-    time.sleep(1.0)  # the workers are busy with replications
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err, err
-    gone, alive = psutil.wait_procs(everyone, timeout=15)
-    assert not alive, f"left behind: {[(p.pid, p.cmdline()) for p in alive]}"
-    assert not (tmp_path / "o").exists() and not any(p.name.startswith(".o.") for p in tmp_path.iterdir())
-    json.dumps([p.pid for p in gone])

@@ -12,7 +12,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
@@ -164,12 +165,21 @@ def _run(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput]
         futures = [pool.submit(run_replication, *task) for task in tasks]
         try:
             for future in futures:
-                yield future.result()
+                yield _pool_result(future)
         except BaseException:  # Ctrl-C, SIGTERM (the CLI raises it here), a failed task
             _stop_workers(pool)
             raise
         finally:
             pool.shutdown(wait=True)
+
+
+def _pool_result(future: Future[ReplicationOutput]) -> ReplicationOutput:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise ExecutionError(
+            "--jobs: a worker process died (killed, or out of memory?); the run stops, the old results stay"
+        ) from None
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
