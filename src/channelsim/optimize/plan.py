@@ -75,10 +75,15 @@ class Plan:
 
     @property
     def value_label(self) -> str:
-        """What `objective_value` is: "expected profit", or a robust plan's risk measure ("CVaR₀.₂ profit")."""
+        """What `objective_value` is: "expected profit" ("profit + equity" with `optimize.terminal_value`),
+        or a robust plan's risk measure ("CVaR₀.₂ profit")."""
         if self.robust:
             return str(self.robust["label"])
-        return "least spend" if self.objective == "least_spend" else f"expected {self.objective}"
+        if self.objective == "least_spend":
+            return "least spend"
+        if self.objective == "profit" and self.scenario.optimize.terminal_value:
+            return "profit + equity"  # optimize.terminal_value: the customers left at the horizon count
+        return f"expected {self.objective}"
 
     @property
     def allocation(self) -> pd.DataFrame:
