@@ -319,3 +319,20 @@ def test_a_sweep_checks_its_size_from_the_axes_before_building_the_grid(tmp_path
     started = time.monotonic()
     refused(run("sweep", WORKSHOP, *axes, "--out", tmp_path / "o"), "the grid has 100,000,000 points")
     assert time.monotonic() - started < 15
+
+
+def test_a_variant_that_sets_its_own_keys_and_a_list_as_an_id_are_answered(tmp_path: Path) -> None:
+    """Two cases the loader's property test found: a variant's `set` rewriting that `set`, and a
+    segment id that is a list (it broke a default before validation said what was wrong)."""
+    import yaml
+
+    data = yaml.safe_load(STARTER.read_text("utf-8"))
+    data["variants"]["v1"] = {"set": {"variants.v1.set.x": None}}
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(data), "utf-8")
+    sc = cs.load(tmp_path / "a.yaml")
+    assert isinstance(sc.variant("v1"), cs.Scenario)
+    data = yaml.safe_load(STARTER.read_text("utf-8"))
+    data["segments"][0]["id"] = []
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(data), "utf-8")
+    with pytest.raises(cs.ScenarioError, match=r"segments\[0\]\.id: must be text"):
+        cs.load(tmp_path / "b.yaml")

@@ -65,7 +65,7 @@ def _partner_mix(data: dict, segments: list[dict], populations: dict[str, float]
         for segment in segments:
             shares = segment.get("regions")
             share = _number(shares.get(region), 0.0) if isinstance(shares, dict) else 0.0
-            if segment.get("id") in populations and share > 0:
+            if isinstance(segment.get("id"), str) and segment["id"] in populations and share > 0:
                 here[segment["id"]] = populations[segment["id"]] * share
         total = sum(here.values())
         if total > 0:

@@ -73,7 +73,7 @@ def apply_variant(scenario: Scenario, name: str) -> Scenario:
     data = copy.deepcopy(scenario._data)
     spec = data["variants"][name]
     problems: list[Problem] = []
-    for dotted, value in (spec.get("set") or {}).items():
+    for dotted, value in list((spec.get("set") or {}).items()):  # a `set` may rewrite the variant itself
         path = ("variants", name, "set", dotted)
         try:
             set_path(data, dotted, value, position_of(data, path), position_of(data, path, key=True))
