@@ -101,8 +101,8 @@ def _workers_of(psutil: Any, proc: subprocess.Popen[str], count: int) -> list[An
     return children
 
 
-def test_a_pool_worker_killed_ends_the_run_with_one_line(tmp_path: Path) -> None:
-    psutil = pytest.importorskip("psutil")
+def _pool_run(folder: Path) -> subprocess.Popen[str]:
+    """`simulate --jobs 2` of 40 replications into `folder/o`, started in the background."""
     args = [
         *CLI,
         "simulate",
@@ -115,7 +115,12 @@ def test_a_pool_worker_killed_ends_the_run_with_one_line(tmp_path: Path) -> None
         "--out",
         "o",
     ]
-    proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_pool_worker_killed_ends_the_run_with_one_line(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    proc = _pool_run(tmp_path)
     worker = _workers_of(psutil, proc, 2)[0]
     time.sleep(1.0)
     worker.kill()
@@ -126,19 +131,7 @@ def test_a_pool_worker_killed_ends_the_run_with_one_line(tmp_path: Path) -> None
 
 def test_sigterm_ends_simulate_and_its_workers(tmp_path: Path) -> None:
     psutil = pytest.importorskip("psutil")
-    args = [
-        *CLI,
-        "simulate",
-        str(WORKSHOP),
-        "--jobs",
-        "2",
-        "--replications",
-        "40",
-        "--no-report",
-        "--out",
-        "o",
-    ]
-    proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _pool_run(tmp_path)
     _workers_of(psutil, proc, 2)
     everyone = psutil.Process(proc.pid).children(recursive=True)  # the workers and the resource tracker
     time.sleep(1.0)  # the workers are busy with replications
