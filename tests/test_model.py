@@ -29,6 +29,7 @@ from channelsim.model.logit import (
 )
 from channelsim.model.media import media_cost, source_cost
 from channelsim.model.money import order_money
+from channelsim.model.service import erlang_c, mean_response, slow_share, stockout_share
 from channelsim.scenario.demand import RateTier, Source
 
 
@@ -164,3 +165,39 @@ def test_clv_counts_the_lifetime_orders_of_non_members_who_may_join() -> None:
     assert clv(10.0, 0.5, 0.2, 52) == pytest.approx(10.0 * (1 + 2.5))
     assert clv(10.0, 0.5, 0.0, 52) == pytest.approx(10.0 * (1 + 26))  # nobody lapses: horizon cap
     assert math.isnan(clv(math.nan, 0.5, 0.2, 52))
+
+
+# -- service: queues and stock ----------------------------------------------------------------
+def _erlang_c_by_factorials(servers: int, offered: float) -> float:
+    """Erlang's C as textbooks write it: (a^c/c!)·c/(c − a) over Σ_{k<c} a^k/k! + the same."""
+    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
+    return top / (sum(offered**k / math.factorial(k) for k in range(servers)) + top)
+
+
+@pytest.mark.parametrize(("servers", "offered"), [(1, 0.5), (3, 2.4), (12, 10.0), (40, 31.5)])
+def test_erlang_c_is_the_textbook_formula(servers: int, offered: float) -> None:
+    assert erlang_c(servers, offered) == pytest.approx(_erlang_c_by_factorials(servers, offered), rel=1e-9)
+    assert erlang_c(servers, servers) == 1.0
+
+
+def test_response_of_one_server_is_exponential_at_the_spare_rate() -> None:
+    # M/M/1: the time in the system is Exp(μ − λ)
+    arrival, mean = 6.0, 0.1
+    assert mean_response(arrival, 1, mean) == pytest.approx(1.0 / (10.0 - 6.0))
+    for limit in (0.0, 0.05, 0.3, 1.0):
+        assert slow_share(arrival, 1, mean, limit) == pytest.approx(math.exp(-4.0 * limit))
+    assert slow_share(10.0, 1, mean, 5.0) == 1.0  # at capacity the queue only grows
+    # many servers: nobody waits, so late is the service alone, e^(−μ·t)
+    assert slow_share(1.0, 50, mean, 0.2) == pytest.approx(math.exp(-2.0), rel=1e-9)
+
+
+def test_stockout_share_of_a_reorder_at_zero_is_the_lead_time_over_the_cycle() -> None:
+    # s = 0: out for the whole lead time L of each cycle of L + Q/λ
+    assert stockout_share(20.0, 0, 40, 1.5) == pytest.approx(1.5 / (1.5 + 40 / 20.0))
+    # s = 1: out for E[(L − T_1)^+] = L − (1 − e^(−λL))/λ of a cycle of L + (E[(1 − N)^+] + Q − 1)/λ
+    rate, lead, quantity = 4.0, 0.5, 10
+    out = lead - (1 - math.exp(-rate * lead)) / rate
+    assert stockout_share(rate, 1, 1 + quantity, lead) == pytest.approx(
+        out / (lead + (math.exp(-rate * lead) + quantity - 1) / rate)
+    )
+    assert stockout_share(20.0, 400, 900, 1.0) < 1e-12  # far more on hand than a lead time sells

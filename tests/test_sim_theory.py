@@ -17,6 +17,8 @@ import pytest
 
 import channelsim as cs
 from builders import scenario, segment
+from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER
+from channelsim.model.service import mean_response, stockout_share
 from stats import assert_mean_within_se, assert_within_se, binomial_se, poisson_mean_se, poisson_variance_se
 
 
@@ -81,16 +83,6 @@ def test_channel_shares_follow_the_multinomial_logit_with_a_price_gap() -> None:
     assert_within_se(orders / n, expected, binomial_se(expected, n), "channel shares")
 
 
-def _erlang_c_response(arrival: float, servers: int, mean_service: float) -> float:
-    # M/M/c: W = C(c, a)/(c·μ − λ) + 1/μ, with a = λ/μ and Erlang's C formula.
-    mu = 1.0 / mean_service
-    a = arrival / mu
-    rho = a / servers
-    top = a**servers / math.factorial(servers) / (1 - rho)
-    c = top / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
-    return c / (servers * mu - arrival) + 1.0 / mu
-
-
 @pytest.mark.slow
 def test_fulfilment_queue_matches_erlang_c() -> None:
     # 1,000 customers buying at 0.024/week, no churn: orders arrive as Poisson(λ = 24/week).
@@ -101,7 +93,7 @@ def test_fulfilment_queue_matches_erlang_c() -> None:
     )
     res = cs.simulate(sc, replications=30, seed=21)
     means = np.array([r["by_channel"]["shop"]["response_time_mean"] for r in res.per_replication])
-    expected = _erlang_c_response(24.0, 3, 0.1)
+    expected = mean_response(24.0, 3, 0.1)  # Erlang C (its formula is tested in test_model.py)
     # replications are independent; orders are not
     assert_mean_within_se(means, expected, "mean response time")
 
@@ -148,6 +140,40 @@ def test_repeat_orders_and_survivors_follow_exponential_churn() -> None:
     assert_mean_within_se(orders, expected_orders, "orders per customer")
     survivors_se = binomial_se(expected_survivors, n * len(survivors))
     assert_within_se(survivors.mean(), expected_survivors, survivors_se, "survivors")
+
+
+def test_stock_outs_of_a_lost_sales_outlet_follow_the_renewal_formula() -> None:
+    # a dealer, the only outlet, with an (s, S) stock: 800 customers at 0.025/week, none lapsing,
+    # ask at λ = 20/week while it has stock (an order it cannot take is lost, nobody leaves)
+    s, big_s, lead = 10, 50, 1.0
+    sc = scenario(
+        horizon_weeks=100, regions=["north"],
+        segments=[segment(population=800, initial_customers=800, purchases_per_week=0.025)],
+        channels=[{"id": "dealers", "type": "indirect"}],
+        partners=[{"id": "d", "channel": "dealers", "region": "north",
+                   "inventory": {"initial": big_s, "reorder_point": s, "order_up_to": big_s, "lead_time_weeks": lead}}],
+    )  # fmt: skip
+    res = cs.simulate(sc, replications=12, seed=31)
+    shares = [r["by_partner"]["d"]["stockout_rate"] for r in res.per_replication]
+    assert_mean_within_se(shares, stockout_share(20.0, s, big_s, lead), "share of time out of stock")
+
+
+def test_a_late_answer_makes_a_detractor_who_lapses_faster_at_once() -> None:
+    # every order is answered later than expected (expectation 0), so a customer's first order
+    # turns them detractor: passives leave at b + c (an order or a lapse), detractors lapse at M·c.
+    # Active at H: n·e^(−(b+c)H) + n·b/(b + c − M·c)·(e^(−M·c·H) − e^(−(b+c)H)).
+    b, c, horizon, n = 0.5, 0.05, 10, 5000
+    sc = scenario(
+        horizon_weeks=horizon,
+        segments=[segment(population=n, initial_customers=n, purchases_per_week=b, churn_per_week=c,
+                          service_expectation_weeks=0.0)],
+        channels=[{"id": "shop", "fulfilment": {"servers": 50, "mean_service_weeks": 0.0001}}],
+    )  # fmt: skip
+    res = cs.simulate(sc, replications=4, seed=12)
+    active = np.array([x["totals"]["active_customers_end"] for x in res.per_replication]) / n
+    fast = DETRACTOR_CHURN_MULTIPLIER * c
+    expected = math.exp(-(b + c) * horizon) + b / (b + c - fast) * (math.exp(-fast * horizon) - math.exp(-(b + c) * horizon))
+    assert_within_se(active.mean(), expected, binomial_se(expected, n * len(active)), "active at the horizon")
 
 
 # -- the books ----------------------------------------------------------------------------

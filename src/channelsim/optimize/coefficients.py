@@ -266,7 +266,7 @@ def prospects(sc: Scenario, tiers: dict[str, str], ids: list[str], fc: va.Foreca
     out = np.zeros(fc.layout.size)
     if not finders:
         return out
-    val = va.Valuation(sc, tiers, fc.unaware, fc.programmes)
+    val = va.Valuation(fc.served or sc, tiers, fc.unaware, fc.programmes)
     rates = va.partner_lead_rates(sc, tiers)
     values = va.partner_values(val, {p.id: rates[p.id] for p in finders})
     for p in finders:
@@ -284,7 +284,7 @@ def tier_levels(sc: Scenario, partner_id: str) -> list[str]:
 def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Group]:
     """One group per region of eligible partners (or one per partner when combinations explode)."""
     eligible = [p for p in sc.partners if va.incentive_of(sc, p.id) is not None]
-    all_sellers = va.sellers(sc)
+    all_sellers = va.sellers(fc.served or sc)  # as served: a partner often out of stock weighs less
     groups = []
     for region in sc.regions:
         members = [p.id for p in eligible if p.region == region]
@@ -300,7 +300,7 @@ def tier_groups(sc: Scenario, tiers: dict[str, str], fc: va.Forecast) -> list[Gr
                 chosen = dict(zip(ids, levels, strict=True))
                 trial = tiers | chosen
                 cost = sum(va.tier_terms(sc, trial, pid)[2] for pid in ids)
-                effect = combo_effect(sc, region, trial, orders, fc.layout, all_sellers)
+                effect = combo_effect(fc.served or sc, region, trial, orders, fc.layout, all_sellers)
                 combos.append(Combo(chosen, effect + prospects(sc, trial, ids, fc), cost))
             current = next(k for k, c in enumerate(combos) if all(tiers[p] == c.levels[p] for p in ids))
             groups.append(Group(region, ids, combos, current))
@@ -311,7 +311,7 @@ def diversion_terms(
     sc: Scenario, tiers: dict[str, str], groups: list[Group], fc: va.Forecast
 ) -> list[DiversionTerm]:
     """Every (diverter, victim region, diverter tier, victims' combination) with diverted orders."""
-    all_sellers = va.sellers(sc)
+    all_sellers = va.sellers(fc.served or sc)  # as served: a partner often out of stock weighs less
     out = []
     for i, seller in enumerate(all_sellers):
         if seller.direct or seller.propensity <= 0:

@@ -81,7 +81,18 @@ def expected_figures(sc: Scenario, fc: va.Forecast, tiers: dict[str, str]) -> di
         "market_share": round(fc.market_share, 6) if fc.market_share == fc.market_share else None,
         "partner_leads": {p: round(rate * sc.horizon_weeks, 2) for p, rate in fc.partner_leads.items()},
         "customer_equity": round(fc.customer_equity, 2),
+        "service": service_figures(fc),
     }  # fmt: skip
+
+
+def service_figures(fc: va.Forecast) -> dict[str, Any]:
+    """The service levels the forecast was made at: per outlet with a stock its share of time out,
+    per outlet with a queue the share of orders answered later than each segment expects."""
+    levels = fc.service
+    if levels is None:
+        return {"stockout_share": {}, "late_share": {}}
+    return {"stockout_share": {k: round(v, 4) for k, v in levels.stockout.items()},
+            "late_share": {k: {s: round(v, 4) for s, v in by.items()} for k, by in levels.slow.items()}}  # fmt: skip
 
 
 def check_choices(objective: str | None, solver: str | None) -> None:

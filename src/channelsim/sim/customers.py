@@ -98,6 +98,9 @@ class Market:
         self.sell = sell
         self.weeks = weeks
         self.current_week = 0  # the week under way, kept by the engine's weekly tick
+        # moods change between a customer's events (an order answered late): their lapse rate
+        # then changes at once, by thinning (see `life`); False keeps one draw per event
+        self.late_moods = False
 
     # -- leads --------------------------------------------------------------------------
     def paid_leads(
@@ -233,15 +236,20 @@ class Market:
         """An active customer buys again, joins a programme or lapses, until the horizon."""
         env, draws = self.env, self.draws["customers"]
         params = self.segments[customer.segment]
+        late = self.late_moods
         while True:
             tier = customer.programme + 1
             buy = params.buy[tier]
             churn = params.churn[tier] * (DETRACTOR_CHURN_MULTIPLIER if customer.mood <= -1 else 1.0)
             join = params.join_total if tier == 0 else 0.0
             total = buy + churn + join
+            if late:  # a late answer can make them a detractor while they wait: thin from the detractor's rate
+                total = buy + params.churn[tier] * DETRACTOR_CHURN_MULTIPLIER + join
             if total <= 0.0:
                 return  # never buys again, never lapses: stays active
             yield env.timeout(draws.exponential(1.0 / total))
+            if late:
+                churn = params.churn[tier] * (DETRACTOR_CHURN_MULTIPLIER if customer.mood <= -1 else 1.0)
             pick = draws.uniform() * total
             if pick <= buy:
                 if not self.repeat_purchase(customer):
@@ -249,7 +257,7 @@ class Market:
             elif pick <= buy + churn:
                 self._lapse(customer)
                 return
-            else:
+            elif not late or pick <= buy + churn + join:
                 self._enrol(customer, draws.pick(params.join_cumulative))
 
     def _activate(self, customer: Customer) -> None:

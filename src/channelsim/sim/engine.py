@@ -93,6 +93,7 @@ class Replication:
         self._member_since = [0.0] * len(self.programmes)
         self._member_time = [0.0] * len(self.programmes)
         self.market = self._build_market()
+        self.market.late_moods = any(o.queue is not None for o in self.outlets)
         self._money: dict[tuple[int, int, int], OrderMoney] = {}
         self.min_price = [o.price for o in self.outlets]
         self.diverted_into = np.zeros((len(self.outlets), len(self.regions)))

@@ -21,6 +21,7 @@ from channelsim.scenario.schema import Scenario
 from channelsim.valuation.expected_diversion import diversion_totals
 from channelsim.valuation.lead_value import Layout, Valuation
 from channelsim.valuation.sellers import incentive_cost, tier_terms
+from channelsim.valuation.service_levels import ServiceLevels, as_served, has_limits, levels, windows
 
 
 def effective_spend(source: Source, weekly_spend: list[float]) -> np.ndarray:
@@ -73,13 +74,18 @@ def bass_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray, mark
     return out, actives, arrivals
 
 
-def peak_factor(sc: Scenario, active: np.ndarray, arrivals: np.ndarray) -> float:
-    """The busiest week's orders over the average week's, from the Bass path: orders at t ≈
-    Σ_segments (b·active + new customers); capacity must hold in that week, not on average."""
+def order_profile(sc: Scenario, active: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
+    """Orders over the grid relative to their mean, from the Bass path: orders at t ≈
+    Σ_segments (b·active + new customers); ones where there are no orders."""
     rates = np.array([seg.purchases_per_week for seg in sc.segments])[:, None]
     orders = (rates * active + arrivals).sum(axis=0)
     mean = float(orders.mean()) if orders.size else 0.0
-    return float(orders.max()) / mean if mean > 0 else 1.0
+    return orders / mean if mean > 0 else np.ones(orders.shape)
+
+
+def peak_factor(profile: np.ndarray) -> float:
+    """The busiest week's orders over the average week's: capacity must hold then, not on average."""
+    return float(profile.max()) if profile.size else 1.0
 
 
 def partner_lead_rates(sc: Scenario, tiers: dict[str, str]) -> dict[str, float]:
@@ -109,6 +115,10 @@ class Forecast:
     unaware: np.ndarray | None = None  # [segment, grid]: the Bass path the values were computed on
     programmes: dict[str, bool] | None = None  # the loyalty programmes running, as forecast
     peak: float = 1.0  # the busiest week's orders over the average week's (for capacities)
+    profile: np.ndarray | None = None  # orders over the grid relative to their mean
+    arrivals: np.ndarray | None = None  # [segment, grid]: new customers a week on the Bass path
+    service: ServiceLevels | None = None  # queues' and stocks' levels at this plan's load (None: none)
+    served: Scenario | None = None  # the scenario as those levels make it (`as_served`); None: as written
 
     @property
     def customer_equity(self) -> float:
@@ -183,6 +193,10 @@ def member_cost(sc: Scenario, totals: np.ndarray, layout: Layout) -> float:
                for k, p in enumerate(sc.loyalty_programs))  # fmt: skip
 
 
+#: Rounds of the service levels' fixed point at most, and the change of a level that ends it.
+SETTLE_ROUNDS, SETTLED = 12, 1e-4
+
+
 def forecast(
     sc: Scenario,
     spend: dict[str, list[float]],
@@ -193,7 +207,37 @@ def forecast(
 ) -> Forecast:
     """The analytic expectation of a plan: weekly spend per source (one value per week), tiers,
     which loyalty programmes run (default: their `active`) and win-back spend per week (default:
-    the scenario's). `calibration` scales what a lead of a source brings (see `calibration`)."""
+    the scenario's). `calibration` scales what a lead of a source brings (see `calibration`).
+
+    With finite queues or stocks, the plan's service levels and their effects are found together
+    (`service_levels`): the forecast of the scenario as served at the levels its own loads give."""
+    plain = _forecast(sc, spend, tiers, calibration, programmes, winback)
+    if not has_limits(sc):
+        return plain
+    found, fc = ServiceLevels(), plain
+    for _ in range(SETTLE_ROUNDS):
+        assert fc.profile is not None and fc.arrivals is not None
+        seller_orders = fc.totals[fc.layout.seller(0) : fc.layout.seller(0) + fc.layout.n_sellers]
+        spans = windows(sc, np.linspace(0.0, sc.horizon_weeks, fc.profile.size), fc.arrivals)
+        new = levels(sc, fc.served or sc, tiers, seller_orders, fc.profile, spans, found)
+        settled = new.distance(found) < SETTLED
+        found = new
+        fc = _forecast(as_served(sc, found), spend, tiers, calibration, programmes, winback)
+        fc.service, fc.served = found, as_served(sc, found)
+        if settled:
+            break
+    return fc
+
+
+def _forecast(
+    sc: Scenario,
+    spend: dict[str, list[float]],
+    tiers: dict[str, str],
+    calibration: dict[str, float] | None = None,
+    programmes: dict[str, bool] | None = None,
+    winback: list[float] | None = None,
+) -> Forecast:
+    """`forecast` with instant service and stock always in (of `sc` as given)."""
     weeks = sc.horizon_weeks
     leads = lead_rates(sc, spend)
     probe = Valuation(sc, tiers)
@@ -221,7 +265,7 @@ def forecast(
     return Forecast(totals, val.layout, leads, marketing, incentive_cost(sc, tiers) * weeks, fixed, per_lead,
                     float(diverted[0]), member_cost(sc, totals, val.layout), per_reactivation,
                     reactivations, found, per_partner_lead, sc.optimize.terminal_value, unaware,
-                    programmes, peak_factor(sc, active, arrivals))  # fmt: skip
+                    programmes, peak_factor(profile := order_profile(sc, active, arrivals)), profile, arrivals)  # fmt: skip
 
 
 def partner_values(val: Valuation, rates: dict[str, float]) -> dict[str, np.ndarray]:
