@@ -193,13 +193,16 @@ def test_compare_and_validate_on_the_worker_processes_equal_local(
     cluster = Execution("dask", scheduler=dask_processes)
     sc = cs.load(WORKBENCH)
     plan = cs.optimize(sc)
-    assert validate_plan(sc, plan, replications=2, execution=cluster) == validate_plan(
-        sc, plan, replications=2
-    )
-    here, there = (
-        cs.compare(sc, ["more_search"], replications=2),
-        cs.compare(sc, ["more_search"], 2, None, cluster),
-    )
+    local = validate_plan(sc, plan, replications=2)
+    assert validate_plan(sc, plan, replications=2, execution=cluster) == local
+    out = tmp_path / "plan"
+    flags = ["--validate", "--replications", "2", "--executor", "dask", "--scheduler", dask_processes]
+    assert (
+        main(["optimize", str(WORKBENCH), *flags, "--quiet", "--out", str(out)]) == 0
+    )  # the command's wiring
+    assert json.loads((out / "plan.json").read_text("utf-8"))["validated"] == json.loads(json.dumps(local))
+    here = cs.compare(sc, ["more_search"], replications=2)
+    there = cs.compare(sc, ["more_search"], 2, None, cluster)
     assert here.table.equals(there.table)
     for name in here.results:
         assert here.results[name].summary == there.results[name].summary
