@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -130,24 +130,29 @@ def test_ci_is_never_a_terminal(monkeypatch) -> None:
 def test_the_command_on_a_pseudo_terminal_draws_a_bar_on_stderr_only(tmp_path: Path) -> None:
     pty = pytest.importorskip("pty")
     leader, follower = pty.openpty()  # a terminal of 0 × 0: the bar falls back to 80 columns
+    chunks: list[bytes] = []
+
+    def read() -> None:  # as a terminal does, while the command runs (it never blocks on a full buffer)
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed: all was read
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     env = {key: value for key, value in os.environ.items() if key != "CI"}
     args = ["simulate", str(WORKBENCH), "--replications", "3", "--no-report", "--out", str(tmp_path / "o")]
     with subprocess.Popen([sys.executable, "-m", "channelsim.cli", *args], stdout=subprocess.PIPE,
                           stderr=follower, env=env, text=True) as proc:  # fmt: skip
         os.close(follower)
         out, _ = proc.communicate(timeout=60)
-    drawn = b""
-    end = time.monotonic() + 5
-    while time.monotonic() < end:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal's other end closed: all was read
-            break
-        if not chunk:
-            break
-        drawn += chunk
+    reader.join(timeout=10)
     os.close(leader)
-    text = drawn.decode("utf-8", "replace")
+    text = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0 and "simulating: 100%" in text and "3/3" in text, text
     assert "replications (" not in text  # no piped lines on a terminal
     assert "simulating" not in out and out.startswith("Workbench test: 3 replication(s)")
