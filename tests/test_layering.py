@@ -37,7 +37,7 @@ ROOT = PACKAGE.name  # "channelsim"
 
 LAYERS = {
     "errors": 0, "_types": 0, "choices": 0,
-    "results_io": 1, "userfiles": 1, "curves": 1, "stats": 1,
+    "results_io": 1, "userfiles": 1, "curves": 1, "stats": 1, "progress": 1,
     "scenario": 2,
     "model": 3,
     "sim": 4, "optimize": 4, "valuation": 4,

@@ -9,9 +9,8 @@ tasks finish in: results are always collected in task order.
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -28,7 +27,11 @@ from channelsim.sim.engine import ReplicationOutput, run_replication
 from channelsim.sim.policy import Policy, load_plan, policy_from_plan
 from channelsim.sim.streams import replication_seeds
 
+#: `progress(done, total)`: told before the first replication (done 0) and after each, in task
+#: order. A progress with a method `week(done, weeks)` (`channelsim.progress.RunProgress`) is
+#: also told each week of a replication that runs in this process (local, one job).
 Progress = Callable[[int, int], None]
+WeekProgress = Callable[[int, int], None]
 Task = tuple[Scenario, Policy, np.random.SeedSequence]
 
 
@@ -61,16 +64,27 @@ def simulate(
     plan: Policy | str | os.PathLike[str] | dict | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    execution: Execution | None = None,
 ) -> SimResult:
-    """Simulate a scenario (its baseline, or a plan) over independent replications."""
+    """Simulate a scenario (its baseline, or a plan) over independent replications.
+
+    Where they run: `jobs` worker processes here, or `execution` (a local pool or a dask
+    cluster, as for `sweep`); the result is the same wherever it runs.
+    """
+    execution = execution_for(jobs, execution, "simulate")
     policy, plan_name = _policy(scenario, plan)
     seed = scenario.seed if seed is None else seed
     count = scenario.replications if replications is None else replications
-    started = time.perf_counter()
-    outputs = run_replications(scenario, policy, seed, count, jobs, progress)
-    result = SimResult(scenario, outputs, seed, plan_name)
-    result.wall_seconds = time.perf_counter() - started
-    return result
+    return simulate_runs([(scenario, policy, plan_name)], count, seed, execution, progress)[0]
+
+
+def execution_for(jobs: int, execution: Execution | None, caller: str) -> Execution:
+    """`execution`, or a local pool of `jobs` (the older argument) when it is not given; not both."""
+    if execution is None:
+        return Execution("local", jobs)
+    if jobs != 1:
+        raise UsageError(f"{caller}: give jobs or execution, not both (got jobs={jobs} and {execution})")
+    return execution
 
 
 def cores() -> int:
@@ -81,19 +95,6 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_replications(
-    scenario: Scenario,
-    policy: Policy,
-    seed: int,
-    replications: int,
-    jobs: int = 1,
-    progress: Progress | None = None,
-) -> list[ReplicationOutput]:
-    """Simulate `replications` replications on a local pool of `jobs`; output order is replication order."""
-    tasks = [(scenario, policy, s) for s in replication_seeds(seed, replications)]
-    return _collect(tasks, Execution("local", max(1, jobs)), progress)
-
-
 def simulate_points(
     scenarios: list[Scenario],
     replications: int,
@@ -102,32 +103,34 @@ def simulate_points(
     progress: Progress | None = None,
 ) -> list[SimResult]:
     """Simulate each scenario's baseline over `replications` common-random-number replications."""
+    runs = [(sc, Policy.baseline(sc), None) for sc in scenarios]
+    return simulate_runs(runs, replications, seed, execution, progress)
+
+
+def simulate_runs(
+    runs: Sequence[tuple[Scenario, Policy, str | None]],
+    replications: int,
+    seed: int,
+    execution: Execution | None = None,
+    progress: Progress | None = None,
+) -> list[SimResult]:
+    """Simulate each (scenario, policy, plan name) over the same `replications` seeds, as one batch
+    of tasks: common random numbers across the runs, one pool or cluster for all of them."""
     execution = (execution or Execution()).check()
     if replications < 1:
         raise UsageError(f"--replications: must be >= 1 (got {replications})")
     seeds = replication_seeds(seed, replications)
-    tasks = [(sc, Policy.baseline(sc), s) for sc in scenarios for s in seeds]
+    tasks = [(sc, policy, s) for sc, policy, _ in runs for s in seeds]
     started = time.perf_counter()
     outputs = _collect(tasks, execution, progress)
-    wall = (time.perf_counter() - started) / max(len(scenarios), 1)
+    wall = (time.perf_counter() - started) / max(len(runs), 1)
     results = []
-    for index, scenario in enumerate(scenarios):
-        result = SimResult(scenario, outputs[index * replications : (index + 1) * replications], seed)
-        result.wall_seconds = wall  # the share of the experiment's time, for the manifest
+    for index, (scenario, _, plan_name) in enumerate(runs):
+        chunk = outputs[index * replications : (index + 1) * replications]
+        result = SimResult(scenario, chunk, seed, plan_name)
+        result.wall_seconds = wall  # the share of the batch's time, for the manifest
         results.append(result)
     return results
-
-
-def terminal_progress(label: str) -> Progress | None:
-    """A one-line progress display on a terminal; None (quiet) when stderr is piped."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        return None
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        print(f"\r{label}: {done}/{total} replications", end=end, file=sys.stderr, flush=True)
-
-    return show
 
 
 def _policy(scenario: Scenario, plan: Any) -> tuple[Policy, str | None]:
@@ -144,19 +147,24 @@ def _policy(scenario: Scenario, plan: Any) -> tuple[Policy, str | None]:
 
 def _collect(tasks: list[Task], execution: Execution, progress: Progress | None) -> list[ReplicationOutput]:
     outputs: list[ReplicationOutput] = []
-    for done, output in enumerate(_run(tasks, execution), start=1):
+    if progress:
+        progress(0, len(tasks))
+    on_week: WeekProgress | None = getattr(progress, "week", None)
+    for done, output in enumerate(_run(tasks, execution, on_week), start=1):
         outputs.append(output)
         if progress:
             progress(done, len(tasks))
     return outputs
 
 
-def _run(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput]:
+def _run(
+    tasks: list[Task], execution: Execution, on_week: WeekProgress | None
+) -> Iterator[ReplicationOutput]:
     if execution.executor == "dask":
         yield from _dask(tasks, execution)
     elif execution.jobs == 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield run_replication(*task)
+        for task in tasks:  # here, so the weeks of each replication can be told
+            yield run_replication(*task, on_week=on_week)
     else:
         workers = min(execution.jobs, len(tasks), cores())  # more processes than cores only cost memory
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from channelsim.choices import FRONTIER_KINDS, OBJECTIVES, RISKS, SOLVERS
 from channelsim.cli.guards import add_yes, check_optimize_size, check_size
+from channelsim.cli.run_flags import add_run_flags, execution, run_progress
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
 from channelsim.results_io import output_set
 
 if TYPE_CHECKING:
     from channelsim.optimize.plan import Plan
+    from channelsim.runner import Execution
     from channelsim.scenario.schema import Scenario
 
 
@@ -34,7 +36,7 @@ def add_optimize(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--calibrate", action="store_true",
                      help="scale each source's lead value by the simulation's attribution")  # fmt: skip
     cmd.add_argument("--replications", type=int, metavar="N", help="replications for --validate/--calibrate")
-    cmd.add_argument("--jobs", type=int, default=1, metavar="J", help="worker processes for the simulations")
+    add_run_flags(cmd, "worker processes for --validate/--calibrate (default 1; results do not depend on it)")
     cmd.add_argument("--robust", metavar="V1,V2", help="one plan for the base and these variants")
     cmd.add_argument("--risk", choices=RISKS, help="robust objective: expected (default), worst, cvar")
     cmd.add_argument("--alpha", type=float, metavar="A", help="CVaR level (default 0.2)")
@@ -51,6 +53,7 @@ def run_optimize(args: argparse.Namespace) -> int:
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError(f"--time-limit: must be > 0 seconds (got {args.time_limit:g})")
     check_replications(args)
+    where = execution(args)
     sc = load_for_run(args)
     if args.frontier_points < 2:
         raise UsageError(f"--frontier-points: must be >= 2 (got {args.frontier_points})")
@@ -59,7 +62,7 @@ def run_optimize(args: argparse.Namespace) -> int:
     if args.validate or args.calibrate:  # the simulations of the closed loop
         check_size(sc, args, runs=2 * args.validate + args.calibrate)
     _say_limits(sc, args, robust)
-    plan = _plan(sc, args, robust)
+    plan = _plan(sc, args, robust, where)
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = _write(sc, plan, args, out.staging)
     print(headline(plan))
@@ -78,17 +81,20 @@ def _say_limits(sc: Scenario, args: argparse.Namespace, robust: dict[str, Any]) 
     )
 
 
-def _plan(sc: Scenario, args: argparse.Namespace, robust: dict[str, Any]) -> Plan:
-    """The optimal plan, calibrated on and validated by the simulation when asked."""
+def _plan(sc: Scenario, args: argparse.Namespace, robust: dict[str, Any], where: Execution) -> Plan:
+    """The optimal plan, calibrated on and validated by the simulation when asked (on `where`)."""
     from channelsim.experiments.closed_loop import calibrate, validate_plan
     from channelsim.optimize import optimize
 
-    # --calibrate: measure what each source's leads bring in the simulation of today's plan
-    calibration = calibrate(sc, args.replications, args.jobs) if args.calibrate else None
+    calibration = None
+    if args.calibrate:  # measure what each source's leads bring in the simulation of today's plan
+        with run_progress(args, "calibrating") as progress:
+            calibration = calibrate(sc, args.replications, execution=where, progress=progress)
     plan = optimize(sc, objective=args.objective, solver=args.solver, time_limit=args.time_limit,
                     calibration=calibration, **robust)  # fmt: skip
-    if args.validate:
-        plan.validated = validate_plan(sc, plan, args.replications, args.jobs)
+    if args.validate:  # today's plan and the new one, as one batch of replications
+        with run_progress(args, "validating") as progress:
+            plan.validated = validate_plan(sc, plan, args.replications, execution=where, progress=progress)
     return plan
 
 

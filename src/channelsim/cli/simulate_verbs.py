@@ -7,8 +7,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from channelsim.cli.guards import add_yes, check_size
+from channelsim.cli.run_flags import add_run_flags, execution, run_progress
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
-from channelsim.errors import UsageError
 from channelsim.results_io import output_set
 
 if TYPE_CHECKING:
@@ -23,9 +23,7 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--replications", type=int, metavar="N")
     cmd.add_argument("--seed", type=int, metavar="S")
     cmd.add_argument("--weeks", type=int, metavar="H")
-    cmd.add_argument(
-        "--jobs", type=int, default=1, metavar="J", help="worker processes (results do not depend on it)"
-    )
+    add_run_flags(cmd)
     cmd.add_argument("--out", default="runs/latest", metavar="DIR")
     cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
     add_yes(cmd)
@@ -34,17 +32,15 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Simulate the baseline (or a plan) and write the SPEC §4 files."""
-    from channelsim.runner import simulate, terminal_progress
+    from channelsim.runner import simulate
 
     scenario = load_for_run(args)
     check_replications(args)
+    where = execution(args)
     check_size(scenario, args)
-    if args.jobs < 1:
-        raise UsageError(f"--jobs: must be >= 1 (got {args.jobs})")
-    result = simulate(
-        scenario, replications=args.replications, seed=args.seed, plan=args.plan, jobs=args.jobs,
-        progress=terminal_progress("simulating"),
-    )  # fmt: skip
+    with run_progress(args, "simulating") as progress:
+        result = simulate(scenario, replications=args.replications, seed=args.seed, plan=args.plan,
+                          progress=progress, execution=where)  # fmt: skip
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = result.write(out.staging, command=["channelsim", *sys.argv[1:]])
         if not args.no_report:

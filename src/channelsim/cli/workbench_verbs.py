@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from channelsim.choices import EXECUTORS
 from channelsim.cli.guards import add_yes, check_size
+from channelsim.cli.run_flags import add_run_flags, execution, run_progress
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
 from channelsim.results_io import output_set
@@ -46,13 +46,7 @@ def _common(cmd: argparse.ArgumentParser, out: str) -> None:
     cmd.add_argument(
         "--weeks", type=int, metavar="H", help="simulate H weeks instead of the scenario's horizon"
     )
-    cmd.add_argument(
-        "--jobs", type=int, default=1, metavar="J", help="worker processes (results do not depend on it)"
-    )
-    cmd.add_argument(
-        "--executor", default="local", choices=EXECUTORS, help="local processes or a dask cluster"
-    )
-    cmd.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler, e.g. tcp://127.0.0.1:8786")
+    add_run_flags(cmd)
     cmd.add_argument("--out", default=out, metavar="DIR")
     cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
     add_yes(cmd)
@@ -61,17 +55,15 @@ def _common(cmd: argparse.ArgumentParser, out: str) -> None:
 def run_compare(args: argparse.Namespace) -> int:
     from channelsim.experiments.compare import compare
     from channelsim.experiments.text import compare_text
-    from channelsim.runner import terminal_progress
 
     scenario = load_for_run(args)
-    execution = _execution(args)
+    where = _execution(args)
     names = [n.strip() for n in args.variants.split(",")] if args.variants else None
     if names is not None and not all(names):
         raise UsageError(f"--variants: expected A,B,... (got {args.variants!r})")
     check_size(scenario, args, runs=1 + len(names if names is not None else scenario.variants))
-    outcome = compare(
-        scenario, names, args.replications, args.seed, execution, terminal_progress("comparing")
-    )
+    with run_progress(args, "comparing") as progress:
+        outcome = compare(scenario, names, args.replications, args.seed, where, progress)
     print(compare_text(outcome))
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = outcome.write(out.staging, command=["channelsim", *sys.argv[1:]])
@@ -84,24 +76,22 @@ def run_sweep(args: argparse.Namespace) -> int:
     from channelsim.experiments.sweep import sweep
     from channelsim.experiments.text import sweep_text, tornado_text
     from channelsim.experiments.tornado import tornado
-    from channelsim.runner import terminal_progress
 
     scenario = load_for_run(args)
-    execution = _execution(args)
+    where = _execution(args)
     axes, paths_given = _axes(args)
     check_size(scenario, args, runs=_sweep_runs(scenario, axes, paths_given, args.tornado))
     written: list[str] = []
     with output_set(args.out) as out:  # grid, tornado and report replace the old files as one set
         if axes:
-            grid = sweep(
-                scenario, axes, args.replications, args.seed, execution, terminal_progress("sweeping")
-            )
+            with run_progress(args, "sweeping") as progress:
+                grid = sweep(scenario, axes, args.replications, args.seed, where, progress)
             print(sweep_text(grid))
             written += grid.write(out.staging)
         if args.tornado is not None:
             chosen = paths_given or None
-            progress = terminal_progress("tornado")
-            sens = tornado(scenario, args.tornado, chosen, args.replications, args.seed, execution, progress)
+            with run_progress(args, "tornado") as progress:
+                sens = tornado(scenario, args.tornado, chosen, args.replications, args.seed, where, progress)
             print(tornado_text(sens))
             written += sens.write(out.staging)
         written = _with_report(out.staging, written, args.no_report)
@@ -137,10 +127,8 @@ def _sweep_runs(scenario: Scenario, axes: dict[str, list[Any]], paths: list[str]
 
 
 def _execution(args: argparse.Namespace) -> Execution:
-    from channelsim.runner import Execution
-
     check_replications(args)
-    return Execution(args.executor, args.jobs, args.scheduler).check()
+    return execution(args)
 
 
 def _with_report(folder: str, paths: list[str], no_report: bool) -> list[str]:

@@ -13,27 +13,45 @@ from typing import Any
 
 from channelsim.optimize.plan import Plan
 from channelsim.results import SimResult
-from channelsim.runner import simulate
+from channelsim.runner import Execution, Progress, execution_for, simulate, simulate_runs
 from channelsim.scenario.schema import Scenario
+from channelsim.sim.policy import Policy, policy_from_plan
 from channelsim.stats import describe
 from channelsim.valuation import calibration
 
 ATTRIBUTED = ("leads", "attributed_contribution")  # the `by_source` figures calibration reads
 
 
-def calibrate(sc: Scenario, replications: int | None = None, jobs: int = 1) -> dict[str, float]:
+def calibrate(
+    sc: Scenario,
+    replications: int | None = None,
+    jobs: int = 1,
+    execution: Execution | None = None,
+    progress: Progress | None = None,
+) -> dict[str, float]:
     """Per source, measured ÷ analytic contribution of its leads under today's plan (1 without leads)."""
-    measured = simulate(sc, replications=replications, seed=sc.seed, jobs=jobs).summary["by_source"]
+    run = simulate(sc, replications=replications, seed=sc.seed, jobs=jobs, execution=execution,
+                   progress=progress)  # fmt: skip
     attributed = {sid: {key: float(figures[key]["mean"] or 0.0) for key in ATTRIBUTED}
-                  for sid, figures in measured.items()}  # fmt: skip
+                  for sid, figures in run.summary["by_source"].items()}  # fmt: skip
     return calibration(sc, attributed)
 
 
-def validate_plan(sc: Scenario, plan: Plan, replications: int | None = None, jobs: int = 1) -> dict[str, Any]:
+def validate_plan(
+    sc: Scenario,
+    plan: Plan,
+    replications: int | None = None,
+    jobs: int = 1,
+    execution: Execution | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Simulate the baseline and the plan with common random numbers (the same seed, so the same
-    streams): `baseline.profit`, `plan.profit` and the paired `uplift.profit` as {mean, std, ci95}."""
-    base = simulate(sc, replications=replications, seed=sc.seed, jobs=jobs)
-    planned = simulate(sc, replications=replications, seed=sc.seed, plan=plan.as_plan_data(), jobs=jobs)
+    streams), as one batch on `jobs` local processes or `execution`: `baseline.profit`,
+    `plan.profit` and the paired `uplift.profit` as {mean, std, ci95}."""
+    execution = execution_for(jobs, execution, "validate_plan")
+    count = sc.replications if replications is None else replications
+    runs = [(sc, Policy.baseline(sc), None), (sc, policy_from_plan(sc, plan.as_plan_data()), "plan")]
+    base, planned = simulate_runs(runs, count, sc.seed, execution, progress)
     before = [r["totals"]["profit"] for r in base.per_replication]
     after = [r["totals"]["profit"] for r in planned.per_replication]
     expected = plan.expected or {}

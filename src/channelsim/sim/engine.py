@@ -7,7 +7,7 @@ books of each week: costs, end-of-week states, stock-out and membership time.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -469,7 +469,24 @@ class Replication:
 
 
 def run_replication(
-    scenario: Scenario, policy: Policy, seed: np.random.SeedSequence, conflict: bool = True
+    scenario: Scenario,
+    policy: Policy,
+    seed: np.random.SeedSequence,
+    conflict: bool = True,
+    on_week: Callable[[int, int], None] | None = None,
 ) -> ReplicationOutput:
-    """Simulate one replication (`conflict=False`: partners never decide anything)."""
-    return Replication(scenario, policy, seed, conflict).run()
+    """Simulate one replication (`conflict=False`: partners never decide anything). `on_week(done,
+    weeks)` is told each week that ends, for progress: it reads and changes nothing of the model."""
+    replication, weeks = Replication(scenario, policy, seed, conflict), scenario.horizon_weeks
+
+    def tell(told: Callable[[int, int], None]) -> Generator[Any, Any, None]:
+        for week in range(1, weeks):  # the horizon's own end is told once the run has returned
+            yield replication.env.timeout(1.0)
+            told(week, weeks)
+
+    if on_week is not None:
+        replication.env.process(tell(on_week))
+    output = replication.run()
+    if on_week is not None:
+        on_week(weeks, weeks)
+    return output
