@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 import channelsim as cs
 from builders import scenario, segment
 from channelsim.experiments.closed_loop import AGREEMENT_SHARE, agreement, validate_plan
+from conftest import ROOT
 
 
 def test_agreement_tolerance_is_the_larger_of_five_percent_and_the_half_interval() -> None:
@@ -34,3 +37,15 @@ def test_a_validated_plan_lists_what_the_forecast_leaves_out_with_its_simulated_
             "lost_orders",
             "stockout_weeks",
         }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["workshop_intro", "dtc_vs_marketplace"])
+def test_a_gallery_plan_forecast_is_its_simulation(name: str) -> None:
+    # the workshop (word of mouth, two sources) and the DTC case (a queue, a marketplace, rivals):
+    # the optimizer's expected profit of the baseline and of its plan agree with the simulation of
+    # each (same seed, the scenario's replications) by the plans' rule
+    sc = cs.load(ROOT / "scenarios" / f"{name}.yaml")
+    checked = validate_plan(sc, cs.optimize(sc))
+    for which in ("baseline", "plan"):
+        assert checked["agreement"][which]["agree"], (which, checked["agreement"][which])
