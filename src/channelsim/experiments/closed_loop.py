@@ -14,6 +14,7 @@ from typing import Any
 from channelsim.optimize.plan import Plan
 from channelsim.results import SimResult
 from channelsim.runner import Execution, Progress, execution_for, simulate, simulate_runs
+from channelsim.scenario.design import opened
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.policy import Policy, policy_from_plan
 from channelsim.stats import describe
@@ -34,7 +35,7 @@ def calibrate(
                    progress=progress)  # fmt: skip
     attributed = {sid: {key: float(figures[key]["mean"] or 0.0) for key in ATTRIBUTED}
                   for sid, figures in run.summary["by_source"].items()}  # fmt: skip
-    return calibration(sc, attributed)
+    return calibration(opened(sc), attributed)  # the valuation of today's design, as simulated
 
 
 def validate_plan(

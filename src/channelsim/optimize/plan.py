@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from channelsim.results_io import write_bytes_atomic, write_text_atomic
+from channelsim.scenario.design import decisions
 from channelsim.scenario.schema import Scenario
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -68,6 +69,7 @@ class Plan:
     programmes: dict[str, bool] = field(default_factory=dict)  # loyalty programme → running
     winback: float | None = None  # win-back spend per week (None: the scenario has no win-back)
     robust: dict[str, Any] | None = None  # robust planning: futures, risk measure, regret table
+    design: dict[str, bool] = field(default_factory=dict)  # candidate or closable outlet → open
 
     @property
     def uplift(self) -> float:
@@ -106,6 +108,12 @@ class Plan:
                          "baseline_spend_per_week": None, "leads_per_week": None, "marginal_return": None,
                          "tier": _on(self.programmes.get(prog.id, prog.active)),
                          "baseline_tier": _on(prog.active)})  # fmt: skip
+        for d in decisions(self.scenario):  # an outlet's "tier" is open or closed
+            if d.id in self.design:
+                rows.append({"kind": d.kind, "id": d.id, "period": 0, "spend_per_week": None,
+                             "baseline_spend_per_week": None, "leads_per_week": None, "marginal_return": None,
+                             "tier": "open" if self.design[d.id] else "closed",
+                             "baseline_tier": "open" if d.today else "closed"})  # fmt: skip
         if self.winback is not None:
             wb = self.scenario.winback
             assert wb is not None  # a plan has a win-back spend only for a scenario with a winback section
@@ -123,7 +131,15 @@ class Plan:
                 sid: {"spend_per_week": v[0] if len(v) == 1 else list(v)} for sid, v in self.spend.items()
             },
             "incentives": {pid: {"tier": level} for pid, level in self.tiers.items()},
-        } | self._crm_levers()
+        } | self._crm_levers() | self._design_levers()
+
+    def _design_levers(self) -> dict[str, Any]:
+        """`channels.ID.open` and `partners.ID.open`, for the candidate and closable outlets."""
+        out: dict[str, Any] = {}
+        for d in decisions(self.scenario):
+            if d.id in self.design:
+                out.setdefault(f"{d.kind}s", {})[d.id] = {"open": self.design[d.id]}
+        return out
 
     def _crm_levers(self) -> dict[str, Any]:
         """`loyalty_programs.ID.active` and `winback.spend_per_week`, where the scenario has them."""

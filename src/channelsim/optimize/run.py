@@ -28,6 +28,7 @@ from channelsim.optimize.milp import Built, build
 from channelsim.optimize.plan import Plan
 from channelsim.optimize.polish import kept_slack, polish
 from channelsim.optimize.solvers import Outcome, solve
+from channelsim.scenario.design import opened
 from channelsim.scenario.planning import Target
 from channelsim.scenario.schema import Scenario
 
@@ -54,6 +55,7 @@ def optimize_plan(
     `calibration`: per source, a factor on what its leads bring (`valuation.calibration` from a
     simulation's attribution); default: the analytic values as they are."""
     check_choices(objective, solver)
+    sc = opened(sc)  # today's design: candidates closed (a design's own scenario has no decisions left)
     settings = sc.optimize
     objective, solver = objective or settings.objective, solver or settings.solver
     limit = float(time_limit or settings.time_limit_seconds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -34,6 +34,13 @@ class Inventory(Model):
         return self
 
 
+def check_design(outlet: Channel | Partner) -> Any:
+    """An outlet is a candidate (closed today) or closable (open today), not both."""
+    if outlet.candidate and outlet.closable:
+        raise ValueError("candidate (not open today) and closable (open today) exclude each other")
+    return outlet
+
+
 class Channel(Model):
     """A sales channel. Direct: the brand sells. Indirect: its `partners` sell."""
 
@@ -49,6 +56,10 @@ class Channel(Model):
     fulfilment: Fulfilment | None = None  # optional order queue
     inventory: Inventory | None = None  # optional stock policy
     partner_margin: Share = 0.0  # indirect only: the partners' share of list price
+    candidate: bool = False  # not open today: the optimizer may open it (direct channels)
+    closable: bool = False  # open today: the optimizer may close it (direct channels)
+    opening_cost: NonNeg = 0.0  # paid once when a candidate opens
+    closing_cost: NonNeg = 0.0  # paid once when a closable channel closes
 
     @field_validator("regions", mode="before")
     @classmethod
@@ -59,7 +70,9 @@ class Channel(Model):
     def _kind(self) -> Channel:
         if self.type == "direct" and self.partner_margin:
             raise ValueError("partner_margin applies only to indirect channels (type: indirect)")
-        return self
+        if self.type == "indirect" and (self.candidate or self.closable):
+            raise ValueError("candidate and closable apply to direct channels and to partners, not to an indirect channel")
+        return check_design(self)
 
 
 class Diversion(Model):
@@ -86,8 +99,16 @@ class Partner(Model):
     segment_mix: dict[Id, Share] | None = (
         None  # segments of those prospects, sum 1; default: by population in its region
     )
+    candidate: bool = False  # not a partner today: the optimizer may recruit it
+    closable: bool = False  # a partner today: the optimizer may drop it
+    opening_cost: NonNeg = 0.0  # paid once when a candidate is recruited
+    closing_cost: NonNeg = 0.0  # paid once when a closable partner is dropped
 
     _mix = field_validator("segment_mix")(check_shares)
+
+    @model_validator(mode="after")
+    def _design(self) -> Partner:
+        return check_design(self)
 
 
 class Tier(Model):

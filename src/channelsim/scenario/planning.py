@@ -16,6 +16,8 @@ class Budget(Model):
     incentives_per_week: NonNeg | None = None  # incentive cost limit; default: the baseline's incentive cost
     max_share_per_source: Share = 1.0  # largest share of the marketing budget for one source
     min_active_sources: Count = 0  # fewest sources with spend
+    fixed_per_week: NonNeg | None = None  # most the open channels' fixed costs may be a week; default: no limit
+    min_open_channels: Count = 0  # fewest channels open (a direct one, or an indirect one with a partner)
 
 
 class Target(Model):

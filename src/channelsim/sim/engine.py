@@ -17,6 +17,7 @@ import simpy
 from channelsim.model.clv import customer_equity
 from channelsim.model.media import source_cost
 from channelsim.model.money import OrderMoney, order_money
+from channelsim.scenario.design import fixed_per_week, is_open, one_off_cost
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import Chooser, Pick, Rivals
 from channelsim.sim.conflict import ConflictAgents
@@ -80,6 +81,7 @@ class Replication:
         self.draws = streams_for(seed)
         self._partner_draws = partner_streams(seed, len(scenario.partners))
         self.regions = list(scenario.regions)
+        self.closed_by_plan: set[int] = set()  # outlets the policy's design does not open
         self.outlets = self._build_outlets()
         self._prospecting = any(p.leads_per_week > 0 for p in scenario.partners)
         self.entities = self._entities()
@@ -119,8 +121,9 @@ class Replication:
             outlet.floor = channel.price_floor or channel.price_index
             outlet.variable_cost = channel.variable_cost
             outlet.reactive = channel.reactive
-            outlet.set_fulfilment(self.env, channel.fulfilment)
-            outlet.set_inventory(channel.inventory)
+            if self._runs(outlet):
+                outlet.set_fulfilment(self.env, channel.fulfilment)
+                outlet.set_inventory(channel.inventory)
             outlets.append(outlet)
         for partner in sc.partners:
             channel = sc.channel(partner.channel)
@@ -134,10 +137,19 @@ class Replication:
             outlet.exit_margin = partner.exit_below_margin_per_week
             outlet.diversion = partner.diversion
             self._apply_tier(outlet)
-            outlet.set_fulfilment(self.env, partner.fulfilment)
-            outlet.set_inventory(partner.inventory)
+            if self._runs(outlet):
+                outlet.set_fulfilment(self.env, partner.fulfilment)
+                outlet.set_inventory(partner.inventory)
             outlets.append(outlet)
         return outlets
+
+    def _runs(self, outlet: Outlet) -> bool:
+        """Whether the policy's design has the outlet open; one it closes sells nothing, ever."""
+        if is_open(self.scenario, outlet.id, self.policy.open):
+            return True
+        outlet.is_open = False
+        self.closed_by_plan.add(outlet.index)
+        return False
 
     def _apply_tier(self, outlet: Outlet) -> None:
         choice = self.policy.tiers.get(outlet.id)
@@ -299,7 +311,8 @@ class Replication:
             ledger.add("total", "winback_spend", week, 0, self.policy.winback_spend[week])
         incentives = sum(o.tier_cost for o in self.outlets if o.is_open)
         ledger.add("total", "incentive_cost", week, 0, incentives)
-        ledger.add("total", "fixed_cost", week, 0, sum(c.fixed_cost_per_week for c in sc.channels))
+        once = one_off_cost(sc, self.policy.open) if week == 0 else 0.0  # opening and closing costs
+        ledger.add("total", "fixed_cost", week, 0, fixed_per_week(sc, self.policy.open) + once)
 
     def _close_week(self, week: int) -> None:
         end, states, market = week + 1.0, self.ledger.states, self.market
@@ -330,7 +343,7 @@ class Replication:
         tables = self.ledger.arrays()
         events = int(tables["total"]["leads"].sum() + tables["total"]["orders"].sum()
                      + tables["segment"]["lapses"].sum())  # fmt: skip
-        exited = [not o.is_open for o in self.outlets]
+        exited = [not o.is_open and o.index not in self.closed_by_plan for o in self.outlets]
         base = [o.base_price for o in self.outlets]
         active = [self.policy.programmes.get(p.id, p.active) for p in self.programmes]
         return ReplicationOutput(

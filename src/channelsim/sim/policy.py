@@ -15,6 +15,7 @@ from typing import Any
 from channelsim._types import MAX_AMOUNT
 from channelsim.errors import UsageError
 from channelsim.model.adstock import adstock_path
+from channelsim.scenario.design import Design, decisions, today
 from channelsim.scenario.schema import Scenario
 from channelsim.userfiles import InputFileError, read_json
 
@@ -27,6 +28,7 @@ class Policy:
     tiers: dict[str, tuple[str, str]]  # partner id -> (incentive id, tier level)
     programmes: dict[str, bool] = field(default_factory=dict)  # loyalty programme id -> active
     winback_spend: list[float] = field(default_factory=list)
+    open: Design = field(default_factory=dict)  # outlet id → open, for candidate and closable outlets
 
     @classmethod
     def baseline(cls, scenario: Scenario) -> Policy:
@@ -39,7 +41,7 @@ class Policy:
                 tiers.setdefault(partner.id, (incentive.id, level))
         programmes = {p.id: p.active for p in scenario.loyalty_programs}
         winback = [scenario.winback.spend_per_week] * weeks if scenario.winback else []
-        return cls(spend, tiers, programmes, winback)
+        return cls(spend, tiers, programmes, winback, today(scenario))
 
     def effective_spend(self, scenario: Scenario) -> dict[str, list[float]]:
         """Adstocked spend per source and week."""
@@ -82,7 +84,23 @@ def policy_from_plan(scenario: Scenario, data: Any, origin: str = "plan") -> Pol
         entry = data["winback"]
         value = entry.get("spend_per_week") if isinstance(entry, dict) else entry
         winback = _weekly(value, weeks, f"{origin}: winback.spend_per_week")
-    return Policy(spend, tiers, programmes, winback)
+    return Policy(spend, tiers, programmes, winback, _design(scenario, data, origin))
+
+
+def _design(scenario: Scenario, data: dict[str, Any], origin: str) -> Design:
+    """`channels.ID.open` and `partners.ID.open`, for candidate and closable outlets only."""
+    design = today(scenario)
+    kinds = {d.id: d.kind for d in decisions(scenario)}
+    for section, kind in (("channels", "channel"), ("partners", "partner")):
+        for outlet_id, entry in (data.get(section) or {}).items():
+            value = entry.get("open") if isinstance(entry, dict) else entry
+            if kinds.get(outlet_id) != kind:
+                raise UsageError(f"{origin}: {section}.{outlet_id}.open: only a candidate or closable {kind} "
+                                 f"can be opened or closed in {scenario.file}")  # fmt: skip
+            if not isinstance(value, bool):
+                raise UsageError(f"{origin}: {section}.{outlet_id}.open: must be true or false (got {value!r})")
+            design[outlet_id] = value
+    return design
 
 
 def _weekly(value: Any, weeks: int, where: str) -> list[float]:
