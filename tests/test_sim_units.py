@@ -19,11 +19,13 @@ import pytest
 import simpy
 
 from builders import scenario, segment
+from channelsim.kpis import inventory_turnover
 from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER
+from channelsim.scenario.channels import Inventory
 from channelsim.sim.choice import Chooser
 from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
-from channelsim.sim.outlets import Outlet
+from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.streams import STREAMS, Draws, replication_seeds, streams_for
 from stats import assert_mean_within_se, assert_within_se, binomial_se, poisson_mean_se, poisson_variance_se
 
@@ -584,3 +586,26 @@ def test_draws_give_the_distributions_they_name() -> None:
     expected = np.array(weights) / sum(weights)
     assert counts[1] == 0  # a zero weight is never picked
     assert_within_se(shares, expected, binomial_se(expected, n), "pick")
+
+
+def test_stock_held_is_the_area_under_a_hand_made_stock_path() -> None:
+    # 10 on hand; units taken at 1.0, 2.5 and 3.0 (the third reaches s = 7 and orders 3 up to
+    # S = 10, delivered 2 weeks later, at 5.0); the area under the path over [0, 6):
+    # 10·1 + 9·1.5 + 8·0.5 + 7·2 + 10·1 = 51.5 unit-weeks, split at week 4 into 34.5 + 17
+    env = simpy.Environment()
+    stock = Stock(env, lambda outlet, back: None)
+    outlet = Outlet(0, "d", "dealers", 0)
+    outlet.set_inventory(Inventory(initial=10, reorder_point=7, order_up_to=10, lead_time_weeks=2.0))
+
+    def orders() -> Generator[Any, Any, None]:
+        for gap in (1.0, 1.5, 0.5):
+            yield env.timeout(gap)
+            stock.take(outlet)
+
+    env.process(orders())
+    env.run(until=4.0)
+    assert stock.held(outlet, 4.0) == pytest.approx(10 * 1 + 9 * 1.5 + 8 * 0.5 + 7 * 1.0)
+    env.run(until=6.0)
+    assert stock.held(outlet, 6.0) == pytest.approx(7 * 1.0 + 10 * 1.0)
+    # three units a year's worth: 52·3 over 51.5 unit-weeks held
+    assert inventory_turnover(3.0, 51.5) == pytest.approx(52 * 3 / 51.5)

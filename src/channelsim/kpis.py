@@ -47,7 +47,16 @@ FREE_SOURCES = ("organic", "referral", "partners")
 STATE_KPIS = ("active_customers", "lapsed_customers", "prospects", "members", "promoters", "detractors",
               "repeat_customers")  # fmt: skip
 OUTLET_SUMS = ("orders", "revenue", "contribution", "response_time_sum", "responses", "promoter_orders",
-               "detractor_orders")  # fmt: skip
+               "detractor_orders", "stock_unit_weeks", "stocked_orders")  # fmt: skip
+#: Weeks in a year: inventory turnover is per year, whatever the horizon.
+YEAR = 52.0
+
+
+def inventory_turnover(orders: float, unit_weeks: float) -> float:
+    """Cost of goods sold over the average stock, a year: every order takes a unit, so at one cost a
+    unit it is units sold a year over units on hand on average, 52·orders / unit-weeks held (NaN
+    without stock)."""
+    return ratio(YEAR * orders, unit_weeks)
 
 
 def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
@@ -55,6 +64,8 @@ def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
     outlet, n = out.tables["outlet"], len(out.entities.channels)
     member = np.zeros((len(out.entities.outlets), n))
     member[np.arange(len(out.entities.outlets)), out.entities.outlet_channel] = 1.0
+    stocked = outlet["stock_unit_weeks"].sum(axis=0) > 0  # outlets that held stock: their orders took it
+    outlet = outlet | {"stocked_orders": outlet["orders"] * stocked}
     tables = {m: outlet[m] @ member for m in OUTLET_SUMS}
     tables["nps"] = nps_of(tables["promoter_orders"], tables["detractor_orders"], tables["orders"])
     total = tables["orders"].sum(axis=1, keepdims=True)
@@ -102,6 +113,8 @@ def replication_kpis(out: ReplicationOutput, scenario: Scenario) -> dict[str, An
                 )
                 if channels["responses"][:, c].sum()
                 else 0.0,
+                "inventory_turnover": inventory_turnover(float(channels["stocked_orders"][:, c].sum()),
+                                                         float(channels["stock_unit_weeks"][:, c].sum())),
             }
             for c, cid in enumerate(e.channels)
         },
@@ -138,6 +151,8 @@ def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
             "partner_margin": float(outlet["partner_margin"][:, j].sum()),
             "min_price_index": float(out.min_price[j]),
             "stockout_rate": float(outlet["stockout_weeks"][:, j].sum()) / scenario.horizon_weeks,
+            "inventory_turnover": inventory_turnover(float(outlet["orders"][:, j].sum()),
+                                                     float(outlet["stock_unit_weeks"][:, j].sum())),
             "exited": 1.0 if out.exited[j] else 0.0,
             "detections": float(outlet["detections"][:, j].sum()),
             "leads": float(outlet["leads"][:, j].sum()),
@@ -319,6 +334,10 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
     part = partner_slice(out)
     partner = {k: t["outlet"][k][:, part] for k in PARTNER_KPIS}
     partner["stockout_rate"] = t["outlet"]["stockout_weeks"][:, part]
+    held = t["outlet"]["stock_unit_weeks"][:, part]
+    partner["stock_on_hand"] = held  # a week's unit-weeks are its average units on hand
+    with np.errstate(invalid="ignore", divide="ignore"):
+        partner["inventory_turnover"] = np.where(held > 0, YEAR * t["outlet"]["orders"][:, part] / np.where(held > 0, held, 1), 0.0)
     blocks.append(("partner", e.partners, partner))
     segment = {k: t["segment"][k] for k in SEGMENT_KPIS}
     segment["nps"] = nps_of(segment["promoters"], segment["detractors"], segment["active_customers"])

@@ -93,6 +93,9 @@ def _conflict(found: Inputs) -> list[tuple[str, str, str, Callable[[], Chart | N
              partial(results.diversion, s, regions, homes)),
             ("exits", "Conflict", "How often each partner left (its trailing margin fell below its threshold).",
              partial(results.exits, s)),
+            ("turnover", "Conflict", "Channel efficiency: how many times a year each partner's stock turns "
+             "over (cost of goods sold over the average stock; low turns tie up money, high ones risk stock-outs).",
+             partial(results.turnover, s)),
         ]  # fmt: skip
     if found.kpis is not None and found.summary is not None and found.summary.get("by_partner"):
         k, sc = found.kpis, found.scenario

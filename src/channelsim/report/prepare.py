@@ -266,3 +266,14 @@ def exits(summary: dict[str, Any]) -> Bars | None:
         return None
     return Bars("Partner exits", "Replications in which the partner left (%)", list(partners), shares,
                 percent=True)  # fmt: skip
+
+
+def turnover(summary: dict[str, Any]) -> Bars | None:
+    """Inventory turnover of each partner that holds stock: cost of goods sold over average stock, a year."""
+    partners = {pid: stat(p["inventory_turnover"]) for pid, p in (summary.get("by_partner") or {}).items()
+                if "inventory_turnover" in p and not math.isnan(stat(p["inventory_turnover"])[0])}  # fmt: skip
+    if not partners:
+        return None
+    values = list(partners.values())
+    return Bars("Inventory turnover by partner", "Stock turns a year (mean and 95% interval)", list(partners),
+                [v[0] for v in values], [v[1] for v in values], [v[2] for v in values])  # fmt: skip

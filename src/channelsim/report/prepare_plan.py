@@ -253,6 +253,13 @@ def levers_table(plan: dict[str, Any], sc: Scenario | None, currency: str) -> Ta
         rows.append(["win-back", f"spend per week ({currency})", spend(spent), spend(winback),
                      _change(spent, float(winback)), _returns(returns.get("winback"))])  # fmt: skip
         strong.append(spent is None or abs(winback - spent) > 0.005 * max(1.0, spent))
+    decided = ((plan.get("details") or {}).get("design") or {}).get("decisions") or {}
+    for oid, d in decided.items():
+        state, was = ("open" if d["open"] else "closed"), ("open" if d["today"] else "closed")
+        worth = "—" if d.get("worth") is None else f"{number(d['worth'], signed=True)} vs {'closed' if d['open'] else 'open'}"
+        rows.append([oid, "channel design (open or closed)", was, state, "same" if state == was else f"{was} → {state}",
+                     worth])  # fmt: skip
+        strong.append(state != was)
     if not rows:
         return None
     objective = plan.get("objective", "profit")
@@ -262,6 +269,9 @@ def levers_table(plan: dict[str, Any], sc: Scenario | None, currency: str) -> Ta
              "under a binding budget the funded sources' returns are equal).")  # fmt: skip
     if periods > 1:
         intro += f" Spend has one value per period ({periods} periods: the table and chart below)."
+    if decided:
+        intro += (" A channel-design decision's last column is what it is worth: the plan's forecast "
+                  f"against the same plan with that outlet flipped ({currency}, one-off costs included).")
     return Table("The plan: every lever, today and planned", intro,
                  ["Lever", "Kind", "Today", "Plan", "Change", "Marginal return"], rows, strong, "llrrrr")  # fmt: skip
 

@@ -17,7 +17,7 @@ FLOWS = {
     "source": ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution"),
     "outlet": ("orders", "revenue", "brand_revenue", "contribution", "diverted_orders",
                "response_time_sum", "responses", "stockout_weeks", "detections", "promoter_orders",
-               "detractor_orders", "leads", "new_customers"),
+               "detractor_orders", "leads", "new_customers", "stock_unit_weeks"),
     "segment": ("new_customers", "orders", "contribution", "lapses", "won_back", "rival_orders",
                 "lost_prospects", "switched_to_rivals"),
     "region": ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders"),

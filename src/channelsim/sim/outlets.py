@@ -46,6 +46,8 @@ class Outlet:
         "rebate",
         "region",
         "regions",
+        "stock_clock",
+        "stock_held",
         "stockout_since",
         "tier_cost",
         "variable_cost",
@@ -78,6 +80,8 @@ class Outlet:
         self.inventory: Inventory | None = None
         self.on_hand = self.position = 0
         self.stockout_since: float | None = None
+        self.stock_held = 0.0  # unit-weeks on hand since `stock_clock` was last booked (inventory turnover)
+        self.stock_clock = 0.0
         self.in_stock = True  # kept by `Stock`; always True without inventory
 
     def set_fulfilment(self, env: simpy.Environment, fulfilment: Fulfilment | None) -> None:
@@ -104,11 +108,23 @@ class Stock:
         self.env = env
         self.on_change = on_change  # told when an outlet goes out of (False) or back in (True) stock
 
+    def held(self, outlet: Outlet, until: float) -> float:
+        """Unit-weeks on hand since the last call (the area under the stock path), up to `until`."""
+        area = outlet.stock_held + outlet.on_hand * (until - outlet.stock_clock)
+        outlet.stock_held, outlet.stock_clock = 0.0, until
+        return area
+
+    def _moving(self, outlet: Outlet) -> None:
+        """Before the stock changes: book the area under the path so far."""
+        outlet.stock_held += outlet.on_hand * (self.env.now - outlet.stock_clock)
+        outlet.stock_clock = self.env.now
+
     def take(self, outlet: Outlet) -> None:
         """One unit leaves with an order; reorder up to S when the position reaches s."""
         policy = outlet.inventory
         if policy is None:
             return
+        self._moving(outlet)
         outlet.on_hand -= 1
         outlet.position -= 1
         if outlet.on_hand == 0:
@@ -123,6 +139,7 @@ class Stock:
     def _deliver(self, outlet: Outlet, quantity: int, lead_time: float) -> Generator[Any, Any, None]:
         yield self.env.timeout(lead_time)
         was_out = outlet.on_hand == 0
+        self._moving(outlet)
         outlet.on_hand += quantity
         if was_out:
             outlet.in_stock = True
