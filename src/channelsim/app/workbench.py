@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from channelsim.app import images as charts
+from channelsim.app.bodies import shown
 from channelsim.app.controls import controls_for, overrides_for
+from channelsim.app.turns import Turns
 from channelsim.errors import UsageError
 from channelsim.kpi_catalogue import BY_NAME, PROSPECTING, RIVALS, market, per_replication
 from channelsim.optimize import optimize as optimize_plan
@@ -30,8 +32,16 @@ from channelsim.stats import describe
 if TYPE_CHECKING:
     from channelsim.results import SimResult
 
-VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]*")  # an id, as everywhere in a scenario
+MAX_NAME, MAX_DESCRIPTION = 60, 200  # characters: a name is typed on the command line, a description read
+VARIANT_NAME = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_NAME - 1}}}")  # an id, as everywhere in a scenario
 MAX_REPLICATIONS = 20  # a workshop click must answer in seconds
+# simulations at once. One: Python runs one thread at a time, and two simulations in threads take
+# longer than one after the other (4 + 4 replications: 4.1 s against 2.7 s; charts drawn beside a
+# simulation 5x slower), so clicks take fair turns at one slot instead (see `Turns`)
+SLOTS = 1
+# process-wide, whatever the workbench: the solvers' banner is silenced by swapping file descriptor 1
+# for the whole process, and a save reads, checks and rewrites its file
+_SOLVING, _SAVING = threading.Lock(), threading.Lock()
 # (key, label, money?, which way is good): the page colours a change green when it is good news
 KPIS = (
     ("profit", "Profit", True, "up"), ("revenue", "Revenue", True, "up"), ("orders", "Orders", False, "up"),
@@ -47,14 +57,19 @@ MARKET_KPIS = (("market_share", RIVALS, "orders"), ("partner_new_customers", PRO
 
 @dataclass
 class Workbench:
-    """One scenario on the workshop screen; `save_to` is the YAML file saved variants go to."""
+    """One scenario on the workshop screen; `save_to` is the YAML file saved variants go to.
+
+    Many browsers may ask at once (each request on its own thread): at most `SLOTS` simulate or
+    optimize at the same time, taking fair turns (`Turns`): the rest wait in arrival order, and
+    a simulation lets the first waiting go ahead after each replication.
+    """
 
     scenario: Scenario
     save_to: str
     replications: int
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()  # one simulation at a time: two cores, many clicks
+        self._turns = Turns(SLOTS)
 
     @classmethod
     def open(cls, path: str, variant: str | None = None, save_to: str | None = None) -> Workbench:
@@ -62,8 +77,10 @@ class Workbench:
         if variant:
             scenario = scenario.variant(variant)
         stem, _ = os.path.splitext(path)
+        save_to = save_to or f"{stem}_workshop.yaml"
+        check_save_to(path, save_to)
         reps = min(scenario.replications, 3)  # a click should answer in seconds, even on a big scenario
-        return cls(scenario, save_to or f"{stem}_workshop.yaml", max(1, reps))
+        return cls(scenario, save_to, max(1, reps))
 
     # -- what the page asks for ------------------------------------------------------
     def describe(self) -> dict[str, Any]:
@@ -77,16 +94,24 @@ class Workbench:
         """Simulate the scenario with the levers at `values`: KPIs and the report's charts."""
         scenario = self._scenario_at(values)
         reps = self._replications(replications)
-        with self._lock:
-            result = simulate_scenario(scenario, replications=reps, seed=scenario.seed)
+        with self._turns.turn() as turns:
+
+            def between(
+                done: int, total: int
+            ) -> None:  # between two replications, a click waiting goes first
+                if done < total:
+                    turns.pass_on()
+
+            result = simulate_scenario(scenario, replications=reps, seed=scenario.seed, progress=between)
             figures = charts.simulation_charts(scenario, result.summary, result.kpis)
-        return {"kpis": kpi_panel(result, scenario), "charts": _encoded(figures),
+            cards = kpi_panel(result, scenario)
+        return {"kpis": cards, "charts": _encoded(figures),
                 "replications": reps, "seconds": round(result.wall_seconds, 2)}  # fmt: skip
 
     def optimize(self, values: dict[str, Any]) -> dict[str, Any]:
         """The optimizer's plan for the scenario at `values`, as new lever values, with its charts."""
         scenario = self._scenario_at(values)
-        with self._lock:
+        with _SOLVING, self._turns.turn():  # waiting for the solver holds no slot
             plan = optimize_plan(scenario)
             figures = charts.plan_charts(scenario, plan.as_plan_data())
         updated = dict(values)
@@ -100,15 +125,32 @@ class Workbench:
                 "objective": plan.objective, "objective_value": plan.objective_value,
                 "baseline_value": plan.baseline_value, "binding": list(plan.binding)}  # fmt: skip
 
-    def save_variant(self, name: str, description: str, values: dict[str, Any]) -> dict[str, Any]:
-        """Add the levers' settings as variant `name` to `save_to` (a file that extends the scenario)."""
+    def save_variant(
+        self, name: str, description: str, values: dict[str, Any], overwrite: bool = False
+    ) -> dict[str, Any]:
+        """Add the levers' settings as variant `name` to `save_to` (a file that extends the scenario).
+
+        A name already taken (saved before, or a variant of the scenario) raises `VariantExists`
+        unless `overwrite`; the variant the app was opened on is the exception: saving under its
+        name updates it (its own settings, with the levers' changes on top), as long as no earlier
+        save holds that name.
+        """
+        check_name(name)
+        if len(description) > MAX_DESCRIPTION:
+            raise UsageError(f"description: at most {MAX_DESCRIPTION} characters (got {len(description):,})")
         overrides = overrides_for(self.scenario, values)
         entry: dict[str, Any] = {"description": description or f"saved from the workshop app: {name}"}
         if overrides:
             entry["set"] = overrides
-        text = variant_file_text(self.scenario, self.save_to, name, entry)
-        checked = _checked(self.save_to, text, name)
-        return {"path": self.save_to, "variant": name, "set": overrides, "validated": checked}
+        with _SAVING:
+            saved = saved_variants(self.save_to)
+            taken = self._taken(name, saved.get("variants", {}))
+            if taken and not overwrite:
+                raise VariantExists(f"variant name: {taken}")
+            text = variant_file_text(self.scenario, self.save_to, name, entry, saved)
+            checked = _checked(self.save_to, text, name)
+        return {"path": self.save_to, "variant": name, "set": overrides, "validated": checked,
+                "replaced": bool(taken)}  # fmt: skip
 
     # -- helpers ---------------------------------------------------------------------
     def _scenario_at(self, values: dict[str, Any]) -> Scenario:
@@ -118,9 +160,21 @@ class Workbench:
     def _replications(self, requested: int | None) -> int:
         if requested is None:
             return self.replications
-        if not 1 <= int(requested) <= MAX_REPLICATIONS:
-            raise UsageError(f"replications: must be between 1 and {MAX_REPLICATIONS} (got {requested})")
-        return int(requested)
+        whole = isinstance(requested, int) and not isinstance(requested, bool)
+        if not whole or not 1 <= requested <= MAX_REPLICATIONS:
+            raise UsageError(
+                f"replications: must be a whole number between 1 and {MAX_REPLICATIONS} (got {shown(requested)})"
+            )
+        return requested
+
+    def _taken(self, name: str, saved: dict[str, Any]) -> str:
+        """What saving `name` would replace, said for the person ("" if nothing)."""
+        if name in saved:
+            return f"{name} is already saved in {self.save_to}; replace it (overwrite) or choose another name"
+        if name in self.scenario.variants and name != self.scenario.variant_name:
+            return (f"{name} is a variant of {self.scenario.file}; replace it in {self.save_to} (overwrite: "
+                    "the scenario file keeps its own) or choose another name")  # fmt: skip
+        return ""
 
 
 def conflict_kpis(sc: Scenario) -> list[str]:
@@ -175,21 +229,67 @@ def _encoded(figures: dict[str, bytes]) -> list[dict[str, str]]:
             for name, png in figures.items()]  # fmt: skip
 
 
-def variant_file_text(sc: Scenario, save_to: str, name: str, entry: dict[str, Any]) -> str:
-    """The saved-variants file with `entry` added: `extends` the scenario, one variant per save."""
+class VariantExists(UsageError):
+    """A save under a name already taken, without `overwrite` (HTTP 409: the page asks first)."""
+
+
+def check_name(name: str) -> None:
     if not VARIANT_NAME.fullmatch(name):
         raise UsageError(
-            f"variant name: use lower-case letters, digits and _, starting with a letter (got {name!r})"
+            f"variant name: 1 to {MAX_NAME} lower-case letters, digits and _, starting with a letter "
+            f"(got {shown(name)})"
         )
-    data: dict[str, Any] = {}
-    if os.path.exists(save_to):
+
+
+def check_save_to(scenario_file: str, save_to: str) -> None:
+    """Refuse, at the start, a saved-variants file no save could write or load.
+
+    The file `extends` the scenario, and a scenario may only extend files in its own folder
+    tree: so it must sit in the scenario's folder or a folder above it.
+    """
+    real, scenario = os.path.realpath(save_to), os.path.realpath(scenario_file)
+    folder = os.path.dirname(real)
+    if real == scenario:
+        raise UsageError(f"--save-to {save_to}: is the scenario itself (the scenario file is never changed)")
+    if os.path.exists(real) and not os.path.isfile(real):
+        raise UsageError(f"--save-to {save_to}: must be a file, not a folder or device")
+    if not os.path.isdir(folder):
+        raise UsageError(f"--save-to {save_to}: the folder {os.path.dirname(save_to) or '.'} does not exist")
+    if os.path.commonpath([folder, scenario]) != folder:
+        raise UsageError(
+            f"--save-to {save_to}: must be in the scenario's folder ({os.path.dirname(scenario_file) or '.'}) "
+            "or a folder above it: the saved file extends the scenario, and a scenario may only "
+            "extend files in its own folder tree"
+        )
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--save-to {save_to}: cannot write in {os.path.dirname(save_to) or '.'}")
+
+
+def saved_variants(save_to: str) -> dict[str, Any]:
+    """The saved-variants file as plain data ({} when there is none yet)."""
+    if not os.path.exists(save_to):
+        return {}
+    try:
         with open(save_to, encoding="utf-8") as handle:
             data = yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise UsageError(f"{save_to}: cannot read the saved variants ({err})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("variants", {}), dict):
+        raise UsageError(f"{save_to}: not a saved-variants file (expected extends: and variants:)")
+    return data
+
+
+def variant_file_text(
+    sc: Scenario, save_to: str, name: str, entry: dict[str, Any], data: dict[str, Any]
+) -> str:
+    """The saved-variants file (`data`, as read) with `entry` added: `extends` the scenario, one variant per save."""
+    check_name(name)
+    data = dict(data)
     base = os.path.relpath(os.path.realpath(sc.file), os.path.dirname(os.path.realpath(save_to)))
     data["extends"] = base.replace(os.sep, "/")
     if sc.variant_name:  # the app was opened on a variant: saved variants start from it
         entry = _on_top_of(sc, sc.variant_name, entry)
-    data.setdefault("variants", {})[name] = entry
+    data["variants"] = {**data.get("variants", {}), name: entry}
     header = f"# Variants saved from `channelsim app {sc.file}`. Try: channelsim compare {save_to}\n"
     body = yaml.safe_dump({"extends": data.pop("extends"), **data}, sort_keys=False, allow_unicode=True)
     return header + body
@@ -210,10 +310,13 @@ def _checked(path: str, text: str, name: str) -> bool:
     """Write `text` to `path` only if it loads and its variant validates (as `channelsim validate`)."""
     folder = os.path.dirname(os.path.abspath(path))
     probe = os.path.join(folder, f".{os.path.basename(path)}.check.yaml")
-    write_text_atomic(probe, text)
     try:
-        load(probe).variant(name)
-    finally:
-        os.remove(probe)
-    write_text_atomic(path, text)
+        write_text_atomic(probe, text)
+        try:
+            load(probe).variant(name)
+        finally:
+            os.remove(probe)
+        write_text_atomic(path, text)
+    except OSError as err:  # the folder became read-only, the disk is full: say so, keep serving
+        raise UsageError(f"{path}: cannot save ({err.strerror or err})") from None
     return True
