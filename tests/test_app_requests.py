@@ -18,7 +18,8 @@ import channelsim
 from app_client import post, serving
 from channelsim.app import Workbench, bodies
 from channelsim.app.controls import overrides_for
-from channelsim.app.workbench import MAX_NAME, MAX_REPLICATIONS
+from channelsim.app.saved import MAX_NAME
+from channelsim.app.workbench import MAX_REPLICATIONS
 from channelsim.errors import UsageError
 from conftest import run_cli
 

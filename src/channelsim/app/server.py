@@ -33,7 +33,8 @@ from importlib import resources
 from typing import Any
 
 from channelsim.app import bodies
-from channelsim.app.workbench import VariantExists, Workbench
+from channelsim.app.saved import VariantExists
+from channelsim.app.workbench import Workbench
 from channelsim.errors import ChannelsimError
 
 HOST = "127.0.0.1"  # the workshop room's laptop only: never reachable from the network
