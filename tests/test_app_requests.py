@@ -262,3 +262,15 @@ def test_save_to_in_a_folder_above_the_scenario_works(tmp_path: Path) -> None:
         yaml.safe_load((tmp_path / "class.yaml").read_text("utf-8"))["extends"] == "cases/workshop_intro.yaml"
     )
     assert channelsim.load(tmp_path / "class.yaml").variant("more_search").sources[0].spend_per_week == 3000
+
+
+def test_a_damaged_saved_variants_file_is_a_400_not_a_traceback(server: str, scenario_copy: Path) -> None:
+    saved = scenario_copy.parent / "workshop_intro_workshop.yaml"
+    for text, message in [
+        ("variants: [: broken", "cannot read the saved variants"),
+        ("- a list\n", "not a saved-variants file"),
+    ]:
+        saved.write_text(text, encoding="utf-8")
+        status, answer = post(server + "api/save", {"name": "fine"})
+        assert status == 400 and message in answer["error"], answer
+        assert saved.read_text("utf-8") == text  # left as it was

@@ -58,8 +58,6 @@ def check_save_to(scenario_file: str, save_to: str) -> None:
             "or a folder above it: the saved file extends the scenario, and a scenario may only "
             "extend files in its own folder tree"
         )
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"--save-to {save_to}: cannot write in {os.path.dirname(save_to) or '.'}")
 
 
 def saved_variants(save_to: str) -> dict[str, Any]:
@@ -70,7 +68,8 @@ def saved_variants(save_to: str) -> dict[str, Any]:
         with open(save_to, encoding="utf-8") as handle:
             data = yaml.safe_load(handle) or {}
     except (OSError, yaml.YAMLError) as err:
-        raise UsageError(f"{save_to}: cannot read the saved variants ({err})") from None
+        said = " ".join(str(err).split())  # PyYAML's message spans lines: one line, as every error here
+        raise UsageError(f"{save_to}: cannot read the saved variants ({said})") from None
     if not isinstance(data, dict) or not isinstance(data.get("variants", {}), dict):
         raise UsageError(f"{save_to}: not a saved-variants file (expected extends: and variants:)")
     return data
