@@ -20,7 +20,8 @@ from channelsim.app import AppServer, make_server
 def serving(scenario: Path, **options: str) -> Iterator[AppServer]:
     """The app on a free port of 127.0.0.1, serving until the block ends."""
     app = make_server(str(scenario), port=0, **options)
-    thread = threading.Thread(target=app.serve_forever, daemon=True)
+    # a short poll: shutdown() waits for the loop to look (0.5 s by default, at every test's end)
+    thread = threading.Thread(target=app.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield app

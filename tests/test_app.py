@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import channelsim
 from app_client import get as _get
 from app_client import post as _post
 from app_client import raw as _raw
+from app_client import serving
 from app_client import token as _token
 from channelsim.app import Workbench, make_server
 from channelsim.app.controls import controls_for, overrides_for
@@ -37,12 +37,8 @@ def scenario_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def server(scenario_copy: Path) -> Iterator[str]:
-    app = make_server(str(scenario_copy), port=0)
-    thread = threading.Thread(target=app.serve_forever, daemon=True)
-    thread.start()
-    yield app.url
-    app.shutdown()
-    app.server_close()
+    with serving(scenario_copy) as app:
+        yield app.url
 
 
 def _values(controls: list[dict]) -> dict:
