@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
-import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,6 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 
 import channelsim
+from app_client import get as _get
+from app_client import post as _post
+from app_client import raw as _raw
+from app_client import serving
+from app_client import token as _token
 from channelsim.app import Workbench, make_server
 from channelsim.app.controls import controls_for, overrides_for
 from channelsim.app.workbench import kpi_keys
@@ -35,35 +37,8 @@ def scenario_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def server(scenario_copy: Path) -> Iterator[str]:
-    app = make_server(str(scenario_copy), port=0)
-    thread = threading.Thread(target=app.serve_forever, daemon=True)
-    thread.start()
-    yield app.url
-    app.shutdown()
-    app.server_close()
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return response.status, response.read()
-
-
-def _token(url: str) -> str:
-    """The run's token, read from the page as app.js reads it."""
-    base = url.split("/api/", 1)[0].rstrip("/") + "/"
-    found = re.search(rb'<meta name="channelsim-token" content="([^"]+)">', _get(base)[1])
-    assert found, "the page carries no token"
-    return found.group(1).decode()
-
-
-def _post(url: str, body: dict) -> tuple[int, dict]:
-    headers = {"Content-Type": "application/json", "X-Channelsim-Token": _token(url)}
-    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+    with serving(scenario_copy) as app:
+        yield app.url
 
 
 def _values(controls: list[dict]) -> dict:
@@ -232,19 +207,6 @@ def test_cli_registers_app_with_a_port_flag() -> None:
 
 
 # -- strangers are refused -----------------------------------------------------------------
-def _raw(url: str, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
-    """Send one request exactly as written (urllib would fix Host and Content-Length); the answer."""
-    parts = urlsplit(url)
-    head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
-        conn.sendall(head.encode("latin-1") + b"\r\n" + body)  # the body may be short of its length
-        answer = b""
-        while chunk := conn.recv(65536):  # the server answers and closes without reading the body
-            answer += chunk
-    status = int(answer.split(b" ", 2)[1])
-    return status, answer.split(b"\r\n\r\n", 1)[1]
-
-
 def _allowed(url: str, **changes: str | None) -> dict[str, str]:
     """The headers app.js sends, with some changed (None: left out)."""
     host = urlsplit(url).netloc

@@ -115,3 +115,35 @@ def test_optimize_moves_the_levers_to_the_plan(page: object, app_url: str, tmp_p
     assert page.locator(SLIDER).input_value() != before
     assert "Optimizer (optimal)" in page.inner_text("#plan")
     _shot(page, tmp_path, "workshop_app_plan.png")
+
+
+def test_saving_under_a_taken_name_asks_first(page: object, app_url: str, tmp_path: Path) -> None:
+    """The server refuses a taken name (409); the page asks, and replaces only on yes."""
+    asked: list[str] = []
+    answers = iter([False, True])  # first "Cancel", then "OK"
+
+    def dialog(box: object) -> None:
+        asked.append(box.message)
+        if next(answers):
+            box.accept()
+        else:
+            box.dismiss()
+
+    page.on("dialog", dialog)
+    page.goto(app_url)
+    page.wait_for_selector("#simulate:not([disabled])")
+    page.fill("#variant-name", "more_search")
+    page.locator(SLIDER).fill("3000")
+    page.click("#save")
+    page.wait_for_function("document.querySelector('#save-status').textContent.startsWith('Saved')")
+    assert not asked  # a new name: no question
+    saved = tmp_path / "workshop_intro_workshop.yaml"
+    page.locator(SLIDER).fill("4000")
+    page.click("#save")
+    page.wait_for_function("document.querySelector('#save-status').textContent.startsWith('Not saved')")
+    assert len(asked) == 1 and "more_search is already saved in" in asked[0] and "Replace it?" in asked[0]
+    assert channelsim.load(saved).variant("more_search").sources[0].spend_per_week == 3000  # kept
+    page.click("#save")
+    page.wait_for_function("document.querySelector('#save-status').textContent.startsWith('Replaced')")
+    assert len(asked) == 2
+    assert channelsim.load(saved).variant("more_search").sources[0].spend_per_week == 4000

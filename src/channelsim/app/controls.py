@@ -14,6 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from channelsim.app.bodies import shown
 from channelsim.errors import UsageError
 from channelsim.scenario.schema import Scenario
 
@@ -129,18 +130,34 @@ def controls_for(sc: Scenario) -> list[Control]:
 
 
 def _coerce(control: Control, raw: Any) -> float | str:
-    """A value from the browser, checked against the control (a web form sends strings)."""
+    """A value from the browser, checked against the control: its type and the slider's range.
+
+    A web form sends strings ("3000"), so text that reads as a number is one; `true` is not.
+    """
     if control.kind == "select":
-        if raw not in control.options:
-            raise UsageError(f"{control.path}: must be one of {', '.join(control.options)} (got {raw!r})")
-        return str(raw)
+        if not isinstance(raw, str) or raw not in control.options:
+            raise UsageError(
+                f"{control.path}: must be one of {', '.join(control.options)} (got {shown(raw)})"
+            )
+        return raw
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise UsageError(f"{control.path}: must be a number (got {shown(raw)})")
     try:
         value = float(raw)
-    except (TypeError, ValueError):
-        raise UsageError(f"{control.path}: must be a number (got {raw!r})") from None
+    except (ValueError, OverflowError):  # OverflowError: an int beyond 1.8e308
+        raise UsageError(f"{control.path}: must be a number (got {shown(raw)})") from None
     if not math.isfinite(value) or value < 0:
-        raise UsageError(f"{control.path}: must be a number >= 0 (got {raw!r})")
+        raise UsageError(f"{control.path}: must be a number >= 0 (got {shown(raw)})")
+    slack = 1e-9 * max(1.0, abs(control.maximum))  # a slider's end, written back as a float
+    if not control.minimum - slack <= value <= control.maximum + slack:
+        low, high = _number(control.minimum), _number(control.maximum)
+        unit = f" {control.unit}" if control.unit else ""
+        raise UsageError(f"{control.path}: must be between {low} and {high}{unit} (got {shown(raw)})")
     return value
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.4g}"
 
 
 def overrides_for(sc: Scenario, values: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +165,8 @@ def overrides_for(sc: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     known = {c.path: c for c in controls_for(sc)}
     unknown = sorted(set(values) - set(known))
     if unknown:
-        raise UsageError(f"unknown control(s): {', '.join(unknown)}")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise UsageError(f"unknown control(s): {', '.join(shown(path) for path in unknown[:5])}{more}")
     overrides: dict[str, Any] = {}
     tiers: dict[str, dict[str, str]] = {}
     for path, raw in values.items():

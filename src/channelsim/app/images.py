@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import threading
 from typing import Any
 
 import pandas as pd
@@ -15,16 +16,20 @@ from channelsim.scenario.schema import Scenario
 
 APP_WIDTH = 6.5  # inches: half a laptop screen; the report's 11 would shrink its text below legibility
 TITLE_CHARACTERS = 46  # what fits on one line of a bold title at that width
+# one chart at a time, whatever thread asks: the style is set in matplotlib's global rcParams
+# (style.styled() sets and restores them) and its fonts are shared, so two drawings would mix
+_DRAWING = threading.Lock()
 
 
 def _png(chart: Chart) -> bytes:
     """The report's figure, narrower: same point sizes on a smaller canvas, so the text stays readable."""
-    figure = draw(chart)
-    _, height = figure.get_size_inches()
-    figure.set_size_inches(APP_WIDTH, max(3.0, height * 0.8))
-    # the report's titles are written for 11 inches: wrap them rather than cut them off
-    set_title(figure, textwrap.fill(figure.get_suptitle(), TITLE_CHARACTERS))
-    return png_bytes(figure)
+    with _DRAWING:
+        figure = draw(chart)
+        _, height = figure.get_size_inches()
+        figure.set_size_inches(APP_WIDTH, max(3.0, height * 0.8))
+        # the report's titles are written for 11 inches: wrap them rather than cut them off
+        set_title(figure, textwrap.fill(figure.get_suptitle(), TITLE_CHARACTERS))
+        return png_bytes(figure)
 
 
 def simulation_charts(sc: Scenario, summary: dict[str, Any], kpis: pd.DataFrame) -> dict[str, bytes]:

@@ -2,7 +2,13 @@
 
 Routes: `GET /` the page, `GET /static/NAME` its script and style, `GET /api/scenario` the
 levers, `POST /api/simulate`, `POST /api/optimize`, `POST /api/save`. Errors in what a
-person typed come back as `400 {"error": "..."}`, shown on the page; never a traceback.
+person typed come back as `400 {"error": "..."}` naming the field (a wrong type, a lever
+outside its slider's range: see `bodies`), a save under a name already taken as `409` (the
+page asks, and sends it again with `"overwrite": true`); shown on the page, never a traceback.
+A browser that goes away before its answer is let go silently.
+
+Each request runs on its own thread (a class of 30 browsers at once: a listen queue of
+`request_queue_size`); the workbench bounds and orders the simulations.
 
 Strangers are refused: any other web page the browser shows could send requests here, and
 one served under a domain that resolves to 127.0.0.1 (DNS rebinding) could read the answers.
@@ -26,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from channelsim.app import bodies
+from channelsim.app.saved import VariantExists
 from channelsim.app.workbench import Workbench
 from channelsim.errors import ChannelsimError
 
@@ -47,13 +55,6 @@ def _static(name: str) -> bytes:
     return resources.files("channelsim.app").joinpath("static", name).read_bytes()
 
 
-def _parsed(raw: bytes) -> dict[str, Any]:
-    data = json.loads(raw or b"{}")
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    return data
-
-
 class Handler(BaseHTTPRequestHandler):
     """Serves one `Workbench` (set on the server as `server.workbench`)."""
 
@@ -64,6 +65,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # the base class names it `format`
         if not self.quiet:
             super().log_message(format, *args)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError):  # the browser left or stalled: nothing to tell anyone
+            self.close_connection = True
 
     def do_GET(self) -> None:
         if self._refused(self._host_refusal()):
@@ -93,25 +100,29 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.NOT_FOUND, {"error": f"no such action: {self.path}"})
             return
         try:
-            self._json(HTTPStatus.OK, action(_parsed(raw)))
+            answer = action(bodies.parse(raw, self.path))
+        except VariantExists as err:  # the page asks the person, then sends it again with overwrite
+            self._json(HTTPStatus.CONFLICT, {"error": str(err)})
         except (ChannelsimError, ValueError) as err:  # the person's input: say what is wrong
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
         except Exception as err:  # a bug: keep serving, show a short message, log the trace
             traceback.print_exc(file=sys.stderr)
             self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {err}"})
+        else:
+            self._json(HTTPStatus.OK, answer)
 
     # -- actions ---------------------------------------------------------------------
     def _simulate(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self.server.workbench.simulate(body.get("values", {}), body.get("replications"))
+        return self.server.workbench.simulate(bodies.values(body), body.get("replications"))
 
     def _optimize(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self.server.workbench.optimize(body.get("values", {}))
+        return self.server.workbench.optimize(bodies.values(body))
 
     def _save(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = str(body.get("name", "")).strip()
         return self.server.workbench.save_variant(
-            name, str(body.get("description", "")), body.get("values", {})
-        )
+            bodies.text(body, "name").strip(), bodies.text(body, "description").strip(),
+            bodies.values(body), overwrite=bodies.flag(body, "overwrite"),
+        )  # fmt: skip
 
     # -- who may ask ------------------------------------------------------------------
     def _host_refusal(self) -> Refusal | None:
@@ -164,14 +175,19 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         for name, value in SAFETY_HEADERS.items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.end_headers()
+            self.wfile.write(body)
+        except ConnectionError:  # the browser closed the tab or gave up waiting: no one to answer
+            self.close_connection = True
 
 
 class AppServer(ThreadingHTTPServer):
     """An HTTP server bound to 127.0.0.1 that serves one workbench."""
 
     daemon_threads = True
+    # connections waiting to be accepted: a class opening the page at once (the default 5 reset most)
+    request_queue_size = 128
 
     def __init__(self, workbench: Workbench, port: int = 0) -> None:
         self.workbench = workbench

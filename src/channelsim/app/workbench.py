@@ -7,21 +7,27 @@ URLs, the levers' new values after an optimization), so the page holds no model 
 from __future__ import annotations
 
 import base64
-import json
 import os
-import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from channelsim.app import images as charts
+from channelsim.app.bodies import shown
 from channelsim.app.controls import controls_for, overrides_for
+from channelsim.app.saved import (
+    MAX_DESCRIPTION,
+    VariantExists,
+    check_name,
+    check_save_to,
+    checked_write,
+    saved_variants,
+    variant_file_text,
+)
+from channelsim.app.turns import Turns
 from channelsim.errors import UsageError
 from channelsim.kpi_catalogue import BY_NAME, PROSPECTING, RIVALS, market, per_replication
 from channelsim.optimize import optimize as optimize_plan
-from channelsim.results_io import write_text_atomic
 from channelsim.runner import simulate as simulate_scenario
 from channelsim.scenario import load
 from channelsim.scenario.schema import Scenario
@@ -30,8 +36,14 @@ from channelsim.stats import describe
 if TYPE_CHECKING:
     from channelsim.results import SimResult
 
-VARIANT_NAME = re.compile(r"[a-z][a-z0-9_]*")  # an id, as everywhere in a scenario
 MAX_REPLICATIONS = 20  # a workshop click must answer in seconds
+# simulations at once. One: Python runs one thread at a time, and two simulations in threads take
+# longer than one after the other (4 + 4 replications: 4.1 s against 2.7 s; charts drawn beside a
+# simulation 5x slower), so clicks take fair turns at one slot instead (see `Turns`)
+SLOTS = 1
+# process-wide, whatever the workbench: the solvers' banner is silenced by swapping file descriptor 1
+# for the whole process, and a save reads, checks and rewrites its file
+_SOLVING, _SAVING = threading.Lock(), threading.Lock()
 # (key, label, money?, which way is good): the page colours a change green when it is good news
 KPIS = (
     ("profit", "Profit", True, "up"), ("revenue", "Revenue", True, "up"), ("orders", "Orders", False, "up"),
@@ -47,14 +59,19 @@ MARKET_KPIS = (("market_share", RIVALS, "orders"), ("partner_new_customers", PRO
 
 @dataclass
 class Workbench:
-    """One scenario on the workshop screen; `save_to` is the YAML file saved variants go to."""
+    """One scenario on the workshop screen; `save_to` is the YAML file saved variants go to.
+
+    Many browsers may ask at once (each request on its own thread): at most `SLOTS` simulate or
+    optimize at the same time, taking fair turns (`Turns`): the rest wait in arrival order, and
+    a simulation lets the first waiting go ahead after each replication.
+    """
 
     scenario: Scenario
     save_to: str
     replications: int
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()  # one simulation at a time: two cores, many clicks
+        self._turns = Turns(SLOTS)
 
     @classmethod
     def open(cls, path: str, variant: str | None = None, save_to: str | None = None) -> Workbench:
@@ -62,8 +79,10 @@ class Workbench:
         if variant:
             scenario = scenario.variant(variant)
         stem, _ = os.path.splitext(path)
+        save_to = save_to or f"{stem}_workshop.yaml"
+        check_save_to(path, save_to)
         reps = min(scenario.replications, 3)  # a click should answer in seconds, even on a big scenario
-        return cls(scenario, save_to or f"{stem}_workshop.yaml", max(1, reps))
+        return cls(scenario, save_to, max(1, reps))
 
     # -- what the page asks for ------------------------------------------------------
     def describe(self) -> dict[str, Any]:
@@ -77,16 +96,24 @@ class Workbench:
         """Simulate the scenario with the levers at `values`: KPIs and the report's charts."""
         scenario = self._scenario_at(values)
         reps = self._replications(replications)
-        with self._lock:
-            result = simulate_scenario(scenario, replications=reps, seed=scenario.seed)
+        with self._turns.turn() as turns:
+
+            def between(
+                done: int, total: int
+            ) -> None:  # between two replications, a click waiting goes first
+                if done < total:
+                    turns.pass_on()
+
+            result = simulate_scenario(scenario, replications=reps, seed=scenario.seed, progress=between)
             figures = charts.simulation_charts(scenario, result.summary, result.kpis)
-        return {"kpis": kpi_panel(result, scenario), "charts": _encoded(figures),
+            cards = kpi_panel(result, scenario)
+        return {"kpis": cards, "charts": _encoded(figures),
                 "replications": reps, "seconds": round(result.wall_seconds, 2)}  # fmt: skip
 
     def optimize(self, values: dict[str, Any]) -> dict[str, Any]:
         """The optimizer's plan for the scenario at `values`, as new lever values, with its charts."""
         scenario = self._scenario_at(values)
-        with self._lock:
+        with _SOLVING, self._turns.turn():  # waiting for the solver holds no slot
             plan = optimize_plan(scenario)
             figures = charts.plan_charts(scenario, plan.as_plan_data())
         updated = dict(values)
@@ -100,15 +127,32 @@ class Workbench:
                 "objective": plan.objective, "objective_value": plan.objective_value,
                 "baseline_value": plan.baseline_value, "binding": list(plan.binding)}  # fmt: skip
 
-    def save_variant(self, name: str, description: str, values: dict[str, Any]) -> dict[str, Any]:
-        """Add the levers' settings as variant `name` to `save_to` (a file that extends the scenario)."""
+    def save_variant(
+        self, name: str, description: str, values: dict[str, Any], overwrite: bool = False
+    ) -> dict[str, Any]:
+        """Add the levers' settings as variant `name` to `save_to` (a file that extends the scenario).
+
+        A name already taken (saved before, or a variant of the scenario) raises `VariantExists`
+        unless `overwrite`; the variant the app was opened on is the exception: saving under its
+        name updates it (its own settings, with the levers' changes on top), as long as no earlier
+        save holds that name.
+        """
+        check_name(name)
+        if len(description) > MAX_DESCRIPTION:
+            raise UsageError(f"description: at most {MAX_DESCRIPTION} characters (got {len(description):,})")
         overrides = overrides_for(self.scenario, values)
         entry: dict[str, Any] = {"description": description or f"saved from the workshop app: {name}"}
         if overrides:
             entry["set"] = overrides
-        text = variant_file_text(self.scenario, self.save_to, name, entry)
-        checked = _checked(self.save_to, text, name)
-        return {"path": self.save_to, "variant": name, "set": overrides, "validated": checked}
+        with _SAVING:
+            saved = saved_variants(self.save_to)
+            taken = self._taken(name, saved.get("variants", {}))
+            if taken and not overwrite:
+                raise VariantExists(f"variant name: {taken}")
+            text = variant_file_text(self.scenario, self.save_to, name, entry, saved)
+            checked = checked_write(self.save_to, text, name)
+        return {"path": self.save_to, "variant": name, "set": overrides, "validated": checked,
+                "replaced": bool(taken)}  # fmt: skip
 
     # -- helpers ---------------------------------------------------------------------
     def _scenario_at(self, values: dict[str, Any]) -> Scenario:
@@ -118,9 +162,21 @@ class Workbench:
     def _replications(self, requested: int | None) -> int:
         if requested is None:
             return self.replications
-        if not 1 <= int(requested) <= MAX_REPLICATIONS:
-            raise UsageError(f"replications: must be between 1 and {MAX_REPLICATIONS} (got {requested})")
-        return int(requested)
+        whole = isinstance(requested, int) and not isinstance(requested, bool)
+        if not whole or not 1 <= requested <= MAX_REPLICATIONS:
+            raise UsageError(
+                f"replications: must be a whole number between 1 and {MAX_REPLICATIONS} (got {shown(requested)})"
+            )
+        return requested
+
+    def _taken(self, name: str, saved: dict[str, Any]) -> str:
+        """What saving `name` would replace, said for the person ("" if nothing)."""
+        if name in saved:
+            return f"{name} is already saved in {self.save_to}; send overwrite: true to replace it"
+        if name in self.scenario.variants and name != self.scenario.variant_name:
+            return (f"{name} is a variant of {self.scenario.file} (saving puts yours in its place in "
+                    f"{self.save_to}; the scenario file keeps its own); send overwrite: true to replace it")  # fmt: skip
+        return ""
 
 
 def conflict_kpis(sc: Scenario) -> list[str]:
@@ -173,47 +229,3 @@ def kpi_panel(result: SimResult, sc: Scenario) -> list[dict[str, Any]]:
 def _encoded(figures: dict[str, bytes]) -> list[dict[str, str]]:
     return [{"name": name, "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
             for name, png in figures.items()]  # fmt: skip
-
-
-def variant_file_text(sc: Scenario, save_to: str, name: str, entry: dict[str, Any]) -> str:
-    """The saved-variants file with `entry` added: `extends` the scenario, one variant per save."""
-    if not VARIANT_NAME.fullmatch(name):
-        raise UsageError(
-            f"variant name: use lower-case letters, digits and _, starting with a letter (got {name!r})"
-        )
-    data: dict[str, Any] = {}
-    if os.path.exists(save_to):
-        with open(save_to, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-    base = os.path.relpath(os.path.realpath(sc.file), os.path.dirname(os.path.realpath(save_to)))
-    data["extends"] = base.replace(os.sep, "/")
-    if sc.variant_name:  # the app was opened on a variant: saved variants start from it
-        entry = _on_top_of(sc, sc.variant_name, entry)
-    data.setdefault("variants", {})[name] = entry
-    header = f"# Variants saved from `channelsim app {sc.file}`. Try: channelsim compare {save_to}\n"
-    body = yaml.safe_dump({"extends": data.pop("extends"), **data}, sort_keys=False, allow_unicode=True)
-    return header + body
-
-
-def _on_top_of(sc: Scenario, variant: str, entry: dict[str, Any]) -> dict[str, Any]:
-    """A variant's `set` merged under the new settings (the app opened on that variant)."""
-    base = load(sc.file).variants[variant]
-    # the loader keeps YAML positions on its lists and mappings: plain data for the YAML writer
-    merged = {**json.loads(json.dumps(base.set or {})), **entry.get("set", {})}
-    out = {**entry, "set": merged} if merged else dict(entry)
-    if base.remove:
-        out["remove"] = list(base.remove)
-    return out
-
-
-def _checked(path: str, text: str, name: str) -> bool:
-    """Write `text` to `path` only if it loads and its variant validates (as `channelsim validate`)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    probe = os.path.join(folder, f".{os.path.basename(path)}.check.yaml")
-    write_text_atomic(probe, text)
-    try:
-        load(probe).variant(name)
-    finally:
-        os.remove(probe)
-    write_text_atomic(path, text)
-    return True

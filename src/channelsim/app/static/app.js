@@ -123,7 +123,11 @@ async function call(path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await response.json();
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+  if (!response.ok) {
+    const error = new Error(data.error || `HTTP ${response.status}`);
+    error.status = response.status;  // 409: a save under a name already taken
+    throw error;
+  }
   return data;
 }
 
@@ -241,16 +245,33 @@ async function optimize() {
   });
 }
 
+// A name already taken is refused (409) until the person says to replace it: nothing is lost unasked.
+async function saveAsked(body) {
+  try {
+    return await call("/api/save", body);
+  } catch (error) {
+    if (error.status !== 409) throw error;
+    const taken = error.message.replace(/^variant name: /, "").split("; send overwrite")[0];
+    if (!window.confirm(`The name is taken: ${taken}.\n\nReplace it?`)) return null;
+    return call("/api/save", { ...body, overwrite: true });
+  }
+}
+
 async function save() {
   await busy("Saving…", async () => {
-    const result = await call("/api/save", {
+    const result = await saveAsked({
       name: $("variant-name").value.trim(),
       description: $("variant-description").value.trim(),
       values: leverValues(),
     });
+    if (result === null) {
+      $("save-status").textContent = "Not saved: choose another name, or save again and confirm.";
+      $("status").textContent = "Not saved.";
+      return;
+    }
     const changed = Object.keys(result.set).length;
-    $("save-status").textContent = `Saved variant “${result.variant}” (${changed} change${changed === 1 ? "" : "s"}) ` +
-      `to ${result.path}.`;
+    $("save-status").textContent = `${result.replaced ? "Replaced" : "Saved"} variant “${result.variant}” ` +
+      `(${changed} change${changed === 1 ? "" : "s"}) in ${result.path}.`;
     $("status").textContent = "Saved.";
   });
 }
