@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,3 +79,21 @@ def deadline() -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+# -- the workshop app ----------------------------------------------------------------------
+@pytest.fixture()
+def scenario_copy(tmp_path: Path) -> Path:
+    """The workshop scenario in a scratch folder, so saved variants land there."""
+    target = tmp_path / "workshop_intro.yaml"
+    shutil.copy(ROOT / "scenarios" / "workshop_intro.yaml", target)
+    return target
+
+
+@pytest.fixture()
+def server(scenario_copy: Path) -> Iterator[str]:
+    """The app on that copy, on 127.0.0.1: its URL."""
+    from app_client import serving  # the app only for the tests that ask for it
+
+    with serving(scenario_copy) as app:
+        yield app.url

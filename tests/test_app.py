@@ -6,7 +6,6 @@ import json
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +15,6 @@ import channelsim
 from app_client import get as _get
 from app_client import post as _post
 from app_client import raw as _raw
-from app_client import serving
 from app_client import token as _token
 from channelsim.app import Workbench, make_server
 from channelsim.app.controls import controls_for, overrides_for
@@ -27,18 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKSHOP = ROOT / "scenarios" / "workshop_intro.yaml"
 
 
-@pytest.fixture()
-def scenario_copy(tmp_path: Path) -> Path:
-    """The workshop scenario in a scratch folder, so saved variants land there."""
-    target = tmp_path / "workshop_intro.yaml"
-    shutil.copy(WORKSHOP, target)
-    return target
-
-
-@pytest.fixture()
-def server(scenario_copy: Path) -> Iterator[str]:
-    with serving(scenario_copy) as app:
-        yield app.url
 
 
 def _values(controls: list[dict]) -> dict:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 import channelsim
-from app_client import post, serving
+from app_client import post
 from channelsim.app import Workbench, bodies
 from channelsim.app.controls import overrides_for
 from channelsim.app.saved import MAX_NAME
@@ -28,17 +27,6 @@ WORKSHOP = ROOT / "scenarios" / "workshop_intro.yaml"
 SPEND = "sources.search_ads.spend_per_week"  # a slider from 500 to 5,000 EUR/week in workshop_intro
 
 
-@pytest.fixture()
-def scenario_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "workshop_intro.yaml"
-    shutil.copy(WORKSHOP, target)
-    return target
-
-
-@pytest.fixture()
-def server(scenario_copy: Path) -> Iterator[str]:
-    with serving(scenario_copy) as app:
-        yield app.url
 
 
 def _saved(scenario_copy: Path) -> dict:
