@@ -5,8 +5,7 @@
 
 from __future__ import annotations
 
-from channelsim.errors import UsageError
-from channelsim.optimize.designs import optimize_design
+from channelsim.optimize.designs import Robust, optimize_design
 from channelsim.optimize.diagnose import InfeasibleError
 from channelsim.optimize.plan import Plan
 from channelsim.optimize.robust import optimize_robust
@@ -26,11 +25,9 @@ def optimize(
     simulation's attribution); default: the analytic values as they are. `robust`: variant names;
     one plan for the base and these futures by `risk` (expected, worst, cvar at level `alpha`),
     with futures weighted by `weights` (default equal), see `optimize.robust`."""
-    if decisions(sc):
-        if robust:
-            raise UsageError("--robust: not with candidate or closable channels and partners yet; "
-                             "plan the design first, then its levers robustly with that design written in")  # fmt: skip
-        return optimize_design(sc, objective, solver, time_limit, calibration)
+    if decisions(sc):  # which candidate and closable outlets to have: every design planned
+        futures = Robust(robust, risk, alpha, weights) if robust else None
+        return optimize_design(sc, objective, solver, time_limit, calibration, futures)
     if robust:
         return optimize_robust(sc, robust, risk, alpha, weights, objective, solver, time_limit)
     return optimize_plan(sc, objective, solver, time_limit, calibration)

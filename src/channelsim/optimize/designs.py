@@ -6,7 +6,8 @@ any scenario, and its value is that plan's less the design's opening and closing
 up to `MAX_DESIGNS` designs every one is solved, so the design chosen is the best of all of
 them; with more, a local search from today's design flips one decision at a time while a flip
 improves the plan (`details.design.search` says which, and how many designs were solved).
-The limits a planner sets on the design, `budget.fixed_per_week` and
+With `--robust`, each design's plan is the robust one, and designs compare by its risk measure
+(one-off costs are the same in every future). The limits a planner sets on the design, `budget.fixed_per_week` and
 `budget.min_open_channels`, rule designs out before they are solved.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from channelsim.optimize.diagnose import InfeasibleError
 from channelsim.optimize.levers import Levers, expected_figures, forecast_levers, score
 from channelsim.optimize.plan import Plan
+from channelsim.optimize.robust import optimize_robust
 from channelsim.optimize.run import optimize_plan
 from channelsim.scenario.design import (
     Decision,
@@ -46,9 +48,21 @@ class Tried:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Robust:
+    """Plan each design for several futures (`optimize.robust`): variant names, risk measure, weights."""
+
+    futures: list[str]
+    risk: str = "expected"
+    alpha: float = 0.2
+    weights: list[float] | None = None
+
+
 def optimize_design(sc: Scenario, objective: str | None = None, solver: str | None = None,
-                    time_limit: float | None = None, calibration: dict[str, float] | None = None) -> Plan:  # fmt: skip
-    """The best plan over the designs (see the module), as a plan of `sc` with `design` set."""
+                    time_limit: float | None = None, calibration: dict[str, float] | None = None,
+                    robust: Robust | None = None) -> Plan:  # fmt: skip
+    """The best plan over the designs (see the module), as a plan of `sc` with `design` set; with
+    `robust`, each design's plan is the robust one and designs compare by its risk measure."""
     choices = decisions(sc)
     least = sc.optimize.target is not None  # least spend: one-off costs are spend, lower is better
     tried: dict[tuple[bool, ...], Tried] = {}
@@ -56,7 +70,7 @@ def optimize_design(sc: Scenario, objective: str | None = None, solver: str | No
     def attempt(design: Design) -> Tried:
         key = tuple(design[d.id] for d in choices)
         if key not in tried:
-            tried[key] = _solve(sc, design, objective, solver, time_limit, calibration, least)
+            tried[key] = _solve(sc, design, objective, solver, time_limit, calibration, least, robust)
         return tried[key]
 
     if 2 ** len(choices) <= MAX_DESIGNS:
@@ -92,7 +106,7 @@ def _local_search(start: Design, choices: list[Decision], attempt: Any, least: b
 
 
 def _solve(sc: Scenario, design: Design, objective: str | None, solver: str | None, time_limit: float | None,
-           calibration: dict[str, float] | None, least: bool) -> Tried:  # fmt: skip
+           calibration: dict[str, float] | None, least: bool, robust: Robust | None = None) -> Tried:  # fmt: skip
     """Optimise the plan of one design, or say which limit rules it out."""
     limit, minimum = sc.budget.fixed_per_week, sc.budget.min_open_channels
     if limit is not None and fixed_per_week(sc, design) > limit + 1e-9:
@@ -100,7 +114,11 @@ def _solve(sc: Scenario, design: Design, objective: str | None, solver: str | No
     if open_channels(sc, design) < minimum:
         return Tried(design, None, None, f"{open_channels(sc, design)} channels open, under budget.min_open_channels {minimum}")
     try:
-        plan = optimize_plan(opened(sc, design), objective, solver, time_limit, calibration)
+        if robust is not None:
+            plan = optimize_robust(sc, robust.futures, robust.risk, robust.alpha, robust.weights, objective,
+                                   solver, time_limit, design)  # fmt: skip
+        else:
+            plan = optimize_plan(opened(sc, design), objective, solver, time_limit, calibration)
     except InfeasibleError as err:
         return Tried(design, None, None, str(err))
     once = one_off_cost(sc, design)

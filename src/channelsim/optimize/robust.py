@@ -33,6 +33,7 @@ from channelsim.optimize.plan import Plan, risk_label
 from channelsim.optimize.run import MAX_ROUNDS, Round, explain_plan, optimize_plan
 from channelsim.optimize.solvers import solve
 from channelsim.results_io import write_bytes_atomic
+from channelsim.scenario.design import Design, opened
 from channelsim.scenario.schema import Scenario
 
 
@@ -219,13 +220,15 @@ def regret_rows(futures: list[Scenario], names: list[str], plans: dict[str, Leve
 
 def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alpha: float = 0.2,
                     weights: list[float] | None = None, objective: str | None = None, solver: str | None = None,
-                    time_limit: float | None = None) -> Plan:  # fmt: skip
-    """One plan for the base scenario and the variants `robust`, by the risk measure `risk`."""
+                    time_limit: float | None = None, design: Design | None = None) -> Plan:  # fmt: skip
+    """One plan for the base scenario and the variants `robust`, by the risk measure `risk`; every
+    future with the candidate and closable outlets as `design` has them (default: today's)."""
     check_choices(objective, solver)
     objective, solver = objective or sc.optimize.objective, solver or sc.optimize.solver
     if sc.optimize.target is not None:
         raise UsageError("--robust: target mode (optimize.target) is not supported; use an objective")
-    futures = [sc] + [sc.variant(v) for v in robust]
+    futures = [opened(f, design) for f in [sc] + [sc.variant(v) for v in robust]]
+    sc = futures[0]
     names = ["base", *robust]
     weights = check_robust(futures, risk, alpha, weights)
     limit = float(time_limit or sc.optimize.time_limit_seconds)
