@@ -13,6 +13,7 @@ from channelsim.results_io import output_set
 
 if TYPE_CHECKING:
     from channelsim.results import SimResult
+    from channelsim.scenario.schema import Scenario
 
 
 def add_simulate(sub: argparse._SubParsersAction) -> None:
@@ -33,27 +34,46 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    """Simulate the baseline (or a plan) and write the SPEC §4 files."""
-    from channelsim.runner import simulate, terminal_progress
+    """Simulate the baseline (or a plan) and write the SPEC §4 files; a variant beside its base."""
+    from channelsim.experiments.checks import run_warnings
+    from channelsim.experiments.findings import findings, write_findings
+    from channelsim.experiments.text import findings_text, warnings_text
 
     scenario = load_for_run(args)
     check_replications(args)
-    check_size(scenario, args)
+    check_size(scenario, args, runs=2 if args.variant else 1)
     if args.jobs < 1:
         raise UsageError(f"--jobs: must be >= 1 (got {args.jobs})")
-    result = simulate(
-        scenario, replications=args.replications, seed=args.seed, plan=args.plan, jobs=args.jobs,
-        progress=terminal_progress("simulating"),
-    )  # fmt: skip
+    runs = {}
+    if args.variant:  # the base with the same seeds: what the variant changed is a paired difference
+        runs["base"] = _simulate(load_for_run(argparse.Namespace(**{**vars(args), "variant": None})), args, "base")
+    name = args.variant or "base"
+    result = runs[name] = _simulate(scenario, args, name if args.variant else "")
+    found = findings(runs, run_warnings(result))
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = result.write(out.staging, command=["channelsim", *sys.argv[1:]])
+        paths.append(write_findings(out.staging, found))
         if not args.no_report:
             from channelsim.report import write_report
 
             paths += write_report(out.staging)
     print(headline(result))
+    extra = findings_text(found, scenario.currency, name)
+    if extra:
+        print(extra)
+    if found["warnings"]:
+        print(warnings_text(found["warnings"]), file=sys.stderr)
     print(f"wrote {', '.join(out.final(paths))}")
     return 0
+
+
+def _simulate(scenario: Scenario, args: argparse.Namespace, label: str) -> SimResult:
+    from channelsim.runner import simulate, terminal_progress
+
+    return simulate(
+        scenario, replications=args.replications, seed=args.seed, plan=args.plan, jobs=args.jobs,
+        progress=terminal_progress(f"simulating {label}".strip()),
+    )  # fmt: skip
 
 
 #: what `simulate` prints, in this order: the catalogue's names; the open market's only where the scenario has it
@@ -78,14 +98,16 @@ def headline(result: SimResult) -> str:
         kpi = shown[name]
         stat = describe(per_replication(result, kpi))
         lo, hi = stat["ci95"]
-        lines.append(f"  {name:<22}" + _figure(stat["mean"], lo, hi, kpi.unit, cur))
+        lines.append(f"  {name:<22}" + _figure(stat["mean"], lo, hi, kpi.unit, cur, result.replications))
     return "\n".join(lines)
 
 
-def _figure(mean: float | None, lo: float | None, hi: float | None, unit: str, currency: str) -> str:
+def _figure(mean: float | None, lo: float | None, hi: float | None, unit: str, currency: str,
+            replications: int = 2) -> str:  # fmt: skip
     if mean is None or lo is None or hi is None:  # no replication had a value (a share of no orders)
         return f"{'—':>14}"
+    one = "no interval from one replication"  # a zero-width "95% CI" would claim a certainty it has not
     if unit == "share":
-        return f"{100 * mean:>13.1f}% {'':<4} 95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+        return f"{100 * mean:>13.1f}% {'':<4} " + (one if replications < 2 else f"95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]")
     shown = currency if unit == "money" else ""
-    return f"{mean:>14,.0f} {shown:<4} 95% CI [{lo:,.0f}, {hi:,.0f}]"
+    return f"{mean:>14,.0f} {shown:<4} " + (one if replications < 2 else f"95% CI [{lo:,.0f}, {hi:,.0f}]")
