@@ -46,7 +46,9 @@ def run_simulate(args: argparse.Namespace) -> int:
         raise UsageError(f"--jobs: must be >= 1 (got {args.jobs})")
     runs = {}
     if args.variant:  # the base with the same seeds: what the variant changed is a paired difference
-        runs["base"] = _simulate(load_for_run(argparse.Namespace(**{**vars(args), "variant": None})), args, "base")
+        runs["base"] = _simulate(
+            load_for_run(argparse.Namespace(**{**vars(args), "variant": None})), args, "base"
+        )
     name = args.variant or "base"
     result = runs[name] = _simulate(scenario, args, name if args.variant else "")
     found = findings(runs, run_warnings(result))
@@ -108,6 +110,8 @@ def _figure(mean: float | None, lo: float | None, hi: float | None, unit: str, c
         return f"{'—':>14}"
     one = "no interval from one replication"  # a zero-width "95% CI" would claim a certainty it has not
     if unit == "share":
-        return f"{100 * mean:>13.1f}% {'':<4} " + (one if replications < 2 else f"95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]")
+        return f"{100 * mean:>13.1f}% {'':<4} " + (
+            one if replications < 2 else f"95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+        )
     shown = currency if unit == "money" else ""
     return f"{mean:>14,.0f} {shown:<4} " + (one if replications < 2 else f"95% CI [{lo:,.0f}, {hi:,.0f}]")

@@ -70,5 +70,11 @@ def _loses_money(result: SimResult) -> list[str]:
            f"({', '.join(f'{k} {v:,.0f}' for k, v in costs.items())})" if fixed and left > 0 else
            f"the contribution does not even cover the marketing ({marketing:,.0f})")  # fmt: skip
     equity = _mean(result, "customer_equity")
-    later = f"; the customers active at the end would still bring {equity:,.0f} (customer equity, not counted)" if equity > 0 else ""
-    return [f"loses money: profit {profit:,.0f} {cur} = contribution {contribution:,.0f} − {parts}; {why}{later}"]
+    later = (
+        f"; the customers active at the end would still bring {equity:,.0f} (customer equity, not counted)"
+        if equity > 0
+        else ""
+    )
+    return [
+        f"loses money: profit {profit:,.0f} {cur} = contribution {contribution:,.0f} − {parts}; {why}{later}"
+    ]

@@ -84,7 +84,9 @@ def fired_alerts(run: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
     """Each alert and entity that fired: weeks per replication on average, the first week, the horizon."""
     out = []
     for alert in summary.get("alerts", []):
-        rule = " and ".join(f"{side} {alert[side]:,.10g}" for side in ("above", "below") if alert.get(side) is not None)
+        rule = " and ".join(
+            f"{side} {alert[side]:,.10g}" for side in ("above", "below") if alert.get(side) is not None
+        )
         for entity, fired in alert.get("fired", {}).items():
             out.append({"run": run, "metric": alert["metric"], "rule": rule, "level": alert["level"],
                         "id": entity, "weeks": round(math.fsum(fired["share"]), 10),

@@ -137,7 +137,9 @@ def alerts_text(alerts: list[dict[str, Any]], run: str | None = None) -> list[st
     for a in rows:
         where = "" if a["level"] == "total" else f" at {a['level']} {a['id']}"
         what = f"{a['metric']} {a['rule']}{where}"
-        lines.append(f"  {what:<46}{number(a['weeks'])} of {a['horizon_weeks']} weeks, first in week {a['first_week']}")
+        lines.append(
+            f"  {what:<46}{number(a['weeks'])} of {a['horizon_weeks']} weeks, first in week {a['first_week']}"
+        )
     return lines
 
 
@@ -145,7 +147,9 @@ def findings_text(data: dict[str, Any], currency: str, run: str) -> str:
     """A run's findings: the KPIs that moved most against the base (unless it is the base), its alerts."""
     lines = []
     if run != data["base"]:
-        lines.append("moved most against the base (same seeds; change: paired difference ± half its 95% interval)")
+        lines.append(
+            "moved most against the base (same seeds; change: paired difference ± half its 95% interval)"
+        )
         lines += moved_text(data["moved"], currency, run)
     fired = alerts_text(data["alerts"], run)
     if fired:
