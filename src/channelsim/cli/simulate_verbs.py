@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from channelsim.cli import flags
 from channelsim.cli.guards import add_yes, check_size
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
@@ -17,18 +18,22 @@ if TYPE_CHECKING:
 
 
 def add_simulate(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("simulate", help="run the agent-based simulation and write summary.json, kpis.csv")
-    cmd.add_argument("scenario", metavar="SCENARIO")
-    cmd.add_argument("--variant", metavar="V")
-    cmd.add_argument("--plan", metavar="PLAN.json", help="simulate this allocation instead of the baseline")
-    cmd.add_argument("--replications", type=int, metavar="N")
-    cmd.add_argument("--seed", type=int, metavar="S")
-    cmd.add_argument("--weeks", type=int, metavar="H")
-    cmd.add_argument(
-        "--jobs", type=int, default=1, metavar="J", help="worker processes (results do not depend on it)"
-    )
-    cmd.add_argument("--out", default="runs/latest", metavar="DIR")
-    cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
+    cmd = sub.add_parser("simulate", help="run the agent-based simulation and write summary.json, kpis.csv",
+                         description="Simulate the scenario (or a variant, beside its base with the same seeds, "
+                         "or a plan) and print the headline: totals, what moved, alerts, warnings.",
+                         epilog="example: channelsim simulate scenarios/industrial_distributors.yaml --variant no_enforcement\n"
+                         "           --out runs/ne")  # fmt: skip
+    flags.add_scenario(cmd)
+    flags.add_variant(cmd, "simulate this variant, and the base with the same seeds to show what it changed")
+    cmd.add_argument("--plan", metavar="PLAN.json",
+                     help="simulate this allocation (a plan.json of `channelsim optimize`) instead of today's "
+                     "(default: today's, as the scenario is written)")  # fmt: skip
+    flags.add_replications(cmd)
+    flags.add_seed(cmd)
+    flags.add_weeks(cmd)
+    flags.add_jobs(cmd)
+    flags.add_out(cmd, "runs/latest")
+    flags.add_no_report(cmd)
     add_yes(cmd)
     cmd.set_defaults(run=run_simulate)
 

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from channelsim.choices import EXECUTORS
+from channelsim.cli import flags
 from channelsim.cli.guards import add_yes, check_size
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
 from channelsim.errors import UsageError
@@ -18,43 +19,46 @@ if TYPE_CHECKING:
 
 
 def add_compare(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("compare", help="simulate the base and its variants with common random numbers")
+    cmd = sub.add_parser("compare", help="simulate the base and its variants with common random numbers",
+                         description="Simulate the base and each variant with the same seeds; print every KPI's "
+                         "paired change, what each variant moved most, the alerts and warnings.",
+                         epilog="example: channelsim compare scenarios/workshop_intro.yaml --replications 10 --out runs/compare")  # fmt: skip
     _common(cmd, "runs/compare")
-    cmd.add_argument("--variants", metavar="A,B,...", help="variants to compare (default: all)")
+    cmd.add_argument("--variants", metavar="A,B,...",
+                     help="the variants to compare, comma-separated (default: all the scenario's variants)")  # fmt: skip
     cmd.set_defaults(run=run_compare)
 
 
 def add_sweep(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("sweep", help="simulate a grid of parameter values; tornado sensitivities")
+    cmd = sub.add_parser("sweep", help="simulate a grid of parameter values; tornado sensitivities",
+                         description="Simulate every point of a grid with the same seeds, and print what each "
+                         "point moved against the base; or a tornado of profit sensitivities.",
+                         epilog="examples: channelsim sweep scenarios/workshop_intro.yaml --out runs/price \\\n"
+                         "            --set channels.marketplace.price_index=0.85,0.9,0.95,1.0\n"
+                         "          channelsim sweep scenarios/workshop_intro.yaml --tornado 10 --out runs/tornado")  # fmt: skip
     _common(cmd, "runs/sweep")
-    cmd.add_argument("--variant", metavar="V", help="sweep around this variant instead of the base")
+    flags.add_variant(cmd, "sweep around this variant instead of the base")
     cmd.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2,...",
-                     help="an axis of the grid (repeat for more); with --tornado a bare PATH is a parameter")  # fmt: skip
-    cmd.add_argument("--tornado", type=float, metavar="PCT",
-                     help="move each --set PATH (default: a standard list) ±PCT%% one at a time")  # fmt: skip
+                     help="an axis of the grid, a dotted path and its values (repeat for more axes; default: none); "
+                     "with --tornado a bare PATH is a parameter to move")  # fmt: skip
+    cmd.add_argument("--tornado", type=flags.decimal("between 0 and 100"), metavar="PCT",
+                     help="move each --set PATH (default: a standard list of spends, prices, margins and demand) "
+                     "±PCT%% one at a time, 0 < PCT < 100 (default: no tornado)")  # fmt: skip
     cmd.set_defaults(run=run_sweep)
 
 
 def _common(cmd: argparse.ArgumentParser, out: str) -> None:
-    cmd.add_argument("scenario", metavar="SCENARIO")
-    cmd.add_argument(
-        "--replications", type=int, metavar="N", help="per variant or point (default: the scenario's)"
-    )
-    cmd.add_argument(
-        "--seed", type=int, metavar="S", help="the same seed for every run: common random numbers"
-    )
-    cmd.add_argument(
-        "--weeks", type=int, metavar="H", help="simulate H weeks instead of the scenario's horizon"
-    )
-    cmd.add_argument(
-        "--jobs", type=int, default=1, metavar="J", help="worker processes (results do not depend on it)"
-    )
-    cmd.add_argument(
-        "--executor", default="local", choices=EXECUTORS, help="local processes or a dask cluster"
-    )
-    cmd.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler, e.g. tcp://127.0.0.1:8786")
-    cmd.add_argument("--out", default=out, metavar="DIR")
-    cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
+    flags.add_scenario(cmd)
+    flags.add_replications(cmd, " per variant or point")
+    flags.add_seed(cmd)
+    flags.add_weeks(cmd)
+    flags.add_jobs(cmd)
+    cmd.add_argument("--executor", default="local", choices=EXECUTORS,
+                     help=f"{' or '.join(EXECUTORS)}: local processes or a dask cluster (default: %(default)s)")  # fmt: skip
+    cmd.add_argument("--scheduler", metavar="ADDRESS",
+                     help="the dask scheduler, e.g. tcp://127.0.0.1:8786 (default: none; with --executor dask)")  # fmt: skip
+    flags.add_out(cmd, out)
+    flags.add_no_report(cmd)
     add_yes(cmd)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from channelsim.results import SimResult
-from channelsim.scenario.advice import scenario_warnings
+from channelsim.scenario.advice import ONE_REPLICATION, scenario_warnings
 
 #: wasted leads above this share of all leads: the market is running dry
 WASTED_SHARE = 0.10
@@ -22,8 +22,11 @@ COSTS = (("marketing_spend", "marketing"), ("incentive_cost", "incentives"), ("f
 
 
 def run_warnings(result: SimResult) -> list[str]:
-    """The scenario's warnings, then what the run itself shows."""
-    return [*scenario_warnings(result.scenario), *_market_dry(result), *_loses_money(result)]
+    """The scenario's warnings (one replication: if the run had one), then what the run itself shows."""
+    written = [w for w in scenario_warnings(result.scenario) if not w.startswith(ONE_REPLICATION)]
+    one = [f"{ONE_REPLICATION} — no interval from one replication (a run cannot tell a change from luck); "
+           "use --replications 10"] if result.replications == 1 else []  # fmt: skip
+    return [*written, *one, *_market_dry(result), *_loses_money(result)]
 
 
 def _mean(result: SimResult, key: str) -> float:
@@ -66,9 +69,11 @@ def _loses_money(result: SimResult) -> list[str]:
     marketing = costs.pop("marketing", 0.0)
     fixed = math.fsum(costs.values())  # what the outlets, tiers and programmes cost whatever is sold
     left = contribution - marketing
-    why = (f"after marketing the contribution leaves {left:,.0f} against {fixed:,.0f} of costs that do not grow with sales "
-           f"({', '.join(f'{k} {v:,.0f}' for k, v in costs.items())})" if fixed and left > 0 else
-           f"the contribution does not even cover the marketing ({marketing:,.0f})")  # fmt: skip
+    if left > 0:
+        detail = ", ".join(f"{k} {v:,.0f}" for k, v in costs.items())
+        why = f"after marketing the contribution leaves {left:,.0f} against {fixed:,.0f} of costs that do not grow with sales ({detail})"
+    else:
+        why = f"the contribution does not even cover the marketing ({marketing:,.0f})"
     equity = _mean(result, "customer_equity")
     later = (
         f"; the customers active at the end would still bring {equity:,.0f} (customer equity, not counted)"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from channelsim.scenario.schema import Scenario
 
+#: how the one-replication warning begins (a run with more replications than its scenario has none)
+ONE_REPLICATION = "replications: 1"
 #: leads planned over the horizon above this share of the people not yet aware: the market runs dry
 DRY_SHARE = 1.0
 
@@ -77,14 +79,14 @@ def _partners_without_customers(scenario: Scenario) -> list[str]:
 def _one_replication(scenario: Scenario) -> list[str]:
     if scenario.replications > 1:
         return []
-    return ["replications: 1 — no interval from one replication (a run cannot tell a change from luck); "
+    return [f"{ONE_REPLICATION} — no interval from one replication (a run cannot tell a change from luck); "
             "use --replications 10 or set replications: 10"]  # fmt: skip
 
 
 def planned_leads_per_week(scenario: Scenario) -> float:
     """Leads a week at today's spend: each source's curve, and the partners' own (with today's tier)."""
     paid = sum(source.response.leads(source.spend_per_week) for source in scenario.sources)
-    boost = {}
+    boost: dict[str, float] = {}
     for programme in scenario.incentives:
         tiers = {t.level: t.effort_boost for t in programme.tiers}
         boost |= {pid: tiers.get(level, 0.0) for pid, level in programme.current.items()}
