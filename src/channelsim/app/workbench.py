@@ -88,7 +88,7 @@ class Workbench:
         scenario = self._scenario_at(values)
         with self._lock:
             plan = optimize_plan(scenario)
-            figures = charts.plan_charts(scenario, plan.as_plan_data())
+            figures = charts.plan_charts(scenario, plan.as_plan_data(), today=self.scenario)
         updated = dict(values)
         for source, spends in plan.spend.items():
             updated[f"sources.{source}.spend_per_week"] = round(sum(spends) / len(spends), 2)
