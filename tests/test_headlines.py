@@ -20,8 +20,10 @@ from builders import scenario, segment, territories
 from channelsim.cli import build_parser
 from channelsim.cli.simulate_verbs import headline
 from channelsim.experiments.checks import run_warnings
-from channelsim.experiments.findings import findings, moved_most, moves
-from channelsim.experiments.text import findings_text
+from channelsim.experiments.compare import compare
+from channelsim.experiments.findings import compare_findings, findings, moved_most, moves, sweep_findings
+from channelsim.experiments.sweep import sweep
+from channelsim.experiments.text import experiment_findings_text, findings_text
 from channelsim.scenario.advice import scenario_warnings
 from conftest import GALLERY, ROOT, run_cli
 
@@ -65,6 +67,19 @@ def test_simulate_variant_prints_what_moved_and_the_alerts(tmp_path: Path) -> No
     found = json.loads((tmp_path / "run" / "findings.json").read_text())
     assert found["moved"][0]["kpi"] == "diverted_orders"
     assert {a["run"] for a in found["alerts"]} == {"base", "audits"}
+
+
+def test_compare_and_sweep_headlines_follow_each_variant_and_point() -> None:
+    sc = enforced()
+    found = compare_findings(compare(sc, replications=3, seed=3))
+    assert found["runs"] == ["base", "audits"] and found["moved"][0]["kpi"] == "diverted_orders"
+    # the grid's point at today's enforcement (0) is the base: no extra run, and not listed against itself
+    grid = sweep(sc, {"conflict.enforcement_per_week": [0.0, 0.5]}, replications=3, seed=3)
+    found = sweep_findings(grid)
+    assert found["runs"] == ["base", "conflict.enforcement_per_week=0.5"]
+    assert found["moved"][0]["kpi"] == "diverted_orders"
+    text = experiment_findings_text(found, "EUR")
+    assert "conflict.enforcement_per_week=0.5:" in text and "enforcement_per_week=0.0:" not in text
 
 
 def test_one_replication_has_no_interval() -> None:

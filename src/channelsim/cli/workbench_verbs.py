@@ -64,8 +64,8 @@ def _common(cmd: argparse.ArgumentParser, out: str) -> None:
 
 def run_compare(args: argparse.Namespace) -> int:
     from channelsim.experiments.compare import compare
-    from channelsim.experiments.findings import findings, write_findings
-    from channelsim.experiments.text import compare_text
+    from channelsim.experiments.findings import compare_findings, write_findings
+    from channelsim.experiments.text import compare_text, experiment_findings_text
     from channelsim.runner import terminal_progress
 
     scenario = load_for_run(args)
@@ -77,9 +77,9 @@ def run_compare(args: argparse.Namespace) -> int:
     outcome = compare(
         scenario, names, args.replications, args.seed, execution, terminal_progress("comparing")
     )
-    found = findings(outcome.results, _warnings(outcome.results.values()))
+    found = compare_findings(outcome)
     print(compare_text(outcome))
-    print(_findings_text(found, scenario.currency, outcome.results))
+    print(experiment_findings_text(found, scenario.currency))
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = outcome.write(out.staging, command=["channelsim", *sys.argv[1:]])
         paths.append(write_findings(out.staging, found))
@@ -90,9 +90,9 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from channelsim.experiments.findings import write_findings
+    from channelsim.experiments.findings import sweep_findings, write_findings
     from channelsim.experiments.sweep import sweep
-    from channelsim.experiments.text import sweep_text, tornado_text
+    from channelsim.experiments.text import experiment_findings_text, sweep_text, tornado_text
     from channelsim.experiments.tornado import tornado
     from channelsim.runner import terminal_progress
 
@@ -107,8 +107,8 @@ def run_sweep(args: argparse.Namespace) -> int:
                 scenario, axes, args.replications, args.seed, execution, terminal_progress("sweeping")
             )
             print(sweep_text(grid))
-            found = _sweep_findings(grid, execution)
-            print(_findings_text(found, scenario.currency, [_point_name(p) for p in grid.points]))
+            found = sweep_findings(grid, execution)
+            print(experiment_findings_text(found, scenario.currency))
             written += [*grid.write(out.staging), write_findings(out.staging, found)]
             _print_warnings(found)
         if args.tornado is not None:
@@ -120,54 +120,6 @@ def run_sweep(args: argparse.Namespace) -> int:
         written = _with_report(out.staging, written, args.no_report)
     print(f"wrote {', '.join(out.final(written))}")
     return 0
-
-
-def _warnings(results: Any) -> list[str]:
-    """The first run's warnings, then each other run's that the first does not have (with its name)."""
-    from channelsim.experiments.checks import run_warnings
-
-    runs = list(results)
-    first = run_warnings(runs[0])
-    later = [f"[{_run_name(r)}] {w}" for r in runs[1:] for w in run_warnings(r) if w not in first]
-    return first + later
-
-
-def _point_name(point: dict[str, Any]) -> str:
-    return ", ".join(f"{path}={value}" for path, value in point.items())
-
-
-def _sweep_findings(grid: Any, execution: Execution) -> dict[str, Any]:
-    """Each point against the base: the grid's point at today's values, or the base simulated with the grid's seeds."""
-    from channelsim.experiments.findings import findings
-    from channelsim.experiments.paths import read_path
-    from channelsim.runner import simulate_points
-
-    today = {path: read_path(grid.scenario, path) for path in grid.axes}
-    at_today = [i for i, point in enumerate(grid.points) if point == today]
-    if at_today:
-        base = grid.results[at_today[0]]
-    else:
-        base = simulate_points([grid.scenario], grid.replications, grid.seed, execution)[0]
-    runs = {"base": base} | {_point_name(p): r for p, r in zip(grid.points, grid.results, strict=True)}
-    if at_today:
-        del runs[_point_name(grid.points[at_today[0]])]
-    return findings(runs, _warnings(runs.values()), most=3)
-
-
-def _run_name(result: Any) -> str:
-    return result.scenario.variant_name or "a sweep point"
-
-
-def _findings_text(found: dict[str, Any], currency: str, runs: Any) -> str:
-    """The headline of an experiment: per run, what moved most against the base and its alerts."""
-    from channelsim.experiments.text import findings_text
-
-    blocks = ["", "In short: what each run changed against the base, and the alerts that fired"]
-    for name in runs:
-        text = findings_text(found, currency, name)
-        if text:
-            blocks += ["", f"{name}:", text]
-    return "\n".join(blocks)
 
 
 def _print_warnings(found: dict[str, Any]) -> None:

@@ -29,6 +29,13 @@ def run_warnings(result: SimResult) -> list[str]:
     return [*written, *one, *_market_dry(result), *_loses_money(result)]
 
 
+def experiment_warnings(runs: dict[str, SimResult]) -> list[str]:
+    """The first run's warnings, then each other run's that the first does not have, with the run's name."""
+    names = list(runs)
+    first = run_warnings(runs[names[0]])
+    return first + [f"[{name}] {w}" for name in names[1:] for w in run_warnings(runs[name]) if w not in first]
+
+
 def _mean(result: SimResult, key: str) -> float:
     return float(result.summary["totals"][key]["mean"] or 0.0)
 

@@ -14,12 +14,19 @@ import json
 import math
 import os
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from channelsim.experiments.checks import experiment_warnings
+from channelsim.experiments.paths import read_path
 from channelsim.kpi_catalogue import WATCHED, Kpi, market, per_replication
 from channelsim.results import SimResult
 from channelsim.results_io import write_text_atomic
+from channelsim.runner import Execution, simulate_points
 from channelsim.stats import describe
+
+if TYPE_CHECKING:
+    from channelsim.experiments.compare import CompareResult
+    from channelsim.experiments.sweep import SweepResult
 
 #: how many moved KPIs a headline lists
 MOST = 5
@@ -100,7 +107,31 @@ def findings(runs: dict[str, SimResult], warnings: list[str], most: int = MOST) 
     base = runs[names[0]]
     moved = [asdict(m) for name in names[1:] for m in moved_most(moves(name, base, runs[name]), most)]
     alerts = [a for name in names for a in fired_alerts(name, runs[name].summary)]
-    return {"base": names[0], "moved": moved, "alerts": alerts, "warnings": warnings}
+    return {"base": names[0], "runs": names, "moved": moved, "alerts": alerts, "warnings": warnings}
+
+
+def compare_findings(outcome: CompareResult) -> dict[str, Any]:
+    """A compare's findings: each variant against the base (the same seeds), every run's alerts and warnings."""
+    return findings(outcome.results, experiment_warnings(outcome.results))
+
+
+def point_name(point: dict[str, Any]) -> str:
+    """A sweep point as its assignments, e.g. `channels.marketplace.price_index=0.9`."""
+    return ", ".join(f"{path}={value}" for path, value in point.items())
+
+
+def sweep_findings(grid: SweepResult, execution: Execution | None = None) -> dict[str, Any]:
+    """Each point against the base: the grid's point at today's values, or the base simulated with the
+    grid's seeds (one more run) when the grid does not hold it."""
+    today = {path: read_path(grid.scenario, path) for path in grid.axes}
+    at_today = next((i for i, point in enumerate(grid.points) if point == today), None)
+    if at_today is None:
+        base = simulate_points([grid.scenario], grid.replications, grid.seed, execution)[0]
+    else:
+        base = grid.results[at_today]
+    runs = {"base": base} | {point_name(p): r for i, (p, r) in enumerate(zip(grid.points, grid.results, strict=True))
+                             if i != at_today}  # fmt: skip
+    return findings(runs, experiment_warnings(runs), most=3)
 
 
 def write_findings(folder: str | os.PathLike[str], data: dict[str, Any]) -> str:

@@ -158,5 +158,15 @@ def findings_text(data: dict[str, Any], currency: str, run: str) -> str:
     return "\n".join(lines)
 
 
+def experiment_findings_text(data: dict[str, Any], currency: str) -> str:
+    """An experiment's headline: per run (variant or point), what moved most against the base and its alerts."""
+    blocks = ["", "In short: what each run changed against the base, and the alerts that fired"]
+    for name in data["runs"]:
+        text = findings_text(data, currency, name)
+        if text:
+            blocks += ["", f"{name}:", text]
+    return "\n".join(blocks)
+
+
 def warnings_text(warnings: list[str]) -> str:
     return "\n".join(f"warning: {w}" for w in warnings)
