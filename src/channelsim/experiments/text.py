@@ -138,7 +138,7 @@ def alerts_text(alerts: list[dict[str, Any]], run: str | None = None) -> list[st
         where = "" if a["level"] == "total" else f" at {a['level']} {a['id']}"
         what = f"{a['metric']} {a['rule']}{where}"
         lines.append(
-            f"  {what:<46}{number(a['weeks'])} of {a['horizon_weeks']} weeks, first in week {a['first_week']}"
+            f"  {what:<46} {number(a['weeks'])} of {a['horizon_weeks']} weeks, first in week {a['first_week']}"
         )
     return lines
 
