@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import channelsim as cs
-from builders import scenario, segment
+from builders import scenario, segment, territories
 from channelsim.scenario.channels import PriceWar
 from channelsim.sim.conflict import EXIT_WINDOW_WEEKS, next_price, share_fell, should_exit
 from channelsim.sim.engine import run_replication
@@ -51,41 +51,6 @@ def test_exit_needs_a_full_window_below_the_threshold() -> None:
 
 
 # -- scenarios ----------------------------------------------------------------------------
-def territories(
-    rebate: float = 0.06,
-    enforcement: float = 0.0,
-    penalty: float = 4,
-    propensity: float = 0.5,
-    price_gap: float = 0.03,
-    weeks: int = 20,
-    **extra: Any,
-) -> cs.Scenario:
-    """Two territories, one distributor each; the north one gets a rebate the south one does not."""
-    diversion = {"propensity": propensity, "price_gap": price_gap}
-    return scenario(
-        horizon_weeks=weeks,
-        regions=["north", "south"],
-        segments=[
-            segment(population=4000, initial_customers=1000, purchases_per_week=0.5, price_sensitivity=3.0)
-        ],
-        channels=[{"id": "dist", "type": "indirect", "partner_margin": 0.2}],
-        partners=[
-            {"id": "d_north", "channel": "dist", "region": "north", "diversion": diversion},
-            {"id": "d_south", "channel": "dist", "region": "south"},
-        ],
-        incentives=[
-            {
-                "id": "rebate",
-                "channel": "dist",
-                "tiers": [{"level": "none"}, {"level": "gold", "rebate": rebate, "cost_per_week": 100}],
-                "current": {"d_north": "gold"},
-            }
-        ],
-        conflict={"enforcement_per_week": enforcement, "penalty_weeks": penalty},
-        **extra,
-    )
-
-
 def per_replication(sc: cs.Scenario, *path: str, replications: int = 24, seed: int = 5) -> np.ndarray:
     res = cs.simulate(sc, replications=replications, seed=seed)
     values = []

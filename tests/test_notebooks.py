@@ -40,8 +40,22 @@ FigureCanvasBase.print_figure = _checked_print_figure
 REPORT_CHARTS = "assert not _chart_problems, _chart_problems\nprint('charts checked')"
 
 
-def test_there_are_four_workshop_notebooks() -> None:
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
+def test_there_are_five_workshop_notebooks() -> None:
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_notebook_ends_with_exercises_the_teacher_can_check(path: Path) -> None:
+    text = "\n".join(
+        cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "markdown"
+    )
+    assert "Exercise" in text, "a notebook ends with exercises"
+    assert "docs/workshop.md" in text, "and says where the teacher finds the answers"
+    guide = (path.parents[1] / "docs" / "workshop.md").read_text("utf-8")
+    assert f"`{path.name}`" in guide.split("## Answers to the notebooks' exercises", 1)[1], (
+        "the guide answers them"
+    )
+    assert "in development" not in text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -177,7 +177,14 @@ def test_a_run_replaces_the_old_results_and_keeps_what_else_is_there(tmp_path: P
     (out / "plan" / "plan.json").write_text("{}")
     (out / ".gitignore").write_text("*\n")
     assert main([*OLD_RUN, "--out", str(out)]) == 0
-    assert sorted(os.listdir(out)) == [".gitignore", "kpis.csv", "manifest.json", "plan", "summary.json"]
+    assert sorted(os.listdir(out)) == [
+        ".gitignore",
+        "findings.json",
+        "kpis.csv",
+        "manifest.json",
+        "plan",
+        "summary.json",
+    ]
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((out / "summary.json").stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600

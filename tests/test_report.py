@@ -176,14 +176,15 @@ def test_headline_bars_are_the_summary_means(sim_folder: Path) -> None:
     summary = json.loads((sim_folder / "summary.json").read_text())
     figure = charts.draw(results.headline(summary, "EUR"))
     money, counts = figure.axes[:2]
-    keys = ["revenue", "contribution", "marketing_spend", "profit"]
-    assert _bar_widths(money) == pytest.approx([summary["totals"][k]["mean"] for k in keys])
-    assert [t.get_text() for t in money.get_yticklabels()] == [
-        "Revenue",
-        "Contribution",
-        "Marketing spend",
-        "Profit",
-    ]
+    labels = [t.get_text() for t in money.get_yticklabels()]
+    # the Money panel is a waterfall: its totals are the summary's means, drawn from 0
+    totals = {"Revenue (customers paid)": "revenue", "Contribution": "contribution", "Profit": "profit"}
+    for label, key in totals.items():
+        bar = money.patches[labels.index(label)]
+        level = bar.get_x() if bar.get_x() < 0 else bar.get_x() + bar.get_width()  # a loss is drawn left of 0
+        assert min(bar.get_x(), 0) == pytest.approx(min(level, 0))
+        assert level == pytest.approx(summary["totals"][key]["mean"])
+    assert labels[0] == "Revenue (customers paid)" and labels[-1] == "Profit"
     assert "EUR" in money.get_xlabel()
     assert _bar_widths(counts)[0] == pytest.approx(summary["totals"]["orders"]["mean"])
     assert "2 replications" in figure.get_suptitle()

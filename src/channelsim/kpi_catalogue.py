@@ -53,7 +53,19 @@ HEADLINE: tuple[Kpi, ...] = (
     Kpi("partner_exits", ("conflict", "partner_exits"), "Partner exits", "partners"),
     Kpi("top_channel_share", ("concentration", "top_channel_share"), "Top channel share", "share"),
 )  # fmt: skip
-BY_NAME = {k.name: k for k in HEADLINE}
+#: watched beside the headline: a what-if may be about any of these (findings rank what moved most)
+MORE: tuple[Kpi, ...] = (
+    Kpi("leads", ("totals", "leads"), "Leads", "leads"),
+    Kpi("wasted_leads", ("totals", "wasted_leads"), "Wasted leads (nobody left unaware)", "leads"),
+    Kpi("lapsed_customers", ("totals", "lapsed_customers"), "Lapsed customers", "customers"),
+    Kpi("incentive_cost", ("totals", "incentive_cost"), "Incentive cost", "money"),
+    Kpi("fixed_cost", ("totals", "fixed_cost"), "Fixed cost", "money"),
+    Kpi("won_back", ("totals", "won_back"), "Customers won back", "customers"),
+    Kpi("map_violations", ("conflict", "map_violations"), "MAP violations", "partner-weeks"),
+    Kpi("hhi", ("concentration", "hhi"), "Concentration (HHI)", "share"),
+)  # fmt: skip
+WATCHED = HEADLINE + MORE
+BY_NAME = {k.name: k for k in WATCHED}
 
 
 def market(scenario: Scenario) -> set[str]:

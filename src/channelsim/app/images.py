@@ -44,10 +44,11 @@ def simulation_charts(sc: Scenario, summary: dict[str, Any], kpis: pd.DataFrame)
     return {name: _png(chart) for name, chart in charts.items() if chart is not None}
 
 
-def plan_charts(sc: Scenario, plan: dict[str, Any]) -> dict[str, bytes]:
-    """The optimizer's story: where each source sits on its curve, and how the budget moves."""
+def plan_charts(sc: Scenario, plan: dict[str, Any], today: Scenario | None = None) -> dict[str, bytes]:
+    """The optimizer's story: where each source sits on its curve, and how the budget moves from today's
+    spend (`today`: the scenario as written; `sc` is it with the sliders' settings)."""
     charts: dict[str, Chart | None] = {
-        "budget_shift": prepare.budget_shift(sc, plan, sc.currency),
-        "response_curves": prepare.response_curves(sc, plan, sc.currency),
+        "budget_shift": prepare.budget_shift(sc, plan, sc.currency, today),
+        "response_curves": prepare.response_curves(sc, plan, sc.currency, today),
     }
     return {name: _png(chart) for name, chart in charts.items() if chart is not None}

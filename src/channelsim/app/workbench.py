@@ -115,7 +115,7 @@ class Workbench:
         scenario = self._scenario_at(values)
         with _SOLVING, self._turns.turn():  # waiting for the solver holds no slot
             plan = optimize_plan(scenario)
-            figures = charts.plan_charts(scenario, plan.as_plan_data())
+            figures = charts.plan_charts(scenario, plan.as_plan_data(), today=self.scenario)
         updated = dict(values)
         for source, spends in plan.spend.items():
             updated[f"sources.{source}.spend_per_week"] = round(sum(spends) / len(spends), 2)

@@ -40,18 +40,47 @@ VERBS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
 )
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; examples (an epilog starting "example") kept line by line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example"):
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but bad flags exit with code 2 and one line (its default is also 2)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
+        if message.startswith("unrecognized arguments") or message.startswith("the following arguments"):
+            message += f" (`{self.prog} --help` lists what it accepts)"
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
 
 
+DESCRIPTION = "Channel strategy as code: simulate, compare, optimize and report a scenario of sales channels."
+EPILOG = """examples:
+  channelsim new my.yaml                                    a commented starter scenario
+  channelsim validate scenarios/workshop_intro.yaml         its summary and warnings
+  channelsim simulate scenarios/workshop_intro.yaml --variant lose_south --out runs/south
+  channelsim compare scenarios/workshop_intro.yaml --replications 10
+  channelsim optimize scenarios/workshop_intro.yaml --validate
+  channelsim app scenarios/workshop_intro.yaml --open
+
+`channelsim COMMAND --help` lists a command's flags, each with its default."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="channelsim", description=__doc__.split(":")[0])
-    parser.add_argument("--version", action="version", version=f"channelsim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="channelsim", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"channelsim {__version__}",
+                        help="print the version and exit")  # fmt: skip
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="commands",
+                                metavar="COMMAND")  # fmt: skip
     for add in VERBS:
         add(sub)
     return parser

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import argparse
 
+from channelsim.cli import flags
 from channelsim.errors import UsageError
 
 
 def add_app(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("app", help="the workshop web app: sliders, simulate, optimize, save as variant")
-    cmd.add_argument("scenario", metavar="SCENARIO")
-    cmd.add_argument(
-        "--port", type=int, default=8765, metavar="P", help="port on 127.0.0.1 (0: any free one)"
-    )
-    cmd.add_argument("--variant", metavar="V", help="start from this variant")
+    cmd = sub.add_parser("app", help="the workshop web app: sliders, simulate, optimize, save",
+                         epilog="example: channelsim app scenarios/workshop_intro.yaml --open")  # fmt: skip
+    flags.add_scenario(cmd)
+    cmd.add_argument("--port", type=flags.whole("0..65535"), default=8765, metavar="P",
+                     help="port on 127.0.0.1, 0..65535; 0: any free one (default: %(default)s)")  # fmt: skip
+    flags.add_variant(cmd, "start from this variant")
     cmd.add_argument(
         "--save-to", metavar="FILE", help="where saved variants go (default: SCENARIO_workshop.yaml)"
     )
-    cmd.add_argument("--open", action="store_true", help="open the page in the default browser")
+    cmd.add_argument(
+        "--open", action="store_true", help="open the page in the default browser (default: do not)"
+    )
     cmd.set_defaults(run=run_app)
 
 

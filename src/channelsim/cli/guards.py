@@ -26,7 +26,8 @@ MAX_SPEND_DECISIONS = 200
 
 
 def add_yes(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--yes", action="store_true", help="run even when the size estimate is above the limit")
+    cmd.add_argument("--yes", action="store_true",
+                     help="run even when the size estimate is above the limit (default: refuse, with the estimate)")  # fmt: skip
 
 
 def check_run_flags(args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from channelsim.choices import FRONTIER_KINDS, OBJECTIVES, RISKS, SOLVERS
+from channelsim.cli import flags
 from channelsim.cli.guards import add_yes, check_optimize_size, check_size
 from channelsim.cli.run_flags import add_run_flags, execution, run_progress
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
@@ -25,26 +26,37 @@ if TYPE_CHECKING:
 
 def add_optimize(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser(
-        "optimize", help="allocate marketing budget and partner tiers (MILP); write plan.json"
+        "optimize",
+        help="split the budget and partner tiers (MILP); write plan.json",
+        epilog="example: channelsim optimize scenarios/electronics_omnichannel.yaml --validate --out runs/plan",
     )
-    cmd.add_argument("scenario", metavar="SCENARIO")
-    cmd.add_argument("--variant", metavar="V")
-    cmd.add_argument("--objective", choices=OBJECTIVES, help="default: the scenario's optimize.objective")
-    cmd.add_argument("--solver", choices=SOLVERS, help="default: the scenario's optimize.solver")
-    cmd.add_argument("--time-limit", type=float, metavar="SECONDS", help="the solver's time limit")
-    cmd.add_argument("--validate", action="store_true", help="simulate baseline and plan with the same seed")
+    flags.add_scenario(cmd)
+    flags.add_variant(cmd, "plan for this variant")
+    cmd.add_argument("--objective", choices=OBJECTIVES,
+                     help=f"{' | '.join(OBJECTIVES)} (default: the scenario's optimize.objective, else profit)")  # fmt: skip
+    cmd.add_argument("--solver", choices=SOLVERS,
+                     help=f"{' | '.join(SOLVERS)} (default: the scenario's optimize.solver, else cbc)")  # fmt: skip
+    cmd.add_argument("--time-limit", type=flags.decimal("of seconds above 0"), metavar="SECONDS",
+                     help="the solver's time limit a solve, > 0 (default: the scenario's optimize.time_limit_seconds)")  # fmt: skip
+    cmd.add_argument("--validate", action="store_true",
+                     help="simulate baseline and plan with the same seed (default: forecast only)")  # fmt: skip
     cmd.add_argument("--calibrate", action="store_true",
-                     help="scale each source's lead value by the simulation's attribution")  # fmt: skip
-    cmd.add_argument("--replications", type=int, metavar="N", help="replications for --validate/--calibrate")
-    add_run_flags(cmd, "worker processes for --validate/--calibrate (default 1; results do not depend on it)")
-    cmd.add_argument("--robust", metavar="V1,V2", help="one plan for the base and these variants")
-    cmd.add_argument("--risk", choices=RISKS, help="robust objective: expected (default), worst, cvar")
-    cmd.add_argument("--alpha", type=float, metavar="A", help="CVaR level (default 0.2)")
-    cmd.add_argument("--weights", metavar="W0,W1", help="weights of the futures, base first (default equal)")
+                     help="scale each source's lead value by the simulation's attribution (default: do not)")  # fmt: skip
+    flags.add_replications(cmd, " for --validate and --calibrate")
+    add_run_flags(cmd, "for the simulations of --validate and --calibrate")
+    cmd.add_argument("--robust", metavar="V1,V2",
+                     help="one plan for the base and these variants, comma-separated (default: the base only)")  # fmt: skip
+    cmd.add_argument("--risk", choices=RISKS,
+                     help=f"the robust objective: {' | '.join(RISKS)} (default: expected)")  # fmt: skip
+    cmd.add_argument("--alpha", type=flags.decimal("between 0 and 1"), metavar="A",
+                     help="the CVaR level, 0 < A <= 1 (default: 0.2)")  # fmt: skip
+    cmd.add_argument("--weights", metavar="W0,W1",
+                     help="weights of the futures, base first, comma-separated (default: equal)")  # fmt: skip
     cmd.add_argument("--frontier", choices=FRONTIER_KINDS,
-                     help="budget: value as the budget moves; conflict: as the diversion cap moves")  # fmt: skip
-    cmd.add_argument("--frontier-points", type=int, default=11, metavar="N", help="grid points (default 11)")
-    cmd.add_argument("--out", default="runs/optimize", metavar="DIR")
+                     help="budget: value as the budget moves; conflict: as the diversion cap moves (default: none)")  # fmt: skip
+    cmd.add_argument("--frontier-points", type=flags.whole("of at least 2"), default=11, metavar="N",
+                     help="points of the frontier, >= 2 (default: %(default)s)")  # fmt: skip
+    flags.add_out(cmd, "runs/optimize")
     add_yes(cmd)
     cmd.set_defaults(run=run_optimize)
 

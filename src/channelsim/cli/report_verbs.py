@@ -8,8 +8,10 @@ from channelsim.results_io import output_set
 
 
 def add_report(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("report", help="rebuild report.html and the PNGs from a results folder")
-    cmd.add_argument("folder", metavar="DIR")
+    cmd = sub.add_parser("report", help="rebuild report.html and the PNGs from a results folder",
+                         epilog="example: channelsim report runs/latest")  # fmt: skip
+    cmd.add_argument("folder", metavar="DIR",
+                     help="a results folder of simulate, compare, sweep or optimize (their --out)")  # fmt: skip
     cmd.set_defaults(run=run_report)
 
 

@@ -11,21 +11,20 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from channelsim.choices import EXECUTORS
+from channelsim.cli.flags import whole
 
 if TYPE_CHECKING:
     from channelsim.progress import RunProgress
     from channelsim.runner import Execution
 
 
-def add_run_flags(cmd: argparse.ArgumentParser, jobs_help: str = "") -> None:
+def add_run_flags(cmd: argparse.ArgumentParser, what: str = "results do not depend on it") -> None:
     """--jobs, --executor, --scheduler and --quiet, with their defaults in the help."""
-    cmd.add_argument(
-        "--jobs", type=int, default=1, metavar="J",
-        help=jobs_help or "worker processes (default 1; results do not depend on it)",
-    )  # fmt: skip
+    cmd.add_argument("--jobs", type=whole("of at least 1"), default=1, metavar="J",
+                     help=f"worker processes, at most the cores (default: %(default)s; {what})")  # fmt: skip
     cmd.add_argument(
         "--executor", default="local", choices=EXECUTORS,
-        help="local processes (default) or a dask cluster; the results are the same",
+        help=f"{' or '.join(EXECUTORS)}: local processes or a dask cluster; the results are the same (default: %(default)s)",
     )  # fmt: skip
     cmd.add_argument(
         "--scheduler", metavar="ADDRESS",

@@ -16,21 +16,26 @@ if TYPE_CHECKING:
 
 
 def add_validate(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("validate", help="check scenario files and summarise them")
-    cmd.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    cmd = sub.add_parser("validate", help="check scenario files and summarise them",
+                         description="Check each scenario file and its variants: a one-screen summary and the "
+                         "warnings a planner needs, or every problem as FILE:LINE:COL.",
+                         epilog="example: channelsim validate scenarios/*.yaml")  # fmt: skip
+    cmd.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="one or more scenario files (YAML)")
     cmd.set_defaults(run=run_validate)
 
 
 def add_new(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("new", help="write a commented starter scenario")
-    cmd.add_argument("file", metavar="FILE")
-    cmd.add_argument("--force", action="store_true", help="overwrite an existing file")
+    cmd = sub.add_parser("new", help="write a commented starter scenario",
+                         epilog="example: channelsim new my.yaml && channelsim validate my.yaml")  # fmt: skip
+    cmd.add_argument("file", metavar="FILE", help="where to write it, e.g. my.yaml")
+    cmd.add_argument("--force", action="store_true", help="overwrite an existing file (default: refuse)")
     cmd.set_defaults(run=run_new)
 
 
 def run_validate(args: argparse.Namespace) -> int:
     """Validate each file and each of its variants; print a summary or every problem."""
     from channelsim.scenario import load
+    from channelsim.scenario.advice import scenario_warnings
 
     failed = False
     for path in args.scenarios:
@@ -43,6 +48,8 @@ def run_validate(args: argparse.Namespace) -> int:
             failed = True
             continue
         print(describe(scenario))
+        for warning in scenario_warnings(scenario):  # valid, but perhaps not what the author meant
+            print(f"warning: {scenario.file}: {warning}", file=sys.stderr)
     return 2 if failed else 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from channelsim.cli import flags
 from channelsim.cli.guards import add_yes, check_size
 from channelsim.cli.run_flags import add_run_flags, execution, run_progress
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
@@ -13,43 +14,72 @@ from channelsim.results_io import output_set
 
 if TYPE_CHECKING:
     from channelsim.results import SimResult
+    from channelsim.runner import Execution
+    from channelsim.scenario.schema import Scenario
 
 
 def add_simulate(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("simulate", help="run the agent-based simulation and write summary.json, kpis.csv")
-    cmd.add_argument("scenario", metavar="SCENARIO")
-    cmd.add_argument("--variant", metavar="V")
-    cmd.add_argument("--plan", metavar="PLAN.json", help="simulate this allocation instead of the baseline")
-    cmd.add_argument("--replications", type=int, metavar="N")
-    cmd.add_argument("--seed", type=int, metavar="S")
-    cmd.add_argument("--weeks", type=int, metavar="H")
+    cmd = sub.add_parser("simulate", help="run the agent-based simulation and write summary.json, kpis.csv",
+                         description="Simulate the scenario (or a variant, beside its base with the same seeds, "
+                         "or a plan) and print the headline: totals, what moved, alerts, warnings.",
+                         epilog="example: channelsim simulate scenarios/industrial_distributors.yaml --variant no_enforcement\n"
+                         "           --out runs/ne")  # fmt: skip
+    flags.add_scenario(cmd)
+    flags.add_variant(cmd, "simulate this variant, and the base with the same seeds to show what it changed")
+    cmd.add_argument("--plan", metavar="PLAN.json",
+                     help="simulate this allocation (a plan.json of `channelsim optimize`) instead of today's "
+                     "(default: today's, as the scenario is written)")  # fmt: skip
+    flags.add_replications(cmd)
+    flags.add_seed(cmd)
+    flags.add_weeks(cmd)
     add_run_flags(cmd)
-    cmd.add_argument("--out", default="runs/latest", metavar="DIR")
-    cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
+    flags.add_out(cmd, "runs/latest")
+    flags.add_no_report(cmd)
     add_yes(cmd)
     cmd.set_defaults(run=run_simulate)
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    """Simulate the baseline (or a plan) and write the SPEC §4 files."""
-    from channelsim.runner import simulate
+    """Simulate the baseline (or a plan) and write the SPEC §4 files; a variant beside its base."""
+    from channelsim.experiments.checks import run_warnings
+    from channelsim.experiments.findings import findings, write_findings
+    from channelsim.experiments.text import findings_text, warnings_text
 
     scenario = load_for_run(args)
     check_replications(args)
     where = execution(args)
-    check_size(scenario, args)
-    with run_progress(args, "simulating") as progress:
-        result = simulate(scenario, replications=args.replications, seed=args.seed, plan=args.plan,
-                          progress=progress, execution=where)  # fmt: skip
+    check_size(scenario, args, runs=2 if args.variant else 1)
+    runs = {}
+    if args.variant:  # the base with the same seeds: what the variant changed is a paired difference
+        runs["base"] = _simulate(
+            load_for_run(argparse.Namespace(**{**vars(args), "variant": None})), args, "base", where
+        )
+    name = args.variant or "base"
+    result = runs[name] = _simulate(scenario, args, name if args.variant else "", where)
+    found = findings(runs, run_warnings(result))
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = result.write(out.staging, command=["channelsim", *sys.argv[1:]])
+        paths.append(write_findings(out.staging, found))
         if not args.no_report:
             from channelsim.report import write_report
 
             paths += write_report(out.staging)
     print(headline(result))
+    extra = findings_text(found, scenario.currency, name)
+    if extra:
+        print(extra)
+    if found["warnings"]:
+        print(warnings_text(found["warnings"]), file=sys.stderr)
     print(f"wrote {', '.join(out.final(paths))}")
     return 0
+
+
+def _simulate(scenario: Scenario, args: argparse.Namespace, label: str, where: Execution) -> SimResult:
+    from channelsim.runner import simulate
+
+    with run_progress(args, f"simulating {label}".strip()) as progress:
+        return simulate(scenario, replications=args.replications, seed=args.seed, plan=args.plan,
+                        progress=progress, execution=where)  # fmt: skip
 
 
 #: what `simulate` prints, in this order: the catalogue's names; the open market's only where the scenario has it
@@ -74,14 +104,18 @@ def headline(result: SimResult) -> str:
         kpi = shown[name]
         stat = describe(per_replication(result, kpi))
         lo, hi = stat["ci95"]
-        lines.append(f"  {name:<22}" + _figure(stat["mean"], lo, hi, kpi.unit, cur))
+        lines.append(f"  {name:<22}" + _figure(stat["mean"], lo, hi, kpi.unit, cur, result.replications))
     return "\n".join(lines)
 
 
-def _figure(mean: float | None, lo: float | None, hi: float | None, unit: str, currency: str) -> str:
+def _figure(mean: float | None, lo: float | None, hi: float | None, unit: str, currency: str,
+            replications: int = 2) -> str:  # fmt: skip
     if mean is None or lo is None or hi is None:  # no replication had a value (a share of no orders)
         return f"{'—':>14}"
+    one = "no interval from one replication"  # a zero-width "95% CI" would claim a certainty it has not
     if unit == "share":
-        return f"{100 * mean:>13.1f}% {'':<4} 95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+        return f"{100 * mean:>13.1f}% {'':<4} " + (
+            one if replications < 2 else f"95% CI [{100 * lo:.1f}%, {100 * hi:.1f}%]"
+        )
     shown = currency if unit == "money" else ""
-    return f"{mean:>14,.0f} {shown:<4} 95% CI [{lo:,.0f}, {hi:,.0f}]"
+    return f"{mean:>14,.0f} {shown:<4} " + (one if replications < 2 else f"95% CI [{lo:,.0f}, {hi:,.0f}]")

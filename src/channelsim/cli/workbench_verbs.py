@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from channelsim.cli import flags
 from channelsim.cli.guards import add_yes, check_size
 from channelsim.cli.run_flags import add_run_flags, execution, run_progress
 from channelsim.cli.scenario_verbs import check_replications, load_for_run
@@ -18,43 +19,49 @@ if TYPE_CHECKING:
 
 
 def add_compare(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("compare", help="simulate the base and its variants with common random numbers")
+    cmd = sub.add_parser("compare", help="simulate the base and its variants with common random numbers",
+                         description="Simulate the base and each variant with the same seeds; print every KPI's "
+                         "paired change, what each variant moved most, the alerts and warnings.",
+                         epilog="example: channelsim compare scenarios/workshop_intro.yaml --replications 10 --out runs/compare")  # fmt: skip
     _common(cmd, "runs/compare")
-    cmd.add_argument("--variants", metavar="A,B,...", help="variants to compare (default: all)")
+    cmd.add_argument("--variants", metavar="A,B,...",
+                     help="the variants to compare, comma-separated (default: all the scenario's variants)")  # fmt: skip
     cmd.set_defaults(run=run_compare)
 
 
 def add_sweep(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("sweep", help="simulate a grid of parameter values; tornado sensitivities")
+    cmd = sub.add_parser("sweep", help="simulate a grid of parameter values; tornado sensitivities",
+                         description="Simulate every point of a grid with the same seeds, and print what each "
+                         "point moved against the base; or a tornado of profit sensitivities.",
+                         epilog="examples: channelsim sweep scenarios/workshop_intro.yaml --out runs/price \\\n"
+                         "            --set channels.marketplace.price_index=0.85,0.9,0.95,1.0\n"
+                         "          channelsim sweep scenarios/workshop_intro.yaml --tornado 10 --out runs/tornado")  # fmt: skip
     _common(cmd, "runs/sweep")
-    cmd.add_argument("--variant", metavar="V", help="sweep around this variant instead of the base")
+    flags.add_variant(cmd, "sweep around this variant instead of the base")
     cmd.add_argument("--set", action="append", default=[], metavar="PATH=V1,V2,...",
-                     help="an axis of the grid (repeat for more); with --tornado a bare PATH is a parameter")  # fmt: skip
-    cmd.add_argument("--tornado", type=float, metavar="PCT",
-                     help="move each --set PATH (default: a standard list) ±PCT%% one at a time")  # fmt: skip
+                     help="an axis of the grid, a dotted path and its values (repeat for more axes; default: none); "
+                     "with --tornado a bare PATH is a parameter to move")  # fmt: skip
+    cmd.add_argument("--tornado", type=flags.decimal("between 0 and 100"), metavar="PCT",
+                     help="move each --set PATH (default: a standard list of spends, prices, margins and demand) "
+                     "±PCT%% one at a time, 0 < PCT < 100 (default: no tornado)")  # fmt: skip
     cmd.set_defaults(run=run_sweep)
 
 
 def _common(cmd: argparse.ArgumentParser, out: str) -> None:
-    cmd.add_argument("scenario", metavar="SCENARIO")
-    cmd.add_argument(
-        "--replications", type=int, metavar="N", help="per variant or point (default: the scenario's)"
-    )
-    cmd.add_argument(
-        "--seed", type=int, metavar="S", help="the same seed for every run: common random numbers"
-    )
-    cmd.add_argument(
-        "--weeks", type=int, metavar="H", help="simulate H weeks instead of the scenario's horizon"
-    )
+    flags.add_scenario(cmd)
+    flags.add_replications(cmd, " per variant or point")
+    flags.add_seed(cmd)
+    flags.add_weeks(cmd)
     add_run_flags(cmd)
-    cmd.add_argument("--out", default=out, metavar="DIR")
-    cmd.add_argument("--no-report", action="store_true", help="skip report.html and the PNGs")
+    flags.add_out(cmd, out)
+    flags.add_no_report(cmd)
     add_yes(cmd)
 
 
 def run_compare(args: argparse.Namespace) -> int:
     from channelsim.experiments.compare import compare
-    from channelsim.experiments.text import compare_text
+    from channelsim.experiments.findings import compare_findings, write_findings
+    from channelsim.experiments.text import compare_text, experiment_findings_text
 
     scenario = load_for_run(args)
     where = _execution(args)
@@ -64,17 +71,22 @@ def run_compare(args: argparse.Namespace) -> int:
     check_size(scenario, args, runs=1 + len(names if names is not None else scenario.variants))
     with run_progress(args, "comparing") as progress:
         outcome = compare(scenario, names, args.replications, args.seed, where, progress)
+    found = compare_findings(outcome)
     print(compare_text(outcome))
+    print(experiment_findings_text(found, scenario.currency))
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = outcome.write(out.staging, command=["channelsim", *sys.argv[1:]])
+        paths.append(write_findings(out.staging, found))
         paths = _with_report(out.staging, paths, args.no_report)
+    _print_warnings(found)
     print(f"wrote {', '.join(out.final(paths))}")
     return 0
 
 
 def run_sweep(args: argparse.Namespace) -> int:
+    from channelsim.experiments.findings import sweep_findings, write_findings
     from channelsim.experiments.sweep import sweep
-    from channelsim.experiments.text import sweep_text, tornado_text
+    from channelsim.experiments.text import experiment_findings_text, sweep_text, tornado_text
     from channelsim.experiments.tornado import tornado
 
     scenario = load_for_run(args)
@@ -87,7 +99,10 @@ def run_sweep(args: argparse.Namespace) -> int:
             with run_progress(args, "sweeping") as progress:
                 grid = sweep(scenario, axes, args.replications, args.seed, where, progress)
             print(sweep_text(grid))
-            written += grid.write(out.staging)
+            found = sweep_findings(grid, where)
+            print(experiment_findings_text(found, scenario.currency))
+            written += [*grid.write(out.staging), write_findings(out.staging, found)]
+            _print_warnings(found)
         if args.tornado is not None:
             chosen = paths_given or None
             with run_progress(args, "tornado") as progress:
@@ -97,6 +112,13 @@ def run_sweep(args: argparse.Namespace) -> int:
         written = _with_report(out.staging, written, args.no_report)
     print(f"wrote {', '.join(out.final(written))}")
     return 0
+
+
+def _print_warnings(found: dict[str, Any]) -> None:
+    from channelsim.experiments.text import warnings_text
+
+    if found["warnings"]:
+        print(warnings_text(found["warnings"]), file=sys.stderr)
 
 
 def _axes(args: argparse.Namespace) -> tuple[dict[str, list[Any]], list[str]]:

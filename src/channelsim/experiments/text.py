@@ -103,3 +103,70 @@ def tornado_text(outcome: Any) -> str:
         )
     lines += [f"  skipped: {reason}" for reason in outcome.skipped]
     return "\n".join(lines)
+
+
+def moved_text(moved: list[dict[str, Any]], currency: str, run: str | None = None) -> list[str]:
+    """The KPIs that moved most against the base, one line each: base → run, change ± half its interval."""
+    rows = [m for m in moved if run is None or m["run"] == run]
+    if not rows:
+        return ["  nothing moved significantly against the base (paired 95% intervals all include 0)"]
+    lines = []
+    for m in rows:
+        unit = m["unit"]
+        label = f"{m['label']} ({currency})" if unit == "money" else m["label"]
+        change = number(m["diff_mean"], unit, signed=True)
+        if unit == "share":
+            change = change.removesuffix("%") + " pp"
+        if m["diff_ci95_lo"] is not None:
+            change += _half(m["diff_ci95_lo"], m["diff_ci95_hi"], unit).replace("%", " pp")
+        if m["diff_pct"] is not None and unit != "share":
+            change += f" ({m['diff_pct']:+.0f}%)" if abs(m["diff_pct"]) >= 10 else f" ({m['diff_pct']:+.1f}%)"
+        elif m["diff_pct"] is None:
+            change += " (from 0)"
+        span = f"{number(m['base_mean'], unit)} → {number(m['mean'], unit)}"
+        lines.append(f"  {label:<40}{span:>22}   {change}")
+    return lines
+
+
+def alerts_text(alerts: list[dict[str, Any]], run: str | None = None) -> list[str]:
+    """Each alert that fired: which (metric, rule, where), weeks per replication, the first week."""
+    rows = [a for a in alerts if run is None or a["run"] == run]
+    if not rows:
+        return []
+    lines = []
+    for a in rows:
+        where = "" if a["level"] == "total" else f" at {a['level']} {a['id']}"
+        what = f"{a['metric']} {a['rule']}{where}"
+        lines.append(
+            f"  {what:<46} {number(a['weeks'])} of {a['horizon_weeks']} weeks, first in week {a['first_week']}"
+        )
+    return lines
+
+
+def findings_text(data: dict[str, Any], currency: str, run: str) -> str:
+    """A run's findings: the KPIs that moved most against the base (unless it is the base), its alerts."""
+    lines = []
+    if run != data["base"]:
+        lines.append(
+            "moved most against the base (same seeds; change: paired difference ± half its 95% interval)"
+        )
+        lines += moved_text(data["moved"], currency, run)
+    fired = alerts_text(data["alerts"], run)
+    if fired:
+        lines.append("alerts that fired (weeks per replication on average, of the horizon; first week)")
+        lines += fired
+    return "\n".join(lines)
+
+
+def experiment_findings_text(data: dict[str, Any], currency: str) -> str:
+    """An experiment's headline: per run (variant or point), what moved most against the base and its alerts."""
+    blocks = ["", "In short: what each run changed against the base, and the alerts that fired"]
+    for name in data["runs"]:
+        text = findings_text(data, currency, name)
+        if text:
+            blocks += ["", f"{name}:", text]
+    return "\n".join(blocks)
+
+
+def warnings_text(warnings: list[str]) -> str:
+    return "\n".join(f"warning: {w}" for w in warnings)

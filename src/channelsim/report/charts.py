@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from channelsim.report import style
-from channelsim.report.data import Bars, Chart, Curve, Item, Lines, Matrix, Panels, Shift, Tornado
+from channelsim.report.data import Bars, Chart, Curve, Item, Lines, Matrix, Panels, Shift, Tornado, Waterfall
 
 
 def draw(chart: Chart) -> Figure:
@@ -40,7 +40,7 @@ def set_title(figure: Figure, title: str) -> None:
 
 
 def _size(item: Item) -> tuple[float, float]:
-    if isinstance(item, Bars | Tornado | Shift):
+    if isinstance(item, Bars | Tornado | Shift | Waterfall):
         return 11.0, max(3.8, 1.6 + 0.62 * len(item.labels) * (2 if isinstance(item, Shift) else 1))
     if isinstance(item, Matrix):
         return max(10.0, 3.5 + 1.5 * len(item.cols)), max(5.0, 2.6 + 0.8 * len(item.rows))
@@ -79,6 +79,8 @@ def _draw_on(figure: Figure, ax: Axes, item: Item) -> None:
             _shift(figure, ax, item)
         case Tornado():
             _tornado(figure, ax, item)
+        case Waterfall():
+            _waterfall(figure, ax, item)
         case _:
             assert_never(item)
 
@@ -130,14 +132,14 @@ def _value_labels(ax: Axes, bars: BarContainer, data: Bars) -> None:
     ends = [*data.values, *(data.lows or []), *(data.highs or [])]
     span = max([abs(v) for v in ends if math.isfinite(v)] or [1.0]) or 1.0
     for i, (bar, text, value) in enumerate(zip(bars, texts, data.values, strict=True)):
-        right = value >= 0 or not data.zero_line
+        right = value >= 0  # a negative bar's label goes left of its end and whisker, never inside the bar
         whisker = (data.highs if right else data.lows) or data.values
         edge = max(value, whisker[i]) if right else min(value, whisker[i])
         x = (edge if math.isfinite(edge) else value) + (0.02 if right else -0.02) * span
         ax.text(x, bar.get_y() + bar.get_height() / 2, text, va="center", ha="left" if right else "right",
                 fontsize=style.RC["xtick.labelsize"])  # fmt: skip
     lo, hi = ax.get_xlim()
-    ax.set_xlim(lo - (0.3 * span if data.zero_line and lo < 0 else 0), hi + 0.3 * span)
+    ax.set_xlim(lo - (0.3 * span if lo < 0 else 0), hi + 0.3 * span)
 
 
 def _lines(figure: Figure, ax: Axes, data: Lines) -> None:
@@ -250,35 +252,97 @@ def _shift(figure: Figure, ax: Axes, data: Shift) -> None:
     for yy, now, best in zip(y, data.current, data.optimal, strict=True):
         change = ("±0" if abs(best - now) < 0.005 * abs(now) else f"{(best - now) / now:+.0%}") if now else (
             "new" if best else "±0")  # fmt: skip
-        text = f"{style.amount(now)} → {style.money(best, data.currency)} ({change})"
+        text = f"{style.amount(now)} → {style.amount(best)} ({change})"  # the currency is on the axis
         ax.text(max(now, best) + 0.02 * span, yy, text, va="center")
     ax.set_yticks(y, data.labels)
-    ax.set_xlim(0, span * 1.55)
+    ax.set_xlim(0, span * 1.7)
     ax.grid(axis="y", visible=False)
     ax.set_title(data.title)
     ax.set_xlabel(data.xlabel)
     style.number_axis(ax.xaxis, data.currency)
-    # below the axes: never on top of a bar or its label
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    # under the plot, laid out with it: never on a bar or its label, and no empty band above it
+    figure.legend(loc="outside lower center", ncol=2)
 
 
 def _tornado(figure: Figure, ax: Axes, data: Tornado) -> None:
-    y = np.arange(len(data.labels))[::-1]  # largest swing (first) on top
-    ax.barh(y, data.low, height=0.6, color=style.BLUE, label="parameter down")
-    ax.barh(y, data.high, height=0.6, color=style.ORANGE, label="parameter up", alpha=0.9)
-    span = max([abs(v) for v in [*data.low, *data.high]] + [1.0])
-    for yy, low, high, low_text, high_text in zip(y, data.low, data.high, data.low_labels, data.high_labels,
-                                                  strict=True):  # fmt: skip
-        for value, text in ((low, low_text), (high, high_text)):
+    """Two bars a parameter, down above up: bars of the same sign never hide each other, and each label
+    sits at its own bar's end, beyond its whisker, so no two labels share a line."""
+    y = np.arange(len(data.labels))[::-1] * 1.0  # largest swing (first) on top
+    half = 0.2
+    sides = ((data.low, data.low_labels, data.low_ci, y + half, style.BLUE, "parameter down"),
+             (data.high, data.high_labels, data.high_ci, y - half, style.ORANGE, "parameter up"))  # fmt: skip
+    ends = [abs(v) for v in [*data.low, *data.high] if math.isfinite(v)]
+    for _, _, ci, _, _, _ in sides:
+        ends += [abs(v) for v in [*(ci or ([], []))[0], *(ci or ([], []))[1]] if math.isfinite(v)]
+    span = max([*ends, 1.0])
+    for values, texts, ci, rows, colour, name in sides:
+        ax.barh(rows, values, height=2 * half * 0.9, color=colour, label=name)
+        if ci is not None:
+            err = _whiskers(values, *ci)
+            ax.errorbar(values, rows, xerr=err, fmt="none", ecolor=style.BLACK, capsize=3, linewidth=1.2)
+        for row, value, text, lo, hi in zip(rows, values, texts, *(ci or ([math.nan] * len(values),) * 2),
+                                            strict=True):  # fmt: skip
             right = value >= 0
-            ax.text(value + (0.02 if right else -0.02) * span, yy, text, va="center", ha="left" if right else "right",
-                    fontsize=style.RC["xtick.labelsize"] - 1)  # fmt: skip
+            whisker = hi if right else lo
+            edge = max(value, whisker) if right and math.isfinite(whisker) else (
+                min(value, whisker) if math.isfinite(whisker) else value)  # fmt: skip
+            ax.text(edge + (0.02 if right else -0.02) * span, row, text, va="center",
+                    ha="left" if right else "right", fontsize=style.RC["xtick.labelsize"] - 1)  # fmt: skip
     ax.axvline(0, color=style.BLACK, linewidth=1)
     ax.set_yticks(y, data.labels)
+    ax.set_ylim(y.min() - 0.6, y.max() + 0.6)
     ax.set_xlim(-1.6 * span, 1.6 * span)
     ax.grid(axis="y", visible=False)
     ax.set_title(data.title)
     ax.set_xlabel(data.xlabel)
     style.number_axis(ax.xaxis, data.currency)
-    # below the axes: never on top of a bar or its label
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    # under the plot, laid out with it: never on a bar or a label, and no empty band above it
+    figure.legend(loc="outside lower center", ncol=2)
+
+
+def _waterfall(figure: Figure, ax: Axes, data: Waterfall) -> None:
+    """Totals from 0 (blue), steps from the running total (green up, vermilion down), joined by thin lines."""
+    y = np.arange(len(data.labels))[::-1] * 1.0  # the first total on top
+    level, starts, ends = 0.0, [], []
+    for value, total in zip(data.values, data.totals, strict=True):
+        start = 0.0 if total else level
+        end = value if total else level + value
+        starts.append(start)
+        ends.append(end)
+        level = end
+    colours = [style.BLUE if t else style.GREEN if v > 0 else style.VERMILION
+               for v, t in zip(data.values, data.totals, strict=True)]  # fmt: skip
+    lefts = [min(a, b) for a, b in zip(starts, ends, strict=True)]
+    widths = [abs(b - a) for a, b in zip(starts, ends, strict=True)]
+    ax.barh(y, widths, left=lefts, color=colours, height=0.6)
+    for i in range(len(y) - 1):  # the running total carried to the next bar
+        ax.plot(
+            [ends[i], ends[i]], [y[i] - 0.3, y[i + 1] + 0.3], color=style.GREY, linewidth=1, linestyle=":"
+        )
+    lows, highs = data.lows or [math.nan] * len(y), data.highs or [math.nan] * len(y)
+    has = np.isfinite(np.asarray(lows, float)) & np.isfinite(np.asarray(highs, float))
+    if has.any():
+        err = _whiskers(ends, lows, highs)[:, has]
+        ax.errorbar(np.asarray(ends, float)[has], y[has], xerr=err, fmt="none", ecolor=style.BLACK, capsize=5,
+                    linewidth=1.5)  # fmt: skip
+    span = max([abs(v) for v in [*starts, *ends, *lows, *highs] if math.isfinite(v)] or [1.0]) or 1.0
+    for row, start, end, value, total, hi in zip(
+        y, starts, ends, data.values, data.totals, highs, strict=True
+    ):
+        text = (
+            style.money(value, data.currency)
+            if total
+            else f"{'+' if value > 0 else '−'}{style.amount(abs(value))}"
+        )
+        # right of the bar, never inside it: a step's beside the running total before it, a total's beyond
+        # its whisker (a loss's right of 0, clear of the category labels on the left)
+        edge = max(start, end, hi if math.isfinite(hi) else end) if total else max(start, end)
+        ax.text(edge + 0.02 * span, row, text, va="center", ha="left", fontsize=style.RC["xtick.labelsize"])
+    ax.axvline(0, color=style.BLACK, linewidth=1)
+    ax.set_yticks(y, data.labels)
+    ax.grid(axis="y", visible=False)
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo, hi + 0.3 * span)
+    ax.set_title(data.title)
+    ax.set_xlabel(data.xlabel)
+    style.number_axis(ax.xaxis, data.currency)

@@ -102,9 +102,27 @@ class Tornado:
     low_labels: list[str]
     high_labels: list[str]
     currency: str
+    # 95% intervals of the paired changes (NaN or absent: no whisker)
+    low_ci: tuple[list[float], list[float]] | None = None
+    high_ci: tuple[list[float], list[float]] | None = None
 
 
-Item = Bars | Lines | Matrix | Curve | Shift | Tornado
+@dataclass(frozen=True)
+class Waterfall:
+    """Money from a first total down to the last, step by step: each total a bar from 0, each step a bar
+    from the running total; the first total plus the steps is every later total (revenue … profit)."""
+
+    title: str
+    xlabel: str
+    labels: list[str]
+    values: list[float]  # a total's level, or a step's signed change
+    totals: list[bool]  # True: a total (drawn from 0), False: a step
+    currency: str
+    lows: list[float] | None = None  # 95% intervals of the totals (NaN for the steps)
+    highs: list[float] | None = None
+
+
+Item = Bars | Lines | Matrix | Curve | Shift | Tornado | Waterfall
 
 
 @dataclass(frozen=True)

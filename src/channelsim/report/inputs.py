@@ -35,6 +35,7 @@ class Inputs:
     tornado: pd.DataFrame | None = None
     tornado_meta: dict[str, Any] | None = None
     frontier: pd.DataFrame | None = None
+    findings: dict[str, Any] | None = None  # what moved against the base, the alerts, the warnings
 
     @property
     def currency(self) -> str:
@@ -70,6 +71,7 @@ def read_folder(folder: str | os.PathLike[str]) -> Inputs:
     found.compare = _json(folder, "compare.json")
     found.sweep_meta = _json(folder, "sweep.json")
     found.tornado_meta = _json(folder, "tornado.json")
+    found.findings = _json(folder, "findings.json")
     found.kpis = _csv(folder, "kpis.csv")
     found.sweep = _csv(folder, "sweep.csv")
     found.tornado = _csv(folder, "tornado.csv")

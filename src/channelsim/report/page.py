@@ -8,7 +8,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from channelsim.kpi_catalogue import EACH, HEADLINE, PROSPECTING, RIVALS, Kpi, headline_for
-from channelsim.report import charts, style
+from channelsim.report import charts, findings_tables, style
 from channelsim.report import prepare_plan as plan_data
 from channelsim.report.data import Panel, Table
 from channelsim.report.inputs import Inputs, read_folder
@@ -31,6 +31,7 @@ table { border-collapse: collapse; margin: 1em 0; font-size: .95em; page-break-i
 th, td { padding: .3em .7em; border-bottom: 1px solid #ccc; text-align: right; }
 th:first-child, td:first-child, th.l, td.l { text-align: left; } .sig { font-weight: bold; }
 h3 { margin: 1.6em 0 .3em; } .lead { font-size: 1.15em; font-weight: 600; }
+.warn { background: #fff4e0; border-left: 4px solid #E69F00; padding: .4em .8em; }
 """
 
 
@@ -164,8 +165,8 @@ def _table(
 
 
 def _tables(found: Inputs, section: str) -> list[str]:
-    if section == "Headline" and found.summary is not None:
-        return [_headline_table(found)]
+    if section == "Headline" and (found.summary is not None or found.findings is not None):
+        return _headline_parts(found)
     if section == "Compare" and found.compare is not None:
         return [_compare_table(found.compare)]
     if section == "Sensitivity" and found.tornado is not None and len(found.tornado):
@@ -188,21 +189,35 @@ def _headline_kpis(found: Inputs) -> tuple[Kpi, ...]:
     return tuple(k for k in HEADLINE if k.needs is None or k.needs in seen)
 
 
+def _headline_parts(found: Inputs) -> list[str]:
+    """The first panel: the warnings, what moved against the base, the alerts that fired, the totals."""
+    data = found.findings or {}
+    parts = [f'<p class="warn">⚠ {escape(w)}</p>' for w in data.get("warnings", [])]
+    parts += [t for t in (_render_table(findings_tables.moved_table(data, found.currency)),
+                          _render_table(findings_tables.alerts_table(data))) if t]  # fmt: skip
+    if found.summary is not None:
+        parts.append(_headline_table(found))
+    return parts
+
+
 def _headline_table(found: Inputs) -> str:
     rows = []
+    one = (found.summary or {}).get("replications") == 1  # no interval: say so rather than print [x, x]
     for kpi in _headline_kpis(found):
         node = _headline_stat(found, kpi)
         if not node:
             continue
         mean, lo, hi = stat(node)
         if kpi.unit == "share":
-            rows.append(
-                [kpi.label, f"{100 * mean:.1f}%", f"[{100 * lo:.1f}%, {100 * hi:.1f}%]", f"of {kpi.of}"]
-            )
+            interval = ONE if one else f"[{100 * lo:.1f}%, {100 * hi:.1f}%]"
+            rows.append([kpi.label, f"{100 * mean:.1f}%", interval, f"of {kpi.of}"])
         else:
-            rows.append([kpi.label, _n(mean), f"[{_n(lo)}, {_n(hi)}]", kpi.unit_text(found.currency)])
+            interval = ONE if one else f"[{_n(lo)}, {_n(hi)}]"
+            rows.append([kpi.label, _n(mean), interval, kpi.unit_text(found.currency)])
     return _table(["KPI", "Mean", "95% interval", "Unit"], rows)
 
+
+ONE = "no interval from one replication"
 
 #: the kpis.csv level of a summary's `by_...` entries, for the KPIs that sum over them
 LEVELS = {"by_partner": "partner", "by_segment": "segment", "by_channel": "channel", "by_source": "source"}

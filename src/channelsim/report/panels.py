@@ -22,7 +22,8 @@ def panels(found: Inputs) -> list[Panel]:
     if found.summary is not None:
         s = found.summary
         candidates += [
-            ("kpis", "Headline", "Totals over the horizon; whiskers are 95% intervals across replications.",
+            ("kpis", "Headline", "Totals over the horizon. Money runs from what customers paid to profit, step by "
+             "step (each step a mean; the steps add up to profit); whiskers are 95% intervals across replications.",
              partial(results.headline, s, cur)),
             ("channel_mix", "Channels", "Where orders happen: each channel's share of all orders.",
              partial(results.channel_mix, s)),
@@ -121,6 +122,7 @@ def _experiments(found: Inputs) -> list[tuple[str, str, str, Callable[[], Chart 
                     "across replications.", partial(experiments.sweep_chart, found.sweep, found.sweep_meta)))  # fmt: skip
     if found.tornado is not None and found.tornado_meta is not None and len(found.tornado):
         out.append(("tornado", "Sensitivity", "Profit change when one parameter moves down (blue) or up "
-                    "(orange), the others held; largest swing on top.",
+                    "(orange), the others held; largest swing on top. Whiskers: the 95% interval of the paired change "
+                    "(the same seeds as the base).",
                     partial(experiments.tornado_chart, found.tornado, found.tornado_meta)))  # fmt: skip
     return out

@@ -11,12 +11,24 @@ import numpy as np
 import pandas as pd
 
 from channelsim.kpi_catalogue import PROSPECTING, market
-from channelsim.report.data import Bars, Curve, Item, Lines, Matrix, Panels, Shift
+from channelsim.report.data import Bars, Curve, Item, Lines, Matrix, Panels, Shift, Waterfall
 from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
 
-MONEY = (("revenue", "Revenue"), ("contribution", "Contribution"), ("marketing_spend", "Marketing spend"),
-         ("profit", "Profit"))  # fmt: skip
+#: the Money waterfall, revenue to profit: totals and the steps between them (a step is minus a total's
+#: figure, or the difference of two totals); the ledger's identity profit = contribution − these costs
+WATERFALL: tuple[tuple[str, str, str | None, str], ...] = (
+    ("total", "revenue", None, "Revenue (customers paid)"),
+    ("gap", "revenue", "brand_revenue", "Partners' margins"),
+    ("gap", "brand_revenue", "contribution", "Goods and variable costs"),
+    ("total", "contribution", None, "Contribution"),
+    ("cost", "marketing_spend", None, "Marketing"),
+    ("cost", "incentive_cost", None, "Partner incentives"),
+    ("cost", "fixed_cost", None, "Fixed costs"),
+    ("cost", "crm_cost", None, "Loyalty programmes"),
+    ("cost", "winback_spend", None, "Win-back"),
+    ("total", "profit", None, "Profit"),
+)
 COUNTS = (("orders", "Orders"), ("new_customers", "New customers"), ("active_customers_end", "Active at end"),
           ("lost_orders", "Lost orders"))  # fmt: skip
 
@@ -38,11 +50,35 @@ def _intervals(title: str, xlabel: str, pairs: tuple[tuple[str, str], ...], tota
 def headline(summary: dict[str, Any], currency: str) -> Panels:
     totals, n = summary["totals"], summary.get("replications", 1)
     weeks = summary.get("horizon_weeks")
-    return Panels(
-        f"Headline KPIs over {weeks} weeks (mean and 95% interval, {n} replications)",
-        [_intervals("Money", f"Total over the horizon ({currency})", MONEY, totals, currency),
-         _intervals("Customers and orders", "Count over the horizon", COUNTS, totals, None)],
-    )  # fmt: skip
+    how = f"mean and 95% interval, {n} replications" if n > 1 else "one replication: no interval"
+    counts = _intervals("Customers and orders", "Count over the horizon", COUNTS, totals, None)
+    money = money_waterfall(totals, currency)
+    if n < 2:  # a zero-width whisker would claim a certainty one replication does not have
+        counts, money = replace(counts, lows=None, highs=None), replace(money, lows=None, highs=None)
+    return Panels(f"Headline KPIs over {weeks} weeks ({how})", [money, counts])
+
+
+def money_waterfall(totals: dict[str, Any], currency: str) -> Waterfall:
+    """Revenue to profit: what partners keep, goods and variable costs, then each cost (steps of 0 left out)."""
+    labels, values, is_total, lows, highs = [], [], [], [], []
+    for kind, key, other, label in WATERFALL:
+        if key not in totals or (other is not None and other not in totals):
+            continue
+        mean, lo, hi = stat(totals[key])
+        if kind == "total":
+            value, lo_hi = mean, (lo, hi)
+        else:
+            value = -(mean - stat(totals[other])[0]) if other is not None else -mean  # a gap, or a cost
+            lo_hi = (math.nan, math.nan)
+            if value == 0:
+                continue
+        labels.append(label)
+        values.append(value)
+        is_total.append(kind == "total")
+        lows.append(lo_hi[0])
+        highs.append(lo_hi[1])
+    return Waterfall("Money: from revenue to profit", f"Total over the horizon ({currency})", labels, values,
+                     is_total, currency, lows, highs)  # fmt: skip
 
 
 def channel_mix(summary: dict[str, Any]) -> Bars:
@@ -186,29 +222,37 @@ def _plan_spend(plan: dict[str, Any] | None, source_id: str) -> float | None:
     return None if value is None else float(value)
 
 
-def response_curves(scenario: Scenario, plan: dict[str, Any] | None, currency: str) -> Panels | None:
+def response_curves(scenario: Scenario, plan: dict[str, Any] | None, currency: str,
+                    today: Scenario | None = None) -> Panels | None:  # fmt: skip
+    """Each source's curve, today's spend (of `today`, the scenario as written, when given) and the plan's."""
     if not scenario.sources:
         return None
+    written = {s.id: s.spend_per_week for s in (today or scenario).sources}
     items: list[Item] = []
     for source in scenario.sources:
         optimal = _plan_spend(plan, source.id)
-        top = max(source.max_spend_per_week or 0.0, 2 * source.spend_per_week, optimal or 0.0, 1.0)
+        now = written.get(source.id, source.spend_per_week)
+        top = max(source.max_spend_per_week or 0.0, 2 * now, optimal or 0.0, 1.0)
         xs = np.linspace(0.0, top, 121)
         ys = [source.response.leads(float(x)) for x in xs]
         items.append(Curve(
             source.id, f"Spend per week ({currency})", "Leads per week", xs.tolist(), ys,
-            (source.spend_per_week, source.response.leads(source.spend_per_week)),
+            (now, source.response.leads(now)),
             None if optimal is None else (optimal, source.response.leads(optimal)), currency,
         ))  # fmt: skip
     title = "Response curves: leads per week against spend" + (", today and in the plan" if plan else "")
     return Panels(title, items, columns=min(3, len(items)))
 
 
-def budget_shift(scenario: Scenario, plan: dict[str, Any] | None, currency: str) -> Shift | None:
+def budget_shift(scenario: Scenario, plan: dict[str, Any] | None, currency: str,
+                 today: Scenario | None = None) -> Shift | None:  # fmt: skip
+    """Each source's spend today and in the plan. `today`: the scenario as written, when `scenario` is a
+    setting of its levers (the app's sliders): the plan is compared with today's spend, not the sliders'."""
     if not plan or not plan.get("sources"):
         return None
     ids = [s.id for s in scenario.sources]
-    current = [s.spend_per_week for s in scenario.sources]
+    written = {s.id: s.spend_per_week for s in (today or scenario).sources}
+    current = [written.get(s.id, s.spend_per_week) for s in scenario.sources]
     planned = [_plan_spend(plan, i) for i in ids]
     optimal = [c if o is None else o for c, o in zip(current, planned, strict=True)]
     entries = [e.get("spend_per_week") if isinstance(e, dict) else e for e in plan["sources"].values()]

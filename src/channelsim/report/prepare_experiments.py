@@ -146,15 +146,26 @@ def _sweep_heatmap(
     )
 
 
+def _interval(table: pd.DataFrame, side: str) -> tuple[list[float], list[float]] | None:
+    """The 95% interval columns of one side's change (absent in a tornado.csv of an older version)."""
+    lo, hi = f"{side}_change_ci95_lo", f"{side}_change_ci95_hi"
+    if lo not in table or hi not in table:
+        return None
+    return [_num(v) for v in table[lo]], [_num(v) for v in table[hi]]
+
+
 def tornado_chart(table: pd.DataFrame, meta: dict[str, Any]) -> Tornado:
     pct, cur = float(meta["pct"]), meta["currency"]
+    n = meta.get("replications")
     return Tornado(
         f"Profit sensitivity: each parameter -/+{pct:g}%, one at a time",
-        f"Change in profit vs base ({cur})",
+        f"Change in profit vs base ({cur})" + (", with 95% intervals" if n and n > 1 else ""),
         [f"{r.parameter} ({r.base_value:.4g})" for r in table.itertuples()],
         table["low_change"].astype(float).tolist(),
         table["high_change"].astype(float).tolist(),
         [f"-{pct:g}%: {r.low_value:.4g}" for r in table.itertuples()],
         [f"+{pct:g}%: {r.high_value:.4g}" for r in table.itertuples()],
         cur,
+        _interval(table, "low"),
+        _interval(table, "high"),
     )
