@@ -12,7 +12,7 @@ import channelsim as cs
 from channelsim.cli import main
 from channelsim.experiments.paths import parse_set, read_path
 from channelsim.experiments.sweep import grid
-from channelsim.experiments.text import sweep_text
+from channelsim.experiments.text import number, sweep_text, tornado_text
 from channelsim.experiments.tornado import default_parameters
 from conftest import ROOT, run_cli
 
@@ -81,6 +81,10 @@ def test_tornado_moves_each_parameter_down_and_up(scenario: cs.Scenario) -> None
     assert table.loc[SPEND, "profit_base"] == pytest.approx(base)
     assert table.loc[SPEND, "high_change"] == pytest.approx(high.figure("totals", "profit")["mean"] - base)
     assert list(result.table.swing) == sorted(result.table.swing, reverse=True)
+    # the text and the report's table give each change with half its paired 95% interval
+    row = table.loc[SPEND]
+    half = number((row["high_change_ci95_hi"] - row["high_change_ci95_lo"]) / 2)
+    assert f"{number(row['high_change'], signed=True)} ± {half}" in tornado_text(result)
 
 
 def test_tornado_defaults_skip_what_cannot_move(scenario: cs.Scenario) -> None:

@@ -94,15 +94,23 @@ def tornado_text(outcome: Any) -> str:
     lines = [
         f"Profit sensitivity, each parameter ±{outcome.pct:g}% one at a time "
         f"(base profit {number(outcome.table['profit_base'].iloc[0])} {cur}; change vs base, paired)",
-        f"  {'parameter':<44}{'low value':>12}{'high value':>12}{'low: change':>16}{'high: change':>16}",
+        f"  {'parameter':<44}{'low value':>12}{'high value':>12}{'low: change ± 95%':>24}{'high: change ± 95%':>24}",
     ]
     for row in outcome.table.itertuples(index=False):
         lines.append(
             f"  {row.parameter:<44}{row.low_value:>12.4g}{row.high_value:>12.4g}"
-            f"{number(row.low_change, signed=True):>16}{number(row.high_change, signed=True):>16}"
+            f"{_plus_minus(row.low_change, row.low_change_ci95_lo, row.low_change_ci95_hi):>24}"
+            f"{_plus_minus(row.high_change, row.high_change_ci95_lo, row.high_change_ci95_hi):>24}"
         )
     lines += [f"  skipped: {reason}" for reason in outcome.skipped]
     return "\n".join(lines)
+
+
+def _plus_minus(mean: float, low: float | None, high: float | None) -> str:
+    """A paired change and half its 95% interval ("no interval" from one replication)."""
+    if low is None or high is None or low != low or high != high:
+        return f"{number(mean, signed=True)} (no interval)"
+    return f"{number(mean, signed=True)} ± {number((high - low) / 2)}"
 
 
 def moved_text(moved: list[dict[str, Any]], currency: str, run: str | None = None) -> list[str]:

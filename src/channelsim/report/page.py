@@ -265,13 +265,24 @@ def _compare_table(compare: dict[str, Any]) -> str:
 
 def _tornado_table(table: pd.DataFrame, cur: str) -> str:
     rows = [[str(r.parameter), f"{r.base_value:.4g}", f"{r.low_value:.4g}", f"{r.high_value:.4g}",
-             _n(r.low_change, True), _n(r.high_change, True)] for r in table.itertuples()]  # fmt: skip
+             _changed(table, r, "low"), _changed(table, r, "high")] for r in table.itertuples()]  # fmt: skip
     headers = [
         "Parameter",
         "Base",
         "Low",
         "High",
-        f"Profit change, low ({cur})",
-        f"Profit change, high ({cur})",
+        f"Profit change, low ({cur}; ± half the paired 95% interval)",
+        f"Profit change, high ({cur}; ± half the paired 95% interval)",
     ]
     return _table(headers, rows)
+
+
+def _changed(table: pd.DataFrame, row: Any, side: str) -> str:
+    """A side's paired profit change, ± half its 95% interval where the table has one."""
+    mean = getattr(row, f"{side}_change")
+    if f"{side}_change_ci95_lo" not in table.columns:  # a tornado.csv of an older version
+        return _n(mean, True)
+    low, high = getattr(row, f"{side}_change_ci95_lo"), getattr(row, f"{side}_change_ci95_hi")
+    if low is None or high is None or low != low or high != high:  # NaN: one replication
+        return f"{_n(mean, True)} (no interval)"
+    return f"{_n(mean, True)} ± {_n((high - low) / 2)}"
