@@ -218,3 +218,13 @@ def test_a_flag_that_is_not_a_number_says_what_it_accepts() -> None:
     done = run_cli("simulate", "x.yaml", "--replications", "ten")
     assert done.returncode == 2
     assert "--replications: expected a whole number 1..100000 (got 'ten')" in done.stderr
+
+
+def test_a_plan_is_simulated_beside_todays_allocation_and_says_what_it_moved(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"sources": {"search": {"spend_per_week": 3000}}}), "utf-8")
+    done = run_cli("simulate", ROOT / "tests" / "data" / "workbench.yaml", "--plan", plan, "--replications", "3",
+                   "--no-report", "--quiet", "--out", tmp_path / "out")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    moved = done.stdout.split("moved most against the base", 1)[1]
+    assert "Marketing spend (EUR)" in moved and "+" in moved  # 800 → 3,000 a week: spend moved most surely

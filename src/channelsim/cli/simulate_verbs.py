@@ -27,8 +27,8 @@ def add_simulate(sub: argparse._SubParsersAction) -> None:
     flags.add_scenario(cmd)
     flags.add_variant(cmd, "simulate this variant, and the base with the same seeds to show what it changed")
     cmd.add_argument("--plan", metavar="PLAN.json",
-                     help="simulate this allocation (a plan.json of `channelsim optimize`) instead of today's "
-                     "(default: today's, as the scenario is written)")  # fmt: skip
+                     help="simulate this allocation (a plan.json of `channelsim optimize`) instead of today's, "
+                     "and today's with the same seeds to show what it changed (default: today's, as written)")  # fmt: skip
     flags.add_replications(cmd)
     flags.add_seed(cmd)
     flags.add_weeks(cmd)
@@ -48,14 +48,18 @@ def run_simulate(args: argparse.Namespace) -> int:
     scenario = load_for_run(args)
     check_replications(args)
     where = execution(args)
-    check_size(scenario, args, runs=2 if args.variant else 1)
+    check_size(scenario, args, runs=2 if args.variant or args.plan else 1)
     runs = {}
-    if args.variant:  # the base with the same seeds: what the variant changed is a paired difference
+    # beside the base with the same seeds, what a variant or a plan changed is a paired difference
+    if args.variant:
         runs["base"] = _simulate(
-            load_for_run(argparse.Namespace(**{**vars(args), "variant": None})), args, "base", where
+            load_for_run(argparse.Namespace(**{**vars(args), "variant": None})), args, "base", where, args.plan
         )
-    name = args.variant or "base"
-    result = runs[name] = _simulate(scenario, args, name if args.variant else "", where)
+    elif args.plan:
+        runs["base"] = _simulate(scenario, args, "today's allocation", where, None)
+    name = args.variant or ("plan" if args.plan else "base")
+    label = name if args.variant or args.plan else ""
+    result = runs[name] = _simulate(scenario, args, label, where, args.plan)
     found = findings(runs, run_warnings(result))
     with output_set(args.out) as out:  # the files of this run replace the old ones as one set
         paths = result.write(out.staging, command=["channelsim", *sys.argv[1:]])
@@ -74,11 +78,12 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate(scenario: Scenario, args: argparse.Namespace, label: str, where: Execution) -> SimResult:
+def _simulate(scenario: Scenario, args: argparse.Namespace, label: str, where: Execution,
+              plan: str | None) -> SimResult:  # fmt: skip
     from channelsim.runner import simulate
 
     with run_progress(args, f"simulating {label}".strip()) as progress:
-        return simulate(scenario, replications=args.replications, seed=args.seed, plan=args.plan,
+        return simulate(scenario, replications=args.replications, seed=args.seed, plan=plan,
                         progress=progress, execution=where)  # fmt: skip
 
 
