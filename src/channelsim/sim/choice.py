@@ -8,12 +8,15 @@ without the loyalty term depend only on (segment, region, route, programme) and 
 outlets' prices, so they are cached and the cache is dropped when a price, a rebate, an
 exit or a diversion changes. Stock-outs come and go often, so they do not touch the cache:
 each region counts its outlets out of stock, and only while that count is above zero does
-a choice skip the outlets without stock.
+a choice skip the outlets without stock. While nothing in the region is out of stock, a
+draw is one bisection in the cumulative weights of its situation (the cache key plus the
+last outlet and whether the rivals had the last occasion), cached with the weights.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 
 from channelsim.model.logit import logit_weights, loyalty_factor, utility, without_price
 from channelsim.sim.outlets import Outlet
@@ -32,6 +35,9 @@ RIVALS = Rivals()
 Pick = Outlet | Rivals | None
 #: A cached situation: the outlets offered, their weights exp(V) and sum, and the rivals' weight.
 Offer = tuple[list[Outlet], list[float], float, float]
+#: A situation with everything in stock: what a draw can end in (rivals last) and the running sums of
+#: their weights, loyalty included; empty when nothing is offered and there are no rivals.
+Draw = tuple[list[Outlet | Rivals], list[float]]
 
 
 class Chooser:
@@ -60,6 +66,7 @@ class Chooser:
         self._cache: dict[tuple[int, int, int, int], Offer] = {}
         self._equal_prices: dict[tuple[int, int, int, int], list[float] | None] = {}
         self._moved: dict[tuple[int, int, int, int, int], float] = {}  # cannibalisation, all in stock
+        self._draws: dict[tuple[int, int, int, int, int, bool], Draw] = {}  # all in stock
         # every region of the scenario, including those no outlet serves (their customers still choose)
         regions = max(regions, 1 + max((r for o in outlets for r in o.regions), default=0))
         self.short = [0] * regions  # outlets out of stock, per region they serve
@@ -72,6 +79,7 @@ class Chooser:
         self._cache.clear()
         self._equal_prices.clear()
         self._moved.clear()
+        self._draws.clear()
         self.short = [0] * len(self.short)
         for outlet in self.outlets:
             if not outlet.in_stock:
@@ -126,6 +134,49 @@ class Chooser:
         """One draw from the logit over the outlets offered and the rivals; None when nothing is offered.
 
         `rival_last`: the customer's last occasion went to the rivals (their loyalty term)."""
+        if self.short[region] == 0:  # everything here in stock: one bisection in the cached sums
+            situation = (segment, region, route, programme, -1 if last is None else last.index, rival_last)
+            entry = self._draws.get(situation)
+            if entry is None:
+                entry = self._draws[situation] = self._running_sums(
+                    segment, region, route, programme, last, rival_last
+                )
+            picks, sums = entry
+            if not picks:
+                return None
+            index = bisect_left(sums, self.draws.uniform() * sums[-1])
+            return picks[index if index < len(picks) else -1]
+        return self._choose_short(segment, region, route, programme, last, rival_last)
+
+    def _running_sums(
+        self, segment: int, region: int, route: int, programme: int, last: Outlet | None, rival_last: bool
+    ) -> Draw:
+        """The running sums a draw bisects, everything in stock (as `_choose_short` would walk them)."""
+        offered, weights, _, rivals = self.offered(segment, region, route, programme)
+        factor = self.loyalty_factor[segment]
+        scaled = [
+            w * (1.0 + factor) if o is last and factor != 0.0 else w
+            for o, w in zip(offered, weights, strict=True)
+        ]
+        if rivals:
+            if sum(scaled) <= 1e-300:
+                return [RIVALS], [1.0]  # nothing of ours to buy: the occasion goes to the rivals
+            picks: list[Outlet | Rivals] = [*offered, RIVALS]
+            scaled.append(rivals * (1.0 + factor) if rival_last else rivals)
+        elif sum(scaled) <= 1e-300:
+            return [], []
+        else:
+            picks = list(offered)
+        sums, running = [], 0.0
+        for weight in scaled:
+            running += weight
+            sums.append(running)
+        return picks, sums
+
+    def _choose_short(
+        self, segment: int, region: int, route: int, programme: int, last: Outlet | None, rival_last: bool
+    ) -> Pick:
+        """A draw while some outlet in the region is out of stock: its weight is taken out."""
         key = (segment, region, route, programme)
         entry = self._cache.get(key)
         if entry is None:
