@@ -18,7 +18,7 @@ from typing import Any
 import simpy
 
 from channelsim.model.satisfaction import MOOD_LIMIT, referral_weight
-from channelsim.sim.choice import Pick, Rivals
+from channelsim.sim.choice import RIVALS, Pick
 from channelsim.sim.cohort import CONSIDERING, Cohort, Handlers, active_class, class_rates
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
@@ -214,7 +214,7 @@ class Market:
         if sold is None:
             return False  # the order is lost; they stay a prospect
         self.prospects[customer.segment] -= 1
-        if isinstance(sold, Rivals):
+        if sold is RIVALS:
             return False  # a rival won the first occasion: the prospect is lost for good
         self._activate(customer)
         self._book_new(customer)
@@ -224,7 +224,7 @@ class Market:
     def repeat_purchase(self, customer: Customer) -> bool:
         """A repeat occasion; False when a rival won it and the customer defects for good."""
         sold = self.sell(customer, False)
-        if isinstance(sold, Rivals):
+        if sold is RIVALS:
             switch = self.segments[customer.segment].switch
             if switch > 0.0 and self.draws["rivals"].bernoulli(switch):
                 self.ledger.add("segment", "switched_to_rivals", self.current_week, customer.segment)

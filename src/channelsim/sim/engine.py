@@ -20,7 +20,7 @@ from channelsim.model.clv import customer_equity
 from channelsim.model.media import source_cost
 from channelsim.model.money import OrderMoney, order_money
 from channelsim.scenario.schema import Scenario
-from channelsim.sim.choice import Chooser, Pick, Rivals
+from channelsim.sim.choice import RIVALS, Chooser, Pick
 from channelsim.sim.conflict import ConflictAgents
 from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
@@ -102,6 +102,7 @@ class Replication:
         self.regions = list(scenario.regions)
         self.outlets = self._build_outlets()
         self._prospecting = any(p.leads_per_week > 0 for p in scenario.partners)
+        self._paid_sources = len(scenario.sources)
         self.entities = self._entities()
         sizes = {"source": len(self.entities.sources), "outlet": len(self.outlets),
                  "segment": len(scenario.segments), "region": len(self.regions)}  # fmt: skip
@@ -394,7 +395,7 @@ class Replication:
         last = customer.last
         if last is not None and last.is_open and not last.in_stock:
             self.market.disappoint(customer)  # their usual outlet is out of stock
-        route = customer.source if first and 0 <= customer.source < len(self.scenario.sources) else -1
+        route = customer.source if first and 0 <= customer.source < self._paid_sources else -1
         found_by = self.outlets[customer.partner] if first and customer.partner >= 0 else None
         if found_by is not None and found_by.is_open and found_by.in_stock:
             outlet: Pick = found_by  # the sale its rep closes: no logit, no rival
@@ -407,10 +408,11 @@ class Replication:
             self.ledger.add("total", "lost_orders", week, 0)
             self.ledger.add("region", "lost_orders", week, customer.region)
             return None
-        if isinstance(outlet, Rivals):
+        if outlet is RIVALS:
             self.ledger.add("segment", "lost_prospects" if first else "rival_orders", week, customer.segment)
             customer.last, customer.rival_last = None, True
             return outlet
+        assert isinstance(outlet, Outlet)
         customer.rival_last = False
         self.ledger.order(week, outlet.index, customer.segment, customer.source, customer.region,
                           self._order_money(outlet, customer.segment, customer.programme))  # fmt: skip
