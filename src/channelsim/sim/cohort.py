@@ -140,13 +140,15 @@ class Cohort:
                 self._state, self._wake = _SLEEPING, env.event()
                 yield self._wake
                 continue
-            self._clock, self._due, self._state = total, env.now + draws.exponential(1.0 / total), _WAITING
+            gap = draws.exponential(1.0 / total)
+            self._clock, self._due, self._state = total, env.now + gap, _WAITING
             while True:
                 try:
-                    yield env.timeout(self._due - env.now)
+                    yield env.timeout(gap)
                     break
                 except simpy.Interrupt:
                     self._interrupted = False  # the ring moved earlier: wait for the new one
+                    gap = self._due - env.now
             self._state = _BUSY
             # the first clock rang: the member and event at `target` within [0, R); beyond R: none
             target = draws.uniform() * self._clock
@@ -156,7 +158,9 @@ class Cohort:
                 if target >= weight:
                     target -= weight
                     continue
-                index = min(int(target / r.total), len(members) - 1)
+                index = int(target / r.total)
+                if index >= len(members):
+                    index = len(members) - 1
                 customer, pick = members[index], target - index * r.total
                 if klass == CONSIDERING:
                     self.remove(customer)

@@ -392,40 +392,41 @@ class Replication:
     def sell(self, customer: Customer, first: bool) -> Pick:
         """One purchase occasion: the customer chooses an outlet (or the rivals); an order of ours is
         booked and fulfilled. A partner's own prospect buys first at that partner when it can."""
-        last = customer.last
+        last, market, ledger = customer.last, self.market, self.ledger
+        segment, region, programme = customer.segment, customer.region, customer.programme
         if last is not None and last.is_open and not last.in_stock:
-            self.market.disappoint(customer)  # their usual outlet is out of stock
-        route = customer.source if first and 0 <= customer.source < self._paid_sources else -1
-        found_by = self.outlets[customer.partner] if first and customer.partner >= 0 else None
-        if found_by is not None and found_by.is_open and found_by.in_stock:
+            market.disappoint(customer)  # their usual outlet is out of stock
+        route, found_by = -1, None
+        if first:
+            route = customer.source if 0 <= customer.source < self._paid_sources else -1
+            found_by = self.outlets[customer.partner] if customer.partner >= 0 else None
+        if first and found_by is not None and found_by.is_open and found_by.in_stock:
             outlet: Pick = found_by  # the sale its rep closes: no logit, no rival
         else:
-            outlet = self.chooser.choose(
-                customer.segment, customer.region, route, customer.programme, last, customer.rival_last
-            )
-        week = self.market.current_week
+            outlet = self.chooser.choose(segment, region, route, programme, last, customer.rival_last)
+        week = market.current_week
         if outlet is None:
-            self.ledger.add("total", "lost_orders", week, 0)
-            self.ledger.add("region", "lost_orders", week, customer.region)
+            ledger.add("total", "lost_orders", week, 0)
+            ledger.add("region", "lost_orders", week, region)
             return None
         if outlet is RIVALS:
-            self.ledger.add("segment", "lost_prospects" if first else "rival_orders", week, customer.segment)
+            ledger.add("segment", "lost_prospects" if first else "rival_orders", week, segment)
             customer.last, customer.rival_last = None, True
             return outlet
         assert isinstance(outlet, Outlet)
         customer.rival_last = False
-        self.ledger.order(week, outlet.index, customer.segment, customer.source, customer.region,
-                          self._order_money(outlet, customer.segment, customer.programme))  # fmt: skip
-        if not outlet.direct and outlet.region != customer.region:
-            self.ledger.add("outlet", "diverted_orders", week, outlet.index)
-            self.ledger.add("region", "diverted_orders", week, customer.region)
-            self.diverted_into[outlet.index, customer.region] += 1.0
+        money = self._money.get((outlet.index, segment, programme)) or self._order_money(
+            outlet, segment, programme
+        )
+        ledger.order(week, outlet.index, segment, customer.source, region, money)
+        if not outlet.direct and outlet.region != region:
+            ledger.add("outlet", "diverted_orders", week, outlet.index)
+            ledger.add("region", "diverted_orders", week, region)
+            self.diverted_into[outlet.index, region] += 1.0
         if self._watch_prices:
-            moved = self.chooser.cannibalized(
-                customer.segment, customer.region, route, customer.programme, last
-            )
+            moved = self.chooser.cannibalized(segment, region, route, programme, last)
             if moved:
-                self.ledger.add("total", "cannibalized_orders", week, 0, moved)
+                ledger.add("total", "cannibalized_orders", week, 0, moved)
         if customer.mood:
             kind = "promoter_orders" if customer.mood > 0 else "detractor_orders"
             self.ledger.add("outlet", kind, week, outlet.index)

@@ -45,11 +45,12 @@ class Draws:
             return self._exp_block.pop() * mean
 
     def bernoulli(self, p: float) -> bool:
-        return self.uniform() <= p
+        return (self._block.pop() if self._block else self.uniform()) <= p
 
     def pick(self, cumulative: list[float]) -> int:
         """An index drawn with probabilities given as cumulative weights (last = total)."""
-        index = bisect_left(cumulative, self.uniform() * cumulative[-1])
+        u = self._block.pop() if self._block else self.uniform()
+        index = bisect_left(cumulative, u * cumulative[-1])
         return index if index < len(cumulative) else len(cumulative) - 1
 
 
