@@ -209,7 +209,7 @@ class _Builder:
             return node.value
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, KeyError, yaml.YAMLError):  # `!!int abc`, `!!map x`, 5000 digits
+        except (ValueError, KeyError, IndexError, yaml.YAMLError):  # `!!int abc`, `!!int` of nothing, 5000 digits
             short = node.tag.removeprefix("tag:yaml.org,2002:")
             kind = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(short, short)
             message = f"cannot be read as {kind}"

@@ -6,14 +6,16 @@ loyalty term when the customer's last occasion went to them): a draw may return 
 The utility and the logit weights are `channelsim.model.logit`. The weights `exp(V_j)`
 without the loyalty term depend only on (segment, region, route, programme) and on the
 outlets' prices, so they are cached and the cache is dropped when a price, a rebate, an
-exit or a diversion changes. Stock-outs come and go often, so they do not touch the cache:
-each region counts its outlets out of stock, and only while that count is above zero does
-a choice skip the outlets without stock.
+exit or a diversion changes. Stock-outs come and go often, so they do not touch that cache:
+each region keeps the set of its outlets out of stock (a bit mask), and a draw is one
+bisection in the running sums of its situation — the key, the last outlet, whether the
+rivals had the last occasion and the region's mask — cached apart.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 
 from channelsim.model.logit import logit_weights, loyalty_factor, utility, without_price
 from channelsim.sim.outlets import Outlet
@@ -32,6 +34,9 @@ RIVALS = Rivals()
 Pick = Outlet | Rivals | None
 #: A cached situation: the outlets offered, their weights exp(V) and sum, and the rivals' weight.
 Offer = tuple[list[Outlet], list[float], float, float]
+#: A situation: what a draw can end in (the outlets in stock, rivals last) and the running sums of
+#: their weights, loyalty included; empty when nothing is offered and there are no rivals.
+Draw = tuple[list[Outlet | Rivals], list[float]]
 
 
 class Chooser:
@@ -59,10 +64,11 @@ class Chooser:
         self.rival_utility = rival_utility or [None] * len(affinity)
         self._cache: dict[tuple[int, int, int, int], Offer] = {}
         self._equal_prices: dict[tuple[int, int, int, int], list[float] | None] = {}
-        self._moved: dict[tuple[int, int, int, int, int], float] = {}  # cannibalisation, all in stock
+        self._moved: dict[tuple[int, int, int, int, int, int], float] = {}  # cannibalisation
+        self._draws: dict[tuple[int, int, int, int, int, bool, int], Draw] = {}
         # every region of the scenario, including those no outlet serves (their customers still choose)
         regions = max(regions, 1 + max((r for o in outlets for r in o.regions), default=0))
-        self.short = [0] * regions  # outlets out of stock, per region they serve
+        self.out_of_stock = [0] * regions  # per region: bit i set while outlet i serving it is out of stock
         for outlet in outlets:
             if not outlet.in_stock:
                 self.stock_changed(outlet, False)
@@ -72,15 +78,19 @@ class Chooser:
         self._cache.clear()
         self._equal_prices.clear()
         self._moved.clear()
-        self.short = [0] * len(self.short)
+        self._draws.clear()
+        self.out_of_stock = [0] * len(self.out_of_stock)
         for outlet in self.outlets:
             if not outlet.in_stock:
                 self.stock_changed(outlet, False)
 
     def stock_changed(self, outlet: Outlet, in_stock: bool) -> None:
         """An outlet ran out of stock (False) or got it back (True)."""
+        bit = 1 << outlet.index
         for region in outlet.regions | outlet.diverts_into:
-            self.short[region] += -1 if in_stock else 1
+            self.out_of_stock[region] = (
+                self.out_of_stock[region] & ~bit if in_stock else self.out_of_stock[region] | bit
+            )
 
     def offered(self, segment: int, region: int, route: int, programme: int) -> Offer:
         """The outlets open to this customer, their weights exp(V) (without loyalty) and their sum,
@@ -126,39 +136,44 @@ class Chooser:
         """One draw from the logit over the outlets offered and the rivals; None when nothing is offered.
 
         `rival_last`: the customer's last occasion went to the rivals (their loyalty term)."""
-        key = (segment, region, route, programme)
-        entry = self._cache.get(key)
+        last_index = -1 if last is None else last.index
+        situation = (segment, region, route, programme, last_index, rival_last, self.out_of_stock[region])
+        entry = self._draws.get(situation)
         if entry is None:
-            entry = self._cache[key] = self._weights(segment, region, route, programme)
-        offered, weights, total, rivals = entry
-        short = self.short[region] > 0
-        if short:  # some outlet here is out of stock: take its weight out
-            for outlet, weight in zip(offered, weights, strict=True):
-                if not outlet.in_stock:
-                    total -= weight
-        bonus_index, bonus = -1, 0.0
-        factor = self.loyalty_factor[segment]
-        if last is not None and factor != 0.0 and last.in_stock:
-            for index, outlet in enumerate(offered):
-                if outlet is last:
-                    bonus_index, bonus = index, weights[index] * factor
-                    break
-        if rivals:
-            rivals *= 1.0 + factor if rival_last else 1.0
-            if total + bonus <= 1e-300:
-                return RIVALS  # nothing of ours to buy: the occasion goes to the rivals
-        elif total + bonus <= 1e-300:
+            entry = self._draws[situation] = self._running_sums(
+                segment, region, route, programme, last, rival_last
+            )
+        picks, sums = entry
+        if not picks:
             return None
-        target = self.draws.uniform() * (total + bonus + rivals)
-        chosen = None
-        for index, weight in enumerate(weights):
-            if short and not offered[index].in_stock:
-                continue
-            chosen = offered[index]
-            target -= weight + bonus if index == bonus_index else weight
-            if target <= 0.0:
-                return chosen
-        return RIVALS if rivals else chosen
+        index = bisect_left(sums, self.draws.uniform() * sums[-1])
+        return picks[index if index < len(picks) else -1]
+
+    def _running_sums(
+        self, segment: int, region: int, route: int, programme: int, last: Outlet | None, rival_last: bool
+    ) -> Draw:
+        """The running sums a draw bisects: the outlets in stock now, the last one's weight with its
+        loyalty term, the rivals' (with theirs) at the end."""
+        offered, weights, _, rivals = self.offered(segment, region, route, programme)
+        factor = self.loyalty_factor[segment]
+        picks: list[Outlet | Rivals] = []
+        scaled = []
+        for outlet, weight in zip(offered, weights, strict=True):
+            if outlet.in_stock:
+                picks.append(outlet)
+                scaled.append(weight * (1.0 + factor) if outlet is last and factor != 0.0 else weight)
+        if rivals:
+            if sum(scaled) <= 1e-300:
+                return [RIVALS], [1.0]  # nothing of ours to buy: the occasion goes to the rivals
+            picks.append(RIVALS)
+            scaled.append(rivals * (1.0 + factor) if rival_last else rivals)
+        elif sum(scaled) <= 1e-300:
+            return [], []
+        sums, running = [], 0.0
+        for weight in scaled:
+            running += weight
+            sums.append(running)
+        return picks, sums
 
     def cannibalized(
         self, segment: int, region: int, route: int, programme: int, last: Outlet | None
@@ -168,19 +183,22 @@ class Chooser:
         `max(0, Σ_direct P_j − Σ_direct P_j^=)`, with `P^=` the same choice (same offers,
         loyalty, stock) at equal prices; 0 unless a direct channel is cheaper than a partner.
         """
-        key = (segment, region, route, programme)
-        if key not in self._equal_prices:
-            self._equal_prices[key] = self._equal_price_weights(key)
-        equal = self._equal_prices[key]
-        if equal is None:
-            return 0.0
-        if self.short[region] == 0:  # everything in stock: the answer depends on the key and `last` only
-            memo = (*key, -1 if last is None else last.index)
-            moved = self._moved.get(memo)
-            if moved is None:
-                moved = self._moved[memo] = self._cannibalized(key, equal, last)
-            return moved
-        return self._cannibalized(key, equal, last)
+        memo = (
+            segment,
+            region,
+            route,
+            programme,
+            -1 if last is None else last.index,
+            self.out_of_stock[region],
+        )
+        moved = self._moved.get(memo)  # the answer depends on these only
+        if moved is None:
+            key = (segment, region, route, programme)
+            if key not in self._equal_prices:
+                self._equal_prices[key] = self._equal_price_weights(key)
+            equal = self._equal_prices[key]
+            moved = self._moved[memo] = 0.0 if equal is None else self._cannibalized(key, equal, last)
+        return moved
 
     def _cannibalized(self, key: tuple[int, int, int, int], equal: list[float], last: Outlet | None) -> float:
         segment = key[0]

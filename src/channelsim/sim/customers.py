@@ -4,17 +4,22 @@ Unaware people are counts per segment and region (a market of millions costs not
 a person becomes an agent when they hear of the brand. A customer's life reads as the
 story: consider, buy for the first time, then buy again, join a programme or lapse, each
 after an exponential wait at the rates of the moment.
+
+Those waits are not one SimPy process per customer: the customers of a segment are a
+cohort (`sim/cohort.py`), one process whose next event is the first of all its members'
+exponential clocks — Exp(sum of their rates) — and whose member and event are drawn by rate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import simpy
 
-from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER, MOOD_LIMIT, referral_weight
-from channelsim.sim.choice import Pick, Rivals
+from channelsim.model.satisfaction import MOOD_LIMIT, referral_weight
+from channelsim.sim.choice import RIVALS, Pick
+from channelsim.sim.cohort import CONSIDERING, Cohort, Handlers, active_class, class_rates
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
 from channelsim.sim.streams import Draws, cumulative
@@ -23,8 +28,8 @@ from channelsim.sim.streams import Draws, cumulative
 class Customer:
     """A person who has heard of the brand: where they live, who brought them, what they did."""
 
-    __slots__ = ("active", "last", "mood", "orders", "paid", "partner", "programme", "region", "rival_last",
-                 "segment", "source")  # fmt: skip
+    __slots__ = ("active", "klass", "last", "mood", "orders", "paid", "partner", "programme", "region",
+                 "rival_last", "segment", "slot", "source")  # fmt: skip
 
     def __init__(self, segment: int, region: int, source: int) -> None:
         self.segment = segment
@@ -38,6 +43,7 @@ class Customer:
         self.active = False
         self.partner = -1  # the partner (outlet index) whose own prospect this was, -1 for none
         self.rival_last = False  # their last purchase occasion went to a rival
+        self.klass = self.slot = -1  # their class in the segment's cohort and place in it (-1: none)
 
 
 class SegmentParams:
@@ -61,6 +67,7 @@ class SegmentParams:
         self.join = [p.enrolment_per_week if on else 0.0 for p, on in zip(programmes, active, strict=True)]
         self.join_total = sum(self.join)
         self.join_cumulative = cumulative(self.join) if self.join_total > 0 else []
+        self.classes = class_rates(self.consideration, self.buy, self.churn, self.join_total)
         # refresh the organic rate often enough that it drifts < 0.5% between refreshes
         self.refresh = min(1.0 / 28.0, 0.005 / (self.p + self.q)) if self.p + self.q > 0 else 1.0
 
@@ -92,15 +99,14 @@ class Market:
         self.members = [0] * len(segments)
         self.lapsed: list[Customer] = []
         self.lapsed_count = [0] * len(segments)
-        self.customers: set[Customer] = set()  # the active ones (their equity is read at the horizon)
         self.draws = draws
+        on = Handlers(first=self.first_purchase, buy=self.repeat_purchase, lapse=self._lapse, join=self._join)
+        self.cohorts = [Cohort(env, params.classes, draws["customers"], on) for params in segments]
+        # one process per segment runs the clocks of its prospects-to-be and its active customers
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
         self.weeks = weeks
         self.current_week = 0  # the week under way, kept by the engine's weekly tick
-        # moods change between a customer's events (an order answered late): their lapse rate
-        # then changes at once, by thinning (see `life`); False keeps one draw per event
-        self.late_moods = False
 
     # -- leads --------------------------------------------------------------------------
     def paid_leads(
@@ -187,22 +193,20 @@ class Market:
         if params.conversion >= 1.0 or draws.bernoulli(params.conversion):
             customer = Customer(segment, region, source)
             customer.partner = partner
-            if params.consideration > 0:
-                self.env.process(self.consider(customer, draws.exponential(params.consideration)))
-            elif self.first_purchase(customer):  # at once, so the next rate sees this customer
-                self.env.process(self.life(customer))
+            if params.consideration > 0:  # thinks it over: an exponential wait in the cohort
+                self.cohorts[segment].add(customer, CONSIDERING)
+            else:  # at once, so the next rate sees this customer
+                self.first_purchase(customer)
 
     # -- a customer's life --------------------------------------------------------------
     def start_active(self, customer: Customer) -> None:
         """An existing customer at week 0."""
         self._activate(customer)
-        self.env.process(self.life(customer))
 
-    def consider(self, customer: Customer, delay: float) -> Generator[Any, Any, None]:
-        """A prospect who will buy thinks it over first."""
-        yield self.env.timeout(delay)
-        if self.first_purchase(customer):
-            yield from self.life(customer)
+    def active_customers(self) -> Iterator[Customer]:
+        """Everyone active now (their equity is read at the horizon)."""
+        for cohort in self.cohorts:
+            yield from cohort.active()
 
     def first_purchase(self, customer: Customer) -> bool:
         """The first order makes a prospect a customer (False: a rival won them, or nothing to buy)."""
@@ -210,7 +214,7 @@ class Market:
         if sold is None:
             return False  # the order is lost; they stay a prospect
         self.prospects[customer.segment] -= 1
-        if isinstance(sold, Rivals):
+        if sold is RIVALS:
             return False  # a rival won the first occasion: the prospect is lost for good
         self._activate(customer)
         self._book_new(customer)
@@ -220,7 +224,7 @@ class Market:
     def repeat_purchase(self, customer: Customer) -> bool:
         """A repeat occasion; False when a rival won it and the customer defects for good."""
         sold = self.sell(customer, False)
-        if isinstance(sold, Rivals):
+        if sold is RIVALS:
             switch = self.segments[customer.segment].switch
             if switch > 0.0 and self.draws["rivals"].bernoulli(switch):
                 self.ledger.add("segment", "switched_to_rivals", self.current_week, customer.segment)
@@ -232,37 +236,13 @@ class Market:
                 self.repeaters[customer.segment] += 1
         return True
 
-    def life(self, customer: Customer) -> Generator[Any, Any, None]:
-        """An active customer buys again, joins a programme or lapses, until the horizon."""
-        env, draws = self.env, self.draws["customers"]
-        params = self.segments[customer.segment]
-        late = self.late_moods
-        while True:
-            tier = customer.programme + 1
-            buy = params.buy[tier]
-            churn = params.churn[tier] * (DETRACTOR_CHURN_MULTIPLIER if customer.mood <= -1 else 1.0)
-            join = params.join_total if tier == 0 else 0.0
-            total = buy + churn + join
-            if late:  # a late answer can make them a detractor while they wait: thin from the detractor's rate
-                total = buy + params.churn[tier] * DETRACTOR_CHURN_MULTIPLIER + join
-            if total <= 0.0:
-                return  # never buys again, never lapses: stays active
-            yield env.timeout(draws.exponential(1.0 / total))
-            if late:
-                churn = params.churn[tier] * (DETRACTOR_CHURN_MULTIPLIER if customer.mood <= -1 else 1.0)
-            pick = draws.uniform() * total
-            if pick <= buy:
-                if not self.repeat_purchase(customer):
-                    return
-            elif pick <= buy + churn:
-                self._lapse(customer)
-                return
-            elif not late or pick <= buy + churn + join:
-                self._enrol(customer, draws.pick(params.join_cumulative))
+    def _join(self, customer: Customer) -> None:
+        """An active non-member joins one of the programmes open to them, by their enrolment rates."""
+        self._enrol(customer, self.draws["customers"].pick(self.segments[customer.segment].join_cumulative))
 
     def _activate(self, customer: Customer) -> None:
         customer.active = True
-        self.customers.add(customer)
+        self.cohorts[customer.segment].add(customer, active_class(customer.programme, customer.mood))
         self.active[customer.segment] += 1
         if customer.mood == 0:  # the common case, inlined: a passive refers once
             self.referrers[customer.segment] += 1
@@ -292,7 +272,7 @@ class Market:
 
     def _lapse(self, customer: Customer) -> None:
         customer.active = False
-        self.customers.discard(customer)
+        self.cohorts[customer.segment].remove(customer)
         self.active[customer.segment] -= 1
         if customer.mood == 0:
             self.referrers[customer.segment] -= 1
@@ -312,6 +292,7 @@ class Market:
         customer.programme = programme
         self.members[customer.segment] += 1
         self.on_membership(programme, +1)
+        self.cohorts[customer.segment].move(customer, active_class(programme, customer.mood))
         self.delight(customer)  # a welcome, points, member prices: a good experience
 
     def enrol_at_start(self, customer: Customer, programme: int) -> None:
@@ -337,6 +318,7 @@ class Market:
         customer.mood = mood
         if customer.active:
             self._count_mood(customer, +1)
+            self.cohorts[customer.segment].move(customer, active_class(customer.programme, mood))
 
     # -- win-back -----------------------------------------------------------------------
     def winback(self, weekly_rate: list[float]) -> Generator[Any, Any, None]:
@@ -360,4 +342,3 @@ class Market:
         week = self.current_week
         self.ledger.add("total", "won_back", week, 0)
         self.ledger.add("segment", "won_back", week, customer.segment)
-        self.env.process(self.life(customer))

@@ -19,39 +19,38 @@ _BLOCK = 4096
 class Draws:
     """Block-buffered uniforms on (0, 1] and unit exponentials, with the picks the model needs."""
 
-    __slots__ = ("_block", "_exp_block", "_exp_index", "_index", "_rng")
+    __slots__ = ("_block", "_exp_block", "_rng")
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
+        # each block is used from its end (`pop`, the cheapest read), so it is stored reversed:
+        # the draws come out in the generator's order
         self._block: list[float] = []
-        self._index = 0
         self._exp_block: list[float] = []
-        self._exp_index = 0
 
     def uniform(self) -> float:
         """A uniform draw on (0, 1] (never 0, so its logarithm is finite)."""
-        index = self._index
-        if index == len(self._block):
-            self._block = (1.0 - self._rng.random(_BLOCK)).tolist()
-            index = 0
-        self._index = index + 1
-        return self._block[index]
+        try:
+            return self._block.pop()
+        except IndexError:
+            self._block = (1.0 - self._rng.random(_BLOCK))[::-1].tolist()
+            return self._block.pop()
 
     def exponential(self, mean: float) -> float:
         """An exponential draw with the given mean."""
-        index = self._exp_index
-        if index == len(self._exp_block):
-            self._exp_block = self._rng.standard_exponential(_BLOCK).tolist()
-            index = 0
-        self._exp_index = index + 1
-        return self._exp_block[index] * mean
+        try:
+            return self._exp_block.pop() * mean
+        except IndexError:
+            self._exp_block = self._rng.standard_exponential(_BLOCK)[::-1].tolist()
+            return self._exp_block.pop() * mean
 
     def bernoulli(self, p: float) -> bool:
-        return self.uniform() <= p
+        return (self._block.pop() if self._block else self.uniform()) <= p
 
     def pick(self, cumulative: list[float]) -> int:
         """An index drawn with probabilities given as cumulative weights (last = total)."""
-        index = bisect_left(cumulative, self.uniform() * cumulative[-1])
+        u = self._block.pop() if self._block else self.uniform()
+        index = bisect_left(cumulative, u * cumulative[-1])
         return index if index < len(cumulative) else len(cumulative) - 1
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from channelsim.model.adstock import adstock_path
 from channelsim.model.media import source_cost
+from channelsim.model.satisfaction import PROMOTER_REFERRAL_WEIGHT
 from channelsim.scenario.demand import Source
 from channelsim.scenario.schema import Scenario
 from channelsim.valuation.expected_diversion import diversion_totals
@@ -56,6 +57,9 @@ def bass_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray, mark
         unaware, active = n - seg.initial_customers, float(seg.initial_customers)
         won = 1.0 - (market.first_rival_share(s) if market is not None else 0.0)
         leave = seg.churn_per_week + (market.defection(s) if market is not None else 0.0)
+        if market is not None and market.promoting_members(s):  # members stay longer and refer twice
+            out[s], actives[s], arrivals[s] = _bass_with_members(sc, s, leads, grid, market, found, won, leave)
+            continue
         own = sum(
             rate * (p.segment_mix or {}).get(seg.id, 0.0)
             for p in sc.partners
@@ -71,6 +75,36 @@ def bass_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray, mark
             arrivals[s, i] = seg.conversion * awaken * won
             unaware -= awaken * step
             active += (seg.conversion * awaken * won - leave * active) * step
+    return out, actives, arrivals
+
+
+def _bass_with_members(sc: Scenario, s: int, leads: dict[str, np.ndarray], grid: np.ndarray, market: Valuation,
+                       found: dict[str, float], won: float, leave: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """`bass_path` for a segment whose customers join loyalty programmes: non-members join at Σe and
+    leave at `leave`; a member of programme k leaves at its hazard and, a promoter, refers
+    PROMOTER_REFERRAL_WEIGHT times (the simulation's referrers: Σ referral weights)."""
+    seg, n, step = sc.segments[s], float(sc.segments[s].population), grid[1] - grid[0]
+    joins = {k: p.enrolment_per_week for k, p in market.running}
+    hazards, start = market.member_hazards(s), market.initial_member_shares(s)
+    members = {k: start[k] * seg.initial_customers for k in joins}
+    others = seg.initial_customers - sum(members.values())
+    unaware = n - seg.initial_customers
+    own = sum(rate * (p.segment_mix or {}).get(seg.id, 0.0) for p in sc.partners if (rate := found.get(p.id, 0.0)))
+    out, actives, arrivals = (np.zeros(len(grid)) for _ in range(3))
+    for i, t in enumerate(grid):
+        out[i] = max(unaware, 0.0) / n
+        actives[i] = others + sum(members.values())
+        week = min(int(t), sc.horizon_weeks - 1)
+        paid = sum(leads[src.id][week] * (src.segment_mix or {}).get(seg.id, 0.0) for src in sc.sources)
+        referrers = others + PROMOTER_REFERRAL_WEIGHT * sum(members.values())
+        awaken = min((seg.innovation_per_week + seg.imitation_per_week * referrers / n) * unaware + paid + own,
+                     max(unaware, 0.0) / step)  # fmt: skip
+        arrivals[i] = seg.conversion * awaken * won
+        unaware -= awaken * step
+        joined = {k: e * others for k, e in joins.items()}
+        others += (arrivals[i] - (leave + sum(joins.values())) * others) * step
+        for k in joins:
+            members[k] += (joined[k] - hazards[k] * members[k]) * step
     return out, actives, arrivals
 
 
@@ -240,7 +274,7 @@ def _forecast(
     """`forecast` with instant service and stock always in (of `sc` as given)."""
     weeks = sc.horizon_weeks
     leads = lead_rates(sc, spend)
-    probe = Valuation(sc, tiers)
+    probe = Valuation(sc, tiers, programmes=programmes)
     found = partner_lead_rates(sc, tiers)
     unaware, active, arrivals = bass_path(sc, leads, probe.grid, probe, found)
     val = Valuation(sc, tiers, unaware, programmes)

@@ -324,6 +324,23 @@ class Valuation:
             p.enrolment_per_week > 0 or p.initial_members > 0 for _, p in self.running
         )
 
+    def member_hazards(self, s: int) -> dict[int, float]:
+        """Per running programme k: a member's hazard of leaving, over the segment's regions."""
+        shares = self._region_shares(s)
+        return {k: sum(w * self._member_hazard(s, r, k) for r, w in enumerate(shares) if w > 0)
+                for k, _ in self.running}  # fmt: skip
+
+    def initial_member_shares(self, s: int) -> dict[int, float]:
+        """Per running programme: the share of the initial customers who start as its members."""
+        out, taken = {}, 0.0
+        for k, prog in self.running:
+            out[k] = min(prog.initial_members, 1.0 - taken)
+            taken += out[k]
+        return out
+
+    def promoting_members(self, s: int) -> bool:
+        return self._promoting_members(s)
+
     def _solve_with_members(self, s: int, own: np.ndarray, won: float) -> SegmentValues:
         """`_solve_segment` with members referring too. A non-member refers at weight 1 until they lapse,
         defect or join (rate Σe); a member of programme k is a promoter (weight W) until they leave at
@@ -335,10 +352,7 @@ class Valuation:
         gamma = (1.0 - lam) / 2.0 if seg.consideration_weeks > 0 else 1.0
         joins = [(k, p.enrolment_per_week) for k, p in self.running]
         total_join = sum(e for _, e in joins)
-        shares = self._region_shares(s)
-        hazards = {
-            k: sum(w * self._member_hazard(s, r, k) for r, w in enumerate(shares) if w > 0) for k, _ in joins
-        }
+        hazards = self.member_hazards(s)
         decay = math.exp(-(seg.churn_per_week + total_join + self.defection(s)) * h)
         decay_m = {k: math.exp(-hazards[k] * h) for k, _ in joins}
         n, size, weight = len(self.grid), self.layout.size, PROMOTER_REFERRAL_WEIGHT
