@@ -49,6 +49,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     check_replications(args)
     where = execution(args)
     check_size(scenario, args, runs=2 if args.variant or args.plan else 1)
+    if args.plan:  # a plan that cannot be read is refused before anything is simulated
+        from channelsim.sim.policy import load_plan
+
+        load_plan(scenario, args.plan)
     runs = {}
     # beside the base with the same seeds, what a variant or a plan changed is a paired difference
     if args.variant:
