@@ -25,6 +25,8 @@ from channelsim.scenario.demand import Source
 
 #: the history's spread of weekly spend (90th over 10th percentile) below which saturation is not identified
 MIN_SPEND_RATIO = 1.5
+#: forms closer than this in BIC are hard to tell apart (Kass & Raftery 1995: "not worth more than a bare mention")
+CLOSE_BIC = 2.0
 #: "near today's plan": within this share of today's spend
 NEAR = 0.25
 
@@ -117,6 +119,12 @@ def warnings(fit: SourceFit, source: Source) -> list[str]:
         if hi > 3 * max(lo, 1e-9):
             out.append(f"the saturation level is poorly identified: max_leads_per_week's 95% interval is "
                        f"{lo:,.0f} to {hi:,.0f}")  # fmt: skip
+    close = sorted(f.bic - fit.chosen_.bic for f in fit.table_ if f is not fit.chosen_)
+    if close and close[0] < CLOSE_BIC:
+        rival = min((f for f in fit.table_ if f is not fit.chosen_), key=lambda f: f.bic)
+        out.append(f"the history hardly tells {fit.form_} from {rival.form} apart (ΔBIC {close[0]:.1f} < {CLOSE_BIC:g}); "
+                   "the band assumes the chosen form, so the curve away from the history's spend is less certain "
+                   "than it shows")  # fmt: skip
     today, top = fit.today_, float(fit.history.spend.max())
     if today > 0 and not np.any(np.abs(fit.effective_ - today) <= NEAR * today):
         out.append(f"spend was never near today's plan ({today:,.0f} a week): no week's effective spend came within "
