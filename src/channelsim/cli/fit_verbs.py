@@ -77,7 +77,8 @@ def run_fit(args: argparse.Namespace) -> int:
     _check_out(args.out)
     scenario = load(args.scenario)
     seed = scenario.seed if args.seed is None else args.seed
-    print(f"fitting {args.history}: {args.bootstrap} bootstrap refits a source", file=sys.stderr)
+    if sys.stderr.isatty():  # a fit takes seconds to a minute: say what it does (quiet when piped)
+        print(f"fitting {args.history}: {args.bootstrap} bootstrap refits a source", file=sys.stderr)
     fitted = fit_history(scenario, args.history, replicates=args.bootstrap, draws=args.draws, seed=seed)
     write(fitted, args.out)
     spread = plan_spread(args.out, min(args.plans, args.draws)) if args.draws and args.plans else None

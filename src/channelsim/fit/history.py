@@ -76,7 +76,7 @@ def read_history(path: str | os.PathLike[str], known: list[str]) -> History:
     if not rows and not problems:
         problems.append(Problem(shown, 1, 1, (), "no rows: the history has a header and nothing else"))
     _index_weeks(shown, rows, problems)
-    sources = _by_source(shown, rows, problems)
+    sources = _by_source(shown, rows, problems, whole=not problems)  # a dropped bad row is no gap
     if problems:
         raise ScenarioError(problems)
     labels = {r.week: r.label for r in rows if r.week is not None}
@@ -179,7 +179,7 @@ def _index_weeks(file: str, rows: list[_Row], problems: list[Problem]) -> None:
         r.week = days // 7
 
 
-def _by_source(file: str, rows: list[_Row], problems: list[Problem]) -> dict[str, SourceHistory]:
+def _by_source(file: str, rows: list[_Row], problems: list[Problem], whole: bool) -> dict[str, SourceHistory]:
     grouped: dict[str, dict[int, _Row]] = {}
     for r in rows:
         seen = grouped.setdefault(r.source, {})
@@ -191,12 +191,12 @@ def _by_source(file: str, rows: list[_Row], problems: list[Problem]) -> dict[str
     out = {}
     for source, weeks in grouped.items():
         order = sorted(weeks)
-        gaps = [(a, b) for a, b in zip(order, order[1:], strict=False) if b != a + 1]
+        gaps = [(a, b) for a, b in zip(order, order[1:], strict=False) if b != a + 1] if whole else []
         for a, b in gaps[:3]:
             problems.append(Problem(file, weeks[b].line, 1, ("week",), f"source '{source}' has no row for the "
                                     f"week(s) between {weeks[a].label} and {weeks[b].label}: adstock needs every "
                                     "week (write spend 0 and its leads for a week without spend)", weeks[b].label))  # fmt: skip
-        if len(order) < MIN_WEEKS:
+        if len(order) < MIN_WEEKS and whole:
             first = weeks[order[0]]
             problems.append(Problem(file, first.line, 1, ("source",), f"only {len(order)} week(s) of history; "
                                     f"a fit needs at least {MIN_WEEKS}", source))  # fmt: skip
