@@ -61,7 +61,7 @@ def test_overdispersed_counts_are_fitted_negative_binomial_and_recovered() -> No
     assert fit.chosen_.size is not None and 7 < fit.chosen_.size < 60  # true size 20
     # the form is not asserted: NB noise hides much of the curvature, and BIC may prefer
     # fewer parameters; the curve at today's spend and the adstock must still be right
-    mid, lo, hi = fit.at(LEVEL)
+    _mid, lo, hi = fit.at(LEVEL)
     assert lo <= CONCAVE.leads(LEVEL) <= hi
     lo, hi = fit.intervals_["adstock"]
     assert lo <= ADSTOCK <= hi

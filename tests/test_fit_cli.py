@@ -81,3 +81,15 @@ def test_fit_writes_a_valid_scenario_keeping_comments_order_and_adds_draws(tmp_p
                  "--plans", "0"]) == 0  # fmt: skip
     again = cs.load(tmp_path / "again.yaml")
     assert [n for n in again.variants if n.startswith("fit_draw_")] == ["fit_draw_01", "fit_draw_02"]
+
+
+def test_the_round_trip_keeps_a_users_comment_and_writes_numbers_yaml_1_1_reads() -> None:
+    from channelsim.fit.roundtrip import fitted_text
+
+    text = ("name: x  # n\nsources:\n  - id: a   # the a source\n"
+            "    response: {curve: hill, max_leads_per_week: 20, half_saturation: 80, shape: 1.0}   # my guess\n"
+            "    locked: false\n")  # fmt: skip
+    out = fitted_text(text, "f.yaml", {"a": ({"curve": "linear", "leads_per_unit_spend": 1e-05}, 0.2)}, {}, "fitted")
+    assert out.splitlines()[0] == "name: x  # n" and "# the a source" in out and "# my guess" in out
+    assert "leads_per_unit_spend: 1.0e-05" in out  # `1e-05` would be a string to the YAML 1.1 loader
+    assert out.index("response") < out.index("adstock: 0.2") < out.index("locked")

@@ -47,7 +47,6 @@ def weeks_chart(fit: SourceFit, currency: str) -> bytes:
     with style.styled():
         figure, grid = style.new_grid(11, 7.2, 2, 1)
         ax, below = grid[0, 0], grid[1, 0]
-        figure.get_layout_engine().set(hspace=0.08)
         ax.fill_between(weeks, lo, hi, color=style.BLUE, alpha=0.22, lw=0, label="fitted, 95% band")
         ax.plot(weeks, fit.fitted_, color=style.BLUE, label="fitted (expected leads)")
         ax.plot(weeks, fit.history.leads, "o", ms=4, color=style.BLACK, alpha=0.7, label="observed")

@@ -43,7 +43,7 @@ def render(fitted: Fitted, fitted_file: str, spread: PlanSpread | None, figures:
             _overview(fitted)]  # fmt: skip
     if spread is not None and spread.values:
         body += _spread(fitted, spread, figures)
-    for source, fit in fitted.sources.items():
+    for fit in fitted.sources.values():
         body += _source(fit, fitted.scenario.currency, figures)
     body.append(_method())
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Fit — {escape(fitted.scenario.name)}"

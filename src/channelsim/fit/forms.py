@@ -102,7 +102,7 @@ def parameters(curve: Curve) -> dict[str, float]:
 
 
 def _unchecked(cls: type, **values: object) -> Curve:
-    return cls.model_construct(**values)  # type: ignore[no-any-return,attr-defined]
+    return cls.model_construct(**values)  # type: ignore[attr-defined]
 
 
 def _checked(cls: type, **values: object) -> Curve:
@@ -110,4 +110,4 @@ def _checked(cls: type, **values: object) -> Curve:
     top = {"shape": 20.0}
     clean = {k: min(float(f"{v:.6g}"), top.get(k, float(MAX_AMOUNT))) if isinstance(v, float) else v
              for k, v in values.items()}  # fmt: skip
-    return cls(**clean)  # type: ignore[no-any-return]
+    return cls(**clean)

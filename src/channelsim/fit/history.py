@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -101,7 +102,9 @@ def _lines(path: str) -> list[str]:
 
 def _fields(text: str) -> list[tuple[str, int]]:
     """The comma-separated fields of one line and the column (from 1) each starts at; quotes allowed."""
-    out, current, start, quoted = [], [], 1, False
+    out: list[tuple[str, int]] = []
+    current: list[str] = []
+    start, quoted = 1, False
     for i, ch in enumerate(text, start=1):
         if ch == '"':
             quoted = not quoted
@@ -191,7 +194,7 @@ def _by_source(file: str, rows: list[_Row], problems: list[Problem], whole: bool
     out = {}
     for source, weeks in grouped.items():
         order = sorted(weeks)
-        gaps = [(a, b) for a, b in zip(order, order[1:], strict=False) if b != a + 1] if whole else []
+        gaps = [(a, b) for a, b in itertools.pairwise(order) if b != a + 1] if whole else []
         for a, b in gaps[:3]:
             problems.append(Problem(file, weeks[b].line, 1, ("week",), f"source '{source}' has no row for the "
                                     f"week(s) between {weeks[a].label} and {weeks[b].label}: adstock needs every "

@@ -17,7 +17,15 @@ import numpy as np
 
 from channelsim.curves import Curve, HillCurve, LinearCurve, TanhCurve, leads_at
 from channelsim.fit.bootstrap import Bootstrap, bootstrap
-from channelsim.fit.estimate import Data, FormFit, Overdispersion, fit_form, from_poisson, mean_leads, overdispersion
+from channelsim.fit.estimate import (
+    Data,
+    FormFit,
+    Overdispersion,
+    fit_form,
+    from_poisson,
+    mean_leads,
+    overdispersion,
+)
 from channelsim.fit.forms import ESTIMATED, FORMS, Scales, n_curve_params, parameters, to_curve
 from channelsim.fit.history import SourceHistory
 from channelsim.model.adstock import adstock_series
