@@ -28,8 +28,8 @@ def add_fit(sub: argparse._SubParsersAction) -> None:
                      help="add N variants fit_draw_01… drawn from the fit's uncertainty (for optimize --robust)")  # fmt: skip
     cmd.add_argument("--bootstrap", type=int, default=200, metavar="B", help="bootstrap refits per source (default 200)")
     cmd.add_argument("--seed", type=int, metavar="S", help="default: the scenario's seed")
-    cmd.add_argument("--plans", type=int, default=20, metavar="K",
-                     help="with --draws: optimize the plan of the first K draws to show how it moves (default 20; 0: skip)")  # fmt: skip
+    cmd.add_argument("--plans", type=int, default=10, metavar="K",
+                     help="with --draws: optimize the plan of the first K draws to show how it moves (default 10; 0: skip)")  # fmt: skip
     cmd.set_defaults(run=run_fit)
 
 
