@@ -30,5 +30,7 @@ def write_history(path: Path, series: dict[str, tuple[np.ndarray, np.ndarray]]) 
         out = csv.writer(handle)
         out.writerow(["week", "source", "spend", "leads"])
         for source, (spend, leads) in series.items():
-            out.writerows((week, source, f"{x:g}", int(y)) for week, (x, y) in enumerate(zip(spend, leads, strict=True)))
+            out.writerows(
+                (week, source, f"{x:g}", int(y)) for week, (x, y) in enumerate(zip(spend, leads, strict=True))
+            )
     return path

@@ -27,7 +27,9 @@ CONCAVE = ExponentialCurve(curve="exponential", max_leads_per_week=300, scale=30
 WEEKS, LEVEL, ADSTOCK = 104, 3000.0, 0.4
 
 
-def _fit(truth: HillCurve | ExponentialCurve, seed: int, size: float | None = None, refits: int = 30) -> SourceFit:
+def _fit(
+    truth: HillCurve | ExponentialCurve, seed: int, size: float | None = None, refits: int = 30
+) -> SourceFit:
     rng = np.random.default_rng(seed)
     spend, leads = weekly(truth, ADSTOCK, LEVEL, WEEKS, rng, size=size)
     history = SourceHistory("ads", np.arange(WEEKS), spend, leads, np.arange(WEEKS) + 2)

@@ -61,7 +61,9 @@ def meridian_hill(x: float, ec: float, slope: float, beta: float, alpha: float, 
     return kpi_scale * beta * u**slope / (u**slope + ec**slope)
 
 
-def robyn_hill(x: float, alpha: float, gamma: float, theta: float, coef: float, lo: float, hi: float) -> float:
+def robyn_hill(
+    x: float, alpha: float, gamma: float, theta: float, coef: float, lo: float, hi: float
+) -> float:
     """Robyn: coef · x_a^α / (x_a^α + I^α), x_a[t] = x[t] + θ·x_a[t−1], I = (1−γ)·min + γ·max."""
     level = 0.0
     for _ in range(WEEKS):
@@ -94,7 +96,9 @@ def test_pymc_marketing_logistic_maps_exactly(tmp_path: Path, normalize: bool) -
     assert curve.curve == "logistic" and adstock == 0.5  # type: ignore[attr-defined]
     assert curve.lam == pytest.approx(0.0003 if normalize else 0.00059765625, rel=1e-6)  # type: ignore[attr-defined]
     for x in SPENDS:
-        assert curve.leads(x) == pytest.approx(pymc_logistic(x, 3, 0.5, 0.5, 10000, 800, 8, normalize), rel=1e-5)  # type: ignore[attr-defined]
+        assert curve.leads(x) == pytest.approx(
+            pymc_logistic(x, 3, 0.5, 0.5, 10000, 800, 8, normalize), rel=1e-5
+        )  # type: ignore[attr-defined]
     if normalize:
         assert curve.leads(5000) == pytest.approx(254.06, abs=0.01)  # type: ignore[attr-defined]
 
@@ -115,7 +119,9 @@ def test_meridian_hill_maps_exactly_with_the_leads_factor(tmp_path: Path) -> Non
     assert adstock == 0.4
     assert curve.leads(1000) == pytest.approx(6.1475, abs=1e-4)  # type: ignore[attr-defined]
     for x in SPENDS:
-        assert curve.leads(x) == pytest.approx(0.1 * meridian_hill(x, 1.2, 2, 0.3, 0.4, 2000, 500, 0.5), rel=1e-6)  # type: ignore[attr-defined]
+        assert curve.leads(x) == pytest.approx(
+            0.1 * meridian_hill(x, 1.2, 2, 0.3, 0.4, 2000, 500, 0.5), rel=1e-6
+        )  # type: ignore[attr-defined]
 
 
 def test_robyn_hill_maps_exactly_with_its_range_scaled_inflexion(tmp_path: Path) -> None:
@@ -132,12 +138,18 @@ def test_a_table_of_draws_gives_the_mean_curve_and_draw_variants(tmp_path: Path)
     sc = _import(tmp_path, "robyn", "channel,draw,alpha,gamma,theta,coef,inflexion\n" + rows, draws=3)
     curve, _ = _curve(sc, "search_ads")
     assert curve.max_leads_per_week == pytest.approx(925)  # type: ignore[attr-defined]  # mean coef
-    assert [n for n in sc.variants if n.startswith("fit_draw_")] == ["fit_draw_01", "fit_draw_02", "fit_draw_03"]
+    assert [n for n in sc.variants if n.startswith("fit_draw_")] == [
+        "fit_draw_01",
+        "fit_draw_02",
+        "fit_draw_03",
+    ]
     tops = [_curve(sc.variant(n), "search_ads")[0].max_leads_per_week for n in ("fit_draw_01", "fit_draw_03")]  # type: ignore[attr-defined]
     assert tops == [800, 1050]
 
 
-def test_a_bad_parameter_table_is_reported_by_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_parameter_table_is_reported_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     params = tmp_path / "params.csv"
     params.write_text("channel,alpha,gamma,theta,coef,inflexion\nsearch_ads,2,0.5,1.3,900,7000\n"
                       "tv,2,0.5,0.3,900,7000\nsocial_media,2,0.5,0.3,lots,7000\n", encoding="utf-8")  # fmt: skip

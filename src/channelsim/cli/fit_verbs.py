@@ -26,7 +26,9 @@ def add_fit(sub: argparse._SubParsersAction) -> None:
                      "fit.html is written beside it")  # fmt: skip
     cmd.add_argument("--draws", type=int, default=0, metavar="N",
                      help="add N variants fit_draw_01… drawn from the fit's uncertainty (for optimize --robust)")  # fmt: skip
-    cmd.add_argument("--bootstrap", type=int, default=200, metavar="B", help="bootstrap refits per source (default 200)")
+    cmd.add_argument(
+        "--bootstrap", type=int, default=200, metavar="B", help="bootstrap refits per source (default 200)"
+    )
     cmd.add_argument("--seed", type=int, metavar="S", help="default: the scenario's seed")
     cmd.add_argument("--plans", type=int, default=10, metavar="K",
                      help="with --draws: optimize the plan of the first K draws to show how it moves (default 10; 0: skip)")  # fmt: skip
@@ -34,20 +36,26 @@ def add_fit(sub: argparse._SubParsersAction) -> None:
 
 
 def add_import_curves(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("import-curves", help="map curves fitted by PyMC-Marketing, Meridian or Robyn into a scenario")
+    cmd = sub.add_parser(
+        "import-curves", help="map curves fitted by PyMC-Marketing, Meridian or Robyn into a scenario"
+    )
     cmd.add_argument("params", metavar="PARAMS", help="CSV: one row per channel (or per channel and draw)")
     cmd.add_argument("--from", dest="tool", required=True, choices=TOOLS)
     cmd.add_argument("--scenario", required=True, metavar="SCENARIO")
     cmd.add_argument("--out", required=True, metavar="FITTED.yaml")
     cmd.add_argument("--leads-per-outcome", type=float, default=1.0, metavar="F",
                      help="leads per unit of the tool's outcome (default 1: the tool modelled leads)")  # fmt: skip
-    cmd.add_argument("--draws", type=int, default=0, metavar="N", help="with a table of draws: add N of them as variants")
+    cmd.add_argument(
+        "--draws", type=int, default=0, metavar="N", help="with a table of draws: add N of them as variants"
+    )
     cmd.set_defaults(run=run_import_curves)
 
 
 def _check_out(out: str) -> None:
     if os.path.isdir(out):
-        raise UsageError(f"--out {out}: is a folder; give the file to write, such as {out.rstrip('/')}/fitted.yaml")
+        raise UsageError(
+            f"--out {out}: is a folder; give the file to write, such as {out.rstrip('/')}/fitted.yaml"
+        )
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
         raise UsageError(f"--out {out}: the folder {folder} does not exist")
@@ -96,10 +104,14 @@ def summary(fitted: Fitted) -> str:
              f"({fitted.replicates} bootstrap refits each{f', {len(fitted.draws)} draws' if fitted.draws else ''})"]  # fmt: skip
     for source, fit in fitted.sources.items():
         lo, hi = fit.intervals_["adstock"]
-        lines.append(f"  {source:<20} {fit.form_} ({fit.family_}), adstock {fit.adstock_:.2f} [{lo:.2f}, {hi:.2f}]")
+        lines.append(
+            f"  {source:<20} {fit.form_} ({fit.family_}), adstock {fit.adstock_:.2f} [{lo:.2f}, {hi:.2f}]"
+        )
         if fit.today_ > 0:
             mid, low, high = fit.at(fit.today_)
-            lines.append(f"  {'':<20} at today's {fit.today_:,.0f}/week: {mid:,.1f} leads/week [{low:,.1f}, {high:,.1f}]")
+            lines.append(
+                f"  {'':<20} at today's {fit.today_:,.0f}/week: {mid:,.1f} leads/week [{low:,.1f}, {high:,.1f}]"
+            )
         lines += [f"  {'':<20} warning: {w}" for w in fit.warnings_]
     return "\n".join(lines)
 

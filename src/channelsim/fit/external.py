@@ -119,7 +119,9 @@ def _row(path: str, number: int, text: str, names: list[str], tool: str, known: 
          problems: list[Problem]) -> dict[str, Any] | None:  # fmt: skip
     fields = _fields(text)
     if len(fields) != len(names):
-        problems.append(Problem(path, number, 1, (), f"expected {len(names)} fields, got {len(fields)}", text.strip()))
+        problems.append(
+            Problem(path, number, 1, (), f"expected {len(names)} fields, got {len(fields)}", text.strip())
+        )
         return None
     row: dict[str, Any] = dict(OPTIONAL[tool])
     found = len(problems)
@@ -162,9 +164,18 @@ def _tool_checks(path: str, number: int, row: dict[str, Any], tool: str, problem
             bad("normalize", "must be true or false (GeometricAdstock's normalize)")
         row["normalize"] = normalize in ("true", "1")
         if not row["normalize"] and not row.get("l_max"):
-            bad("l_max", "an unnormalised geometric adstock needs l_max (its steady-state gain depends on it)")
-    if tool == "robyn" and row["inflexion"] is None and (row["adstocked_min"] is None or row["adstocked_max"] is None):
-        bad("inflexion", "give the inflexion, or adstocked_min and adstocked_max (the range of the adstocked media)")
+            bad(
+                "l_max", "an unnormalised geometric adstock needs l_max (its steady-state gain depends on it)"
+            )
+    if (
+        tool == "robyn"
+        and row["inflexion"] is None
+        and (row["adstocked_min"] is None or row["adstocked_max"] is None)
+    ):
+        bad(
+            "inflexion",
+            "give the inflexion, or adstocked_min and adstocked_max (the range of the adstocked media)",
+        )
     carry = {"pymc-marketing": "adstock_alpha", "meridian": "alpha", "robyn": "theta"}[tool]
     if row.get(carry) is not None and not 0 <= row[carry] < 1:
         bad(carry, "the geometric adstock's decay must be in [0, 1)")
@@ -195,7 +206,10 @@ def import_curves(scenario: Scenario, params: str | os.PathLike[str], tool: str,
         for channel, rows in table.items():
             response, adstock = _rounded(*mapper(rows[index], leads_per_outcome))
             sets[f"sources.{channel}.response"], sets[f"sources.{channel}.adstock"] = response, adstock
-        variants[f"{DRAW_PREFIX}{i:02d}"] = {"description": f"posterior draw {index + 1} of the {tool} fit", "set": sets}
+        variants[f"{DRAW_PREFIX}{i:02d}"] = {
+            "description": f"posterior draw {index + 1} of the {tool} fit",
+            "set": sets,
+        }
     with open(scenario.file, encoding="utf-8") as handle:
         text = handle.read()
     note = f"imported from {tool} ({os.path.basename(path)})"

@@ -115,7 +115,7 @@ def _intervals(fit: SourceFit) -> str:
     values = {"adstock": fit.adstock_, **{k: v for k, v in fit.curve_.model_dump().items() if k != "curve"}}
     rows = "".join(f"<tr><td>{escape(k)}</td><td>{values[k]:.4g}</td><td>{lo:.4g}</td><td>{hi:.4g}</td></tr>"
                    for k, (lo, hi) in fit.intervals_.items())  # fmt: skip
-    return ("<table><tr><th>parameter</th><th>fitted</th><th>2.5%</th><th>97.5%</th></tr>" + rows + "</table>")
+    return "<table><tr><th>parameter</th><th>fitted</th><th>2.5%</th><th>97.5%</th></tr>" + rows + "</table>"
 
 
 def _spread(fitted: Fitted, spread: PlanSpread, figures: dict[str, bytes]) -> list[str]:
@@ -136,9 +136,11 @@ def _spread(fitted: Fitted, spread: PlanSpread, figures: dict[str, bytes]) -> li
 
 
 def _method() -> str:
-    return ("<h2>How the fit works</h2><p>For each source, the leads of week t are Poisson (or negative binomial "
-            "when a test finds them overdispersed) with mean L(e<sub>t</sub>), e<sub>t</sub> the geometric adstock "
-            "of the spend. Each curve form is fitted by maximum likelihood from a grid of starting points; the form "
-            "with the least BIC is kept. Intervals come from a circular block bootstrap: blocks of consecutive weeks "
-            "are resampled and the fit repeated, the adstock always running over the real spend history. "
-            "See docs/curves.md.</p>")
+    return (
+        "<h2>How the fit works</h2><p>For each source, the leads of week t are Poisson (or negative binomial "
+        "when a test finds them overdispersed) with mean L(e<sub>t</sub>), e<sub>t</sub> the geometric adstock "
+        "of the spend. Each curve form is fitted by maximum likelihood from a grid of starting points; the form "
+        "with the least BIC is kept. Intervals come from a circular block bootstrap: blocks of consecutive weeks "
+        "are resampled and the fit repeated, the adstock always running over the real spend history. "
+        "See docs/curves.md.</p>"
+    )

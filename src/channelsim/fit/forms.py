@@ -50,7 +50,9 @@ def n_curve_params(form: str) -> int:
 
 def curve_bounds(form: str) -> list[tuple[float, float]]:
     box = (-LOG_BOUND, LOG_BOUND)
-    return [box, box, SHAPE_BOUNDS][: n_curve_params(form)] if form == "hill" else [box] * n_curve_params(form)
+    return (
+        [box, box, SHAPE_BOUNDS][: n_curve_params(form)] if form == "hill" else [box] * n_curve_params(form)
+    )
 
 
 def to_curve(form: str, u: np.ndarray, s: Scales, checked: bool = False) -> Curve:

@@ -87,7 +87,9 @@ def read_history(path: str | os.PathLike[str], known: list[str]) -> History:
 def _lines(path: str) -> list[str]:
     try:
         if os.path.getsize(path) > MAX_BYTES:
-            raise UsageError(f"{path}: larger than {MAX_BYTES // 1_000_000} MB; a weekly history is far smaller")
+            raise UsageError(
+                f"{path}: larger than {MAX_BYTES // 1_000_000} MB; a weekly history is far smaller"
+            )
         with open(path, encoding="utf-8-sig", newline="") as handle:
             return handle.read().splitlines()
     except FileNotFoundError:
@@ -143,7 +145,9 @@ def _row(file: str, number: int, text: str, names: list[str], known: list[str],
     return _Row(number, week, label, source, float(spend), int(leads))
 
 
-def _number(file: str, line: int, cell: tuple[str, int], name: str, problems: list[Problem], whole: bool) -> float:
+def _number(
+    file: str, line: int, cell: tuple[str, int], name: str, problems: list[Problem], whole: bool
+) -> float:
     text, col = cell
     try:
         value = float(text)

@@ -64,7 +64,9 @@ def fitted_text(text: str, file: str, updates: dict[str, tuple[dict[str, Any], f
         data = yaml.load(text)
     except YAMLError as err:
         raise UsageError(f"{file}: cannot read it as YAML ({str(err).splitlines()[0]})") from None
-    items: dict[Any, Any] = {item.get("id"): item for item in (data.get("sources") or []) if isinstance(item, dict)}
+    items: dict[Any, Any] = {
+        item.get("id"): item for item in (data.get("sources") or []) if isinstance(item, dict)
+    }
     missing = sorted(set(updates) - set(items))
     if missing:  # the loader found them, so they come from the file this one `extends`
         raise UsageError(f"{file}: source(s) {', '.join(missing)} are not written in this file (they come "
@@ -76,7 +78,9 @@ def fitted_text(text: str, file: str, updates: dict[str, tuple[dict[str, Any], f
             item["adstock"] = adstock
         else:
             item.insert(list(item).index("response") + 1, "adstock", adstock)
-        if not item.ca.items.get("response"):  # a comment of the user's stays; otherwise say where it came from
+        if not item.ca.items.get(
+            "response"
+        ):  # a comment of the user's stays; otherwise say where it came from
             item.yaml_add_eol_comment(note, "response")
     if variants or any(str(k).startswith(DRAW_PREFIX) for k in (data.get("variants") or {})):
         if data.get("variants") is None:

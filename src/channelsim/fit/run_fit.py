@@ -32,7 +32,9 @@ class Fitted:
     scenario: Scenario
     history: History
     sources: dict[str, SourceFit]
-    draws: list[dict[str, tuple[Curve, float]]] = field(default_factory=list)  # per draw: source -> (curve, adstock)
+    draws: list[dict[str, tuple[Curve, float]]] = field(
+        default_factory=list
+    )  # per draw: source -> (curve, adstock)
     seed: int = 0
     replicates: int = REPLICATES
     seconds: float = 0.0
@@ -49,7 +51,9 @@ class Fitted:
                 sets[f"sources.{source}.response"] = response(curve)
                 sets[f"sources.{source}.adstock"] = adstock
             out[f"{DRAW_PREFIX}{i:0{width}d}"] = {
-                "description": f"bootstrap draw {i} of the fit (channelsim fit, seed {self.seed})", "set": sets}
+                "description": f"bootstrap draw {i} of the fit (channelsim fit, seed {self.seed})",
+                "set": sets,
+            }
         return out
 
 

@@ -86,14 +86,18 @@ def curve_as(fit: FormFit, name: str, scales: Scales, checked: bool = False) -> 
     return to_curve(name, fit.theta[1 : 1 + n_curve_params(fit.form)], scales, checked)
 
 
-def fit_source(history: SourceHistory, source: Source, replicates: int, rng: np.random.Generator) -> SourceFit:
+def fit_source(
+    history: SourceHistory, source: Source, replicates: int, rng: np.random.Generator
+) -> SourceFit:
     data = Data.of(history.spend, history.leads)
     poisson = {form: fit_form(form, "poisson", data) for form in ESTIMATED}
     test = overdispersion(data.leads, mean_leads("hill", poisson["hill"].theta, data))
     family = "negbin" if test.overdispersed else "poisson"
     table = list(poisson.values())
     if family == "negbin":
-        table = [fit_form(form, "negbin", data, starts=from_poisson(poisson[form], data)) for form in ESTIMATED]
+        table = [
+            fit_form(form, "negbin", data, starts=from_poisson(poisson[form], data)) for form in ESTIMATED
+        ]
     chosen = min(table, key=lambda f: f.bic)
     name = "tanh" if chosen.form == "logistic" and isinstance(source.response, TanhCurve) else chosen.form
     curve = curve_as(chosen, name, data.scales, checked=True)
@@ -143,11 +147,15 @@ def warnings(fit: SourceFit, source: Source) -> list[str]:
         out.append(f"the optimizer may spend up to {ceiling:,.0f} a week (max_spend_per_week), but the history "
                    f"never spent more than {top:,.0f}: plans above that rest on the curve's extrapolation")  # fmt: skip
     if isinstance(fit.curve_, HillCurve) and fit.curve_.shape > 1 and fit.curve_.inflection > top:
-        out.append("the fitted S-curve is steepest beyond any spend in the history: its shape there is not observed")
+        out.append(
+            "the fitted S-curve is steepest beyond any spend in the history: its shape there is not observed"
+        )
     return out
 
 
-def leads_grid(fit: SourceFit, upper: float, points: int = 121) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def leads_grid(
+    fit: SourceFit, upper: float, points: int = 121
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Spends from 0 to `upper` and the curve, with its 95% band, at each (steady spend)."""
     spends = np.linspace(0.0, upper, points)
     lo, hi = fit.boot_.band(spends)
