@@ -45,7 +45,7 @@ LAYERS = {
     "results": 6,
     "runner": 7,
     "experiments": 8, "report": 8,
-    "app": 9,
+    "app": 9, "fit": 9,  # fit: history → curves, its report and the plans of its draws
     "__init__": 10,  # the facade: only the CLI (and users) import it
     "cli": 11,
 }  # fmt: skip

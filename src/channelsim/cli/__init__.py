@@ -17,6 +17,7 @@ from typing import Any
 from channelsim import __version__
 from channelsim.cli import (
     app_verbs,
+    fit_verbs,
     optimize_verbs,
     report_verbs,
     scenario_verbs,
@@ -36,6 +37,8 @@ VERBS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     workbench_verbs.add_sweep,
     report_verbs.add_report,
     optimize_verbs.add_optimize,
+    fit_verbs.add_fit,
+    fit_verbs.add_import_curves,
     app_verbs.add_app,
 )
 

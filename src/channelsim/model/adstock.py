@@ -24,6 +24,17 @@ def adstock_path(carry: float, start: float, spend: Iterable[float]) -> list[flo
     return out
 
 
+def adstock_series(carry: float, start: float, spend: np.ndarray) -> np.ndarray:
+    """`adstock_path` for a whole array at once (the same recursion, as a linear filter): the
+    fit evaluates it thousands of times, once per likelihood evaluation."""
+    import numpy as np
+    from scipy.signal import lfilter
+
+    x = np.asarray(spend, float)
+    out, _ = lfilter([1.0 - carry], [1.0, -carry], x, zi=[carry * start])
+    return np.asarray(out, float)
+
+
 def period_terms(carry: float, weeks: Sequence[int]) -> tuple[list[float], list[float]]:
     """(a^L, α) per period of `weeks` weeks: its end level's carry and its average's weight."""
     ends, mix = [], []
