@@ -44,7 +44,13 @@ VERBS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
 
 
 class _Formatter(argparse.HelpFormatter):
-    """Descriptions wrapped to the terminal; examples (an epilog starting "example") kept line by line."""
+    """Descriptions wrapped to the terminal; examples (an epilog starting "example") kept line by line;
+    room for the longest verb (import-curves) beside its one line."""
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("max_help_position", 30)
+        super().__init__(prog, **kwargs)
+        self._action_max_length = 20  # the verbs' column: "    import-curves" and a space
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if text.startswith("example"):

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from channelsim._types import MAX_SEED
+from channelsim.cli import flags
 from channelsim.errors import UsageError
 
 if TYPE_CHECKING:
@@ -19,35 +20,45 @@ TOOLS = ("pymc-marketing", "meridian", "robyn")
 
 
 def add_fit(sub: argparse._SubParsersAction) -> None:
-    cmd = sub.add_parser("fit", help="fit each source's response curve and adstock from a weekly history")
-    cmd.add_argument("history", metavar="HISTORY.csv", help="columns week, source, spend, leads")
-    cmd.add_argument("--scenario", required=True, metavar="SCENARIO")
+    cmd = sub.add_parser(
+        "fit", help="fit each source's response curve and adstock from a weekly history",
+        epilog="example: channelsim fit scenarios/coffee_chain_history.csv --scenario scenarios/coffee_chain.yaml "
+        "--out runs/fitted.yaml --draws 20",
+    )  # fmt: skip
+    cmd.add_argument("history", metavar="HISTORY.csv", help="a tidy CSV with the columns week, source, spend, leads")
+    cmd.add_argument("--scenario", required=True, metavar="SCENARIO",
+                     help="the scenario whose sources the history is of (required; no default)")  # fmt: skip
     cmd.add_argument("--out", required=True, metavar="FITTED.yaml", help="the scenario with the fitted curves; "
-                     "fit.html is written beside it")  # fmt: skip
-    cmd.add_argument("--draws", type=int, default=0, metavar="N",
-                     help="add N variants fit_draw_01… drawn from the fit's uncertainty (for optimize --robust)")  # fmt: skip
-    cmd.add_argument(
-        "--bootstrap", type=int, default=200, metavar="B", help="bootstrap refits per source (default 200)"
-    )
-    cmd.add_argument("--seed", type=int, metavar="S", help="default: the scenario's seed")
-    cmd.add_argument("--plans", type=int, default=10, metavar="K",
-                     help="with --draws: optimize the plan of the first K draws to show how it moves (default 10; 0: skip)")  # fmt: skip
+                     "fit.html is written beside it (required; no default)")  # fmt: skip
+    cmd.add_argument("--draws", type=flags.whole(f"0..{MAX_DRAWS}"), default=0, metavar="N",
+                     help="add N variants fit_draw_01… drawn from the fit's uncertainty, for optimize --robust "
+                     "(default: %(default)s, none)")  # fmt: skip
+    cmd.add_argument("--bootstrap", type=flags.whole("of at least 1"), default=200, metavar="B",
+                     help="bootstrap refits per source (default: %(default)s)")  # fmt: skip
+    cmd.add_argument("--seed", type=flags.whole(f"0..{MAX_SEED}"), metavar="S",
+                     help="the bootstrap's seed (default: the scenario's seed)")  # fmt: skip
+    cmd.add_argument("--plans", type=flags.whole("of at least 0"), default=10, metavar="K",
+                     help="with --draws: optimize the plan of the first K draws to show how it moves "
+                     "(default: %(default)s; 0: skip)")  # fmt: skip
     cmd.set_defaults(run=run_fit)
 
 
 def add_import_curves(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser(
-        "import-curves", help="map curves fitted by PyMC-Marketing, Meridian or Robyn into a scenario"
-    )
+        "import-curves", help="map curves fitted by PyMC-Marketing, Meridian or Robyn into a scenario",
+        epilog="example: channelsim import-curves params.csv --from pymc-marketing --scenario S.yaml --out fitted.yaml",
+    )  # fmt: skip
     cmd.add_argument("params", metavar="PARAMS", help="CSV: one row per channel (or per channel and draw)")
-    cmd.add_argument("--from", dest="tool", required=True, choices=TOOLS)
-    cmd.add_argument("--scenario", required=True, metavar="SCENARIO")
-    cmd.add_argument("--out", required=True, metavar="FITTED.yaml")
-    cmd.add_argument("--leads-per-outcome", type=float, default=1.0, metavar="F",
-                     help="leads per unit of the tool's outcome (default 1: the tool modelled leads)")  # fmt: skip
-    cmd.add_argument(
-        "--draws", type=int, default=0, metavar="N", help="with a table of draws: add N of them as variants"
-    )
+    cmd.add_argument("--from", dest="tool", required=True, choices=TOOLS,
+                     help=f"the tool that fitted them: {' | '.join(TOOLS)} (required; no default)")  # fmt: skip
+    cmd.add_argument("--scenario", required=True, metavar="SCENARIO",
+                     help="the scenario whose sources the channels are (required; no default)")  # fmt: skip
+    cmd.add_argument("--out", required=True, metavar="FITTED.yaml",
+                     help="the scenario with the imported curves (required; no default)")  # fmt: skip
+    cmd.add_argument("--leads-per-outcome", type=flags.decimal("above 0"), default=1.0, metavar="F",
+                     help="leads per unit of the tool's outcome (default: %(default)s, the tool modelled leads)")  # fmt: skip
+    cmd.add_argument("--draws", type=flags.whole(f"0..{MAX_DRAWS}"), default=0, metavar="N",
+                     help="with a table of draws: add N of them as variants (default: %(default)s, none)")  # fmt: skip
     cmd.set_defaults(run=run_import_curves)
 
 
