@@ -82,8 +82,11 @@ def test_a_candidate_store_opens_where_it_pays_and_not_where_it_does_not(fixed: 
     sc = market([dict(SHOP), store])
     plan = check_against_brute_force(sc, ["store"])
     assert plan.design["store"] is pays
+    # worth: the plan against the same plan with the store flipped (no other lever here to re-plan)
     worth = plan.details["design"]["decisions"]["store"]
-    assert abs(worth["worth"]) == pytest.approx(abs(by_hand(sc, {"store": True}) - by_hand(sc, {"store": False})), rel=1e-3)
+    flipped = by_hand(sc, {"store": not pays})
+    assert worth["worth"] == pytest.approx(by_hand(sc, {"store": pays}) - flipped, rel=1e-3)
+    assert worth["worth"] > 0 and worth["worth_reoptimised"] == pytest.approx(worth["worth"], rel=1e-3)
     assert plan.to_dict()["channels"]["store"] == {"open": pays}
 
 

@@ -163,9 +163,8 @@ def worth(sc: Scenario, d: Decision, best: Tried, tried: list[Tried], calibratio
                     best.plan.programmes, best.plan.winback)  # fmt: skip
     metric = objective if objective != "least_spend" else "profit"
     same = score(forecast_levers(flipped_sc, levers, calibration), metric, None) - one_off_cost(sc, flipped)
-    kept = best.plan.objective_value - one_off_cost(sc, best.design) if objective == "profit" else best.plan.objective_value
     alternatives = [t.value for t in tried if t.value is not None and t.design[d.id] != best.design[d.id]]
     reoptimised = (max(alternatives) if objective != "least_spend" else min(alternatives)) if alternatives else None
     return {"open": best.design[d.id], "today": d.today,
-            "worth": round(kept - same, 2) if objective == "profit" else None,
+            "worth": round(best.value - same, 2) if objective == "profit" else None,
             "worth_reoptimised": None if reoptimised is None else round(best.value - reoptimised, 2)}  # fmt: skip

@@ -111,10 +111,6 @@ class Cohort:
         for members in self.classes[CONSIDERING + 1 :]:
             yield from members
 
-    def rate(self) -> float:
-        """R: the sum of the members' rates."""
-        return sum(len(members) * r.total for members, r in zip(self.classes, self.rates, strict=True))
-
     # -- the clock ------------------------------------------------------------------------
     def _rose(self) -> None:
         """A rate rose outside the cohort's own event: merge the rise into the running clock."""

@@ -141,7 +141,7 @@ class Replication:
             outlet.floor = channel.price_floor or channel.price_index
             outlet.variable_cost = channel.variable_cost
             outlet.reactive = channel.reactive
-            if self._runs(outlet):
+            if self._opened(outlet):
                 outlet.set_fulfilment(self.env, channel.fulfilment)
                 outlet.set_inventory(channel.inventory)
             outlets.append(outlet)
@@ -157,14 +157,14 @@ class Replication:
             outlet.exit_margin = partner.exit_below_margin_per_week
             outlet.diversion = partner.diversion
             self._apply_tier(outlet)
-            if self._runs(outlet):
+            if self._opened(outlet):
                 outlet.set_fulfilment(self.env, partner.fulfilment)
                 outlet.set_inventory(partner.inventory)
             outlets.append(outlet)
         return outlets
 
-    def _runs(self, outlet: Outlet) -> bool:
-        """Whether the policy's design has the outlet open; one it closes sells nothing, ever."""
+    def _opened(self, outlet: Outlet) -> bool:
+        """Whether the policy's design opens the outlet; one it does not is marked closed (it sells nothing, ever)."""
         if is_open(self.scenario, outlet.id, self.policy.open):
             return True
         outlet.is_open = False

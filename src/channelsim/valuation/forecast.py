@@ -256,8 +256,9 @@ def forecast(
         new = levels(sc, fc.served or sc, tiers, seller_orders, fc.profile, spans, found)
         settled = new.distance(found) < SETTLED
         found = new
-        fc = _forecast(as_served(sc, found), spend, tiers, calibration, programmes, winback)
-        fc.service, fc.served = found, as_served(sc, found)
+        served = as_served(sc, found)
+        fc = _forecast(served, spend, tiers, calibration, programmes, winback)
+        fc.service, fc.served = found, served
         if settled:
             break
     return fc

@@ -302,7 +302,7 @@ class Valuation:
         u = self.unaware[s]
         # a referred prospect refers in turn only once a customer: with rivals, won = 1 − P_0
         won = 1.0 - self.first_rival_share(s)
-        if self._promoting_members(s):
+        if self.promoting_members(s):
             return self._solve_with_members(s, own, won)
         for i in range(n - 2, -1, -1):
             # D_i = d0 + gamma·won·Ref_i; Ref_i = carried + kappa·D_i  (trapezoid, solved for Ref_i)
@@ -318,7 +318,7 @@ class Valuation:
         reactivated = self._active_from(s, self.horizon - self.grid) + ref
         return SegmentValues({(): own}, ref, prospect, initial, reactivated)
 
-    def _promoting_members(self, s: int) -> bool:
+    def promoting_members(self, s: int) -> bool:
         """Whether segment s has members (who are promoters: they refer twice, `model.satisfaction`)."""
         return self.sc.segments[s].imitation_per_week > 0 and any(
             p.enrolment_per_week > 0 or p.initial_members > 0 for _, p in self.running
@@ -337,9 +337,6 @@ class Valuation:
             out[k] = min(prog.initial_members, 1.0 - taken)
             taken += out[k]
         return out
-
-    def promoting_members(self, s: int) -> bool:
-        return self._promoting_members(s)
 
     def _solve_with_members(self, s: int, own: np.ndarray, won: float) -> SegmentValues:
         """`_solve_segment` with members referring too. A non-member refers at weight 1 until they lapse,
