@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 import threading
 import urllib.error
@@ -11,9 +12,10 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from channelsim.app import AppServer, make_server
+from channelsim.app import AppServer, Workbench, make_server
 
 
 @contextmanager
@@ -66,3 +68,13 @@ def raw(url: str, method: str, path: str, headers: dict[str, str], body: bytes =
             answer += chunk
     status = int(answer.split(b" ", 2)[1])
     return status, answer.split(b"\r\n\r\n", 1)[1]
+
+
+def rich_rebate_bench(folder: Path) -> tuple[Workbench, dict[str, Any]]:
+    """The app's workbench opened on a copy of the industrial scenario's `rich_rebate` variant, and its
+    lever values with enforcement moved to 0.6 (the change a saved variant should carry)."""
+    source = Path(__file__).resolve().parents[1] / "scenarios" / "industrial_distributors.yaml"
+    shutil.copy(source, folder / source.name)
+    bench = Workbench.open(str(folder / source.name), variant="rich_rebate")
+    values = {c["path"]: c["value"] for c in bench.describe()["controls"]} | {"conflict.enforcement_per_week": 0.6}
+    return bench, values

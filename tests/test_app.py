@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,6 +14,7 @@ import channelsim
 from app_client import get as _get
 from app_client import post as _post
 from app_client import raw as _raw
+from app_client import rich_rebate_bench
 from app_client import token as _token
 from channelsim.app import Workbench, make_server
 from channelsim.app.controls import controls_for, overrides_for
@@ -172,12 +172,7 @@ def test_saved_variant_is_a_file_channelsim_validates(server: str, scenario_copy
 
 
 def test_a_variant_opened_in_the_app_is_saved_on_top_of_itself(tmp_path: Path) -> None:
-    source = ROOT / "scenarios" / "industrial_distributors.yaml"
-    shutil.copy(source, tmp_path / source.name)
-    bench = Workbench.open(str(tmp_path / source.name), variant="rich_rebate")
-    values = {c["path"]: c["value"] for c in bench.describe()["controls"]} | {
-        "conflict.enforcement_per_week": 0.6
-    }
+    bench, values = rich_rebate_bench(tmp_path)
     saved = bench.save_variant("rich_policed", "rich rebate, policed", values)
     variant = channelsim.load(saved["path"]).variant("rich_policed")
     assert variant.conflict.enforcement_per_week == 0.6

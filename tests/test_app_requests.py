@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import channelsim
-from app_client import post
+from app_client import post, rich_rebate_bench
 from channelsim.app import Workbench, bodies
 from channelsim.app.controls import overrides_for
 from channelsim.app.saved import MAX_NAME
@@ -205,12 +205,7 @@ def test_a_taken_name_is_a_409_until_the_request_says_overwrite(server: str, sce
 
 def test_the_variant_the_app_was_opened_on_is_saved_on_top_of_itself_once(tmp_path: Path) -> None:
     """Saving under the opened variant's name updates it; after that, that name is taken like any other."""
-    source = ROOT / "scenarios" / "industrial_distributors.yaml"
-    shutil.copy(source, tmp_path / source.name)
-    bench = Workbench.open(str(tmp_path / source.name), variant="rich_rebate")
-    values = {c["path"]: c["value"] for c in bench.describe()["controls"]} | {
-        "conflict.enforcement_per_week": 0.6
-    }
+    bench, values = rich_rebate_bench(tmp_path)
     saved = bench.save_variant("rich_rebate", "", values)
     assert saved["replaced"] is False
     variant = channelsim.load(saved["path"]).variant("rich_rebate")
