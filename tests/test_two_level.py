@@ -117,6 +117,19 @@ def test_the_forecast_counts_the_two_level_margins():
     assert not agreement(va.forecast(one_level, {}, tiers).profit, result.figure("totals", "profit"))["agree"]
 
 
+def test_the_forecast_counts_the_retailers_reorders_on_the_wholesalers_stock():
+    # the tight wholesaler is out ~3/4 of the time (simulated), mostly because its retailers' reorders
+    # drain it: the forecast's stock-out share counts a unit of its stock per retailer order, and its
+    # profit agrees by the plans' rule; the forecast of a wholesaler that never runs short would not
+    sc = two_levels(wholesaler_stock=TIGHT, replications=8)
+    tiers = va.baseline_tiers(sc)
+    fc = va.forecast(sc, {}, tiers)
+    simulated = cs.simulate(sc).figure("totals", "profit")
+    assert fc.service is not None and fc.service.stockout["w_north"] > 0.5
+    assert agreement(fc.profit, simulated)["agree"], agreement(fc.profit, simulated)
+    assert not agreement(va.forecast(two_levels(wholesaler_stock=AMPLE), {}, tiers).profit, simulated)["agree"]
+
+
 def test_the_optimizer_is_offered_tiers_at_both_levels():
     # one group for the north: the wholesaler's and both retailers' tiers, combined; the wholesaler's
     # rebate moves the brand's take from its retailers' orders, so its combinations differ in money
