@@ -95,8 +95,14 @@ def two_levels(
         horizon_weeks=weeks,
         regions=["north", "south"],
         segments=[
-            segment(population=4000, initial_customers=1000, purchases_per_week=0.5, price_sensitivity=3.0,
-                    order_value=100.0, channel_affinity={"dealers": 0.5})  # fmt: skip
+            segment(
+                population=4000,
+                initial_customers=1000,
+                purchases_per_week=0.5,
+                price_sensitivity=3.0,
+                order_value=100.0,
+                channel_affinity={"dealers": 0.5},
+            )
         ],
         channels=[
             {"id": "wholesale", "type": "indirect", "partner_margin": wholesale_margin},
