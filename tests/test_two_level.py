@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 import channelsim as cs
-from builders import two_levels
+from builders import RETAILER_STOCK, two_levels
 from channelsim import valuation as va
 from channelsim.experiments.closed_loop import agreement
 from channelsim.model.money import order_money
@@ -89,6 +89,11 @@ def test_a_wholesaler_short_of_stock_starves_its_retailers():
     assert_increases(orders[0], orders[1])
     owed = [rep["by_partner"]["w_north"]["backordered_units"] for rep in tight.per_replication]
     assert min(owed) > 0
+    # units are conserved: the retailers sell no more than they started with and were shipped
+    start = len(RETAILERS) * RETAILER_STOCK["initial"]
+    for rep in tight.per_replication:
+        sold = sum(rep["by_partner"][r]["orders"] for r in RETAILERS)
+        assert sold <= start + rep["by_partner"]["w_north"]["supplied_units"]
 
 
 @pytest.mark.parametrize(("low", "high"), [
