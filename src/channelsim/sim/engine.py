@@ -111,8 +111,12 @@ class Replication:
                  "segment": len(scenario.segments), "region": len(self.regions)}  # fmt: skip
         self.ledger = Ledger(self.weeks, sizes)
         self.stock = Stock(self.env, self._stock_changed)
-        if any(o.supplier is not None for o in self.outlets):
-            Wholesale(self.stock, self.ledger, lambda: self.market.current_week)  # it hooks into the stock
+        # two levels: retailers' reorders go to their wholesalers' stock (it hooks into `self.stock`)
+        self.wholesale = (
+            Wholesale(self.stock, self.ledger, lambda: self.market.current_week)
+            if any(o.supplier is not None for o in self.outlets)
+            else None
+        )
         self.chooser = self._build_chooser()
         self.programmes = scenario.loyalty_programs
         self._member_count = [0] * len(self.programmes)
