@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from channelsim.model.clv import clv
+from channelsim.scenario.channels import Partner
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import ReplicationOutput
 from channelsim.stats import ratio
@@ -163,7 +164,27 @@ def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
                 if r != scenario.regions.index(scenario.partners[k].region)
             },
         }
+        result[pid] |= _levels(outlet, j, scenario, scenario.partners[k])
     return result
+
+
+def _levels(outlet: dict[str, np.ndarray], j: int, scenario: Scenario, partner: Partner) -> dict[str, float]:
+    """A two-level partner's figures (docs/model.md "Two-level channels"); none for a one-level one.
+
+    A retailer: what its wholesaler kept of its orders (`supplier_margin`; its own `partner_margin`
+    is net of it). A wholesaler: the margin it kept of its retailers' orders (`wholesale_margin`,
+    part of its `partner_margin`), those orders (`resold_orders`), its retailers' reorders
+    (`supply_orders`), the units it shipped them and the units they had to wait for."""
+    def total(metric: str) -> float:
+        return float(outlet[metric][:, j].sum())
+
+    out = {}
+    if partner.supplied_by:
+        out["supplier_margin"] = total("supplier_margin")
+    if scenario.retailers_of(partner.id):
+        for metric in ("wholesale_margin", "resold_orders", "supply_orders", "supplied_units", "backordered_units"):
+            out[metric] = total(metric)
+    return out
 
 
 def _by_segment(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[str, float]]:

@@ -250,7 +250,7 @@ def combo_effect(sc: Scenario, region: str, tiers: dict[str, str], orders: dict[
         pi = ch.stationary()
         if ch.rival is not None:
             out[layout.rival_cell(s, r)] += volume * ch.rival_stationary()
-        money = np.array([va.seller_money(sc, all_sellers[j], seg, va.rebate_of(sc, tiers, all_sellers[j]))
+        money = np.array([va.seller_money(sc, all_sellers[j], seg, tiers)
                           for j in ch.offered])  # fmt: skip
         out[0] += volume * float(pi @ money[:, 0])
         out[1] += volume * float(pi @ money[:, 1])

@@ -103,6 +103,7 @@ class Partner(Model):
     closable: bool = False  # a partner today: the optimizer may drop it
     opening_cost: NonNeg = 0.0  # paid once when a candidate is recruited
     closing_cost: NonNeg = 0.0  # paid once when a closable partner is dropped
+    supplied_by: Id | None = None  # a partner of another indirect channel (its wholesaler) it buys from: two levels, each keeping its margin
 
     _mix = field_validator("segment_mix")(check_shares)
 

@@ -89,6 +89,7 @@ def check_references(data: dict) -> list[Finding]:
             message = f"channel '{channel}' is direct; partners belong to indirect channels"
             found.append((("partners", i, "channel"), message, None, False))
     found += _incentive_references(data, ids["channels"], channel_types)
+    found += _supply_references(data, channel_types)
     for i, program in _items(data, "loyalty_programs"):
         if isinstance(program.get("channels"), list):
             for j, channel in enumerate(program["channels"]):
@@ -167,3 +168,59 @@ def _incentive_references(data: dict, channels: list[str] | None, channel_types:
             if isinstance(level, str) and known_levels and level not in levels:
                 found.append((path, _unknown("tier level", level, [str(v) for v in levels]), None, False))
     return found
+
+
+def _number(value: Any, default: float) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+
+
+def _supply_references(data: dict, channel_types: dict) -> list[Finding]:
+    """Two-level channels: each `supplied_by` names a wholesaler the retailer can buy from."""
+    found: list[Finding] = []
+    partners = {p["id"]: (i, p) for i, p in _items(data, "partners") if _text(p.get("id"))}
+    margins = {c["id"]: c.get("partner_margin", 0.0) for _, c in _items(data, "channels") if _text(c.get("id"))}
+    for i, retailer in _items(data, "partners"):
+        supplier = retailer.get("supplied_by")
+        if not _text(supplier):
+            continue
+        path = ("partners", i, "supplied_by")
+        if supplier not in partners:
+            found.append((path, _unknown("partner", supplier, list(partners)), None, False))
+            continue
+        message = _supply_problem(retailer, partners[supplier][1], partners, channel_types, margins)
+        if message:
+            found.append((path, message, None, False))
+    for wholesaler_id, (j, wholesaler) in partners.items():
+        buyers = [str(p["id"]) for _, p in _items(data, "partners") if p.get("supplied_by") == wholesaler_id]
+        for key in ("candidate", "closable"):
+            if buyers and wholesaler.get(key) is True and wholesaler.get("supplied_by") is None:
+                message = f"a wholesaler (it supplies {', '.join(buyers)}) cannot be {key}: its retailers need it"
+                found.append((("partners", j, key), message, None, False))
+    return found
+
+
+def _supply_problem(retailer: dict, wholesaler: dict, partners: dict, channel_types: dict, margins: dict) -> str | None:
+    """What is wrong with a retailer buying from `wholesaler` (None: nothing)."""
+    rid, wid, channel = retailer.get("id"), wholesaler.get("id"), wholesaler.get("channel")
+    upstream = wholesaler.get("supplied_by")
+    if wid == rid:
+        return "a partner cannot supply itself"
+    if _text(upstream):
+        chain = [str(rid), str(wid), str(upstream)]
+        if upstream == rid:
+            return f"supply cycle {' → '.join(chain)}: a wholesaler buys from the brand"
+        return f"partner '{wid}' is itself supplied by '{upstream}': two levels at most (a wholesaler buys from the brand)"
+    if _text(channel) and channel_types.get(channel, "indirect") != "indirect":
+        return f"partner '{wid}' is in channel '{channel}', which is direct: a wholesaler is a partner of an indirect channel"
+    if channel == retailer.get("channel"):
+        return f"partner '{wid}' is in the same channel '{channel}': a wholesaler belongs to another indirect channel (the wholesale channel)"
+    if retailer.get("region") != wholesaler.get("region"):
+        return (f"partner '{wid}' sells in {wholesaler.get('region')}, this retailer in {retailer.get('region')}: "
+                "a retailer buys from the wholesaler of its own territory")  # fmt: skip
+    if isinstance(wholesaler.get("inventory"), dict) and retailer.get("inventory") is None:
+        return f"partner '{wid}' keeps stock (inventory), so its retailer must too: the retailer's reorders are its orders"
+    m_r, m_w = _number(margins.get(retailer.get("channel")), 0.0), _number(margins.get(channel), 0.0)
+    if m_r + m_w >= 1.0:
+        return (f"the two levels' margins add up to {m_r + m_w:.6g} ({retailer.get('channel')} {m_r:.6g} + "
+                f"{channel} {m_w:.6g}); they must stay below 1 (the brand's price)")  # fmt: skip
+    return None

@@ -85,5 +85,13 @@ class Scenario(Model):
     def partners_of(self, channel_id: str) -> list[Partner]:
         return [p for p in self.partners if p.channel == channel_id]
 
+    def supplier(self, partner: Partner) -> Partner | None:
+        """The wholesaler a retailer buys from (`supplied_by`), or None: it buys from the brand."""
+        return next(p for p in self.partners if p.id == partner.supplied_by) if partner.supplied_by else None
+
+    def retailers_of(self, partner_id: str) -> list[Partner]:
+        """The partners that buy from `partner_id` (empty: it is not a wholesaler)."""
+        return [p for p in self.partners if p.supplied_by == partner_id]
+
     def channel_regions(self, channel: Channel) -> list[str]:
         return list(self.regions) if channel.regions is None else list(channel.regions)

@@ -28,6 +28,7 @@ from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.policy import Policy
 from channelsim.sim.streams import cumulative, partner_streams, streams_for
+from channelsim.sim.wholesale import Wholesale, book_resale
 
 #: Allocations between two collections of the youngest generation during a run (Python: 700).
 GC_THRESHOLD = 100_000
@@ -110,6 +111,12 @@ class Replication:
                  "segment": len(scenario.segments), "region": len(self.regions)}  # fmt: skip
         self.ledger = Ledger(self.weeks, sizes)
         self.stock = Stock(self.env, self._stock_changed)
+        # two levels: retailers' reorders go to their wholesalers' stock (it hooks into `self.stock`)
+        self.wholesale = (
+            Wholesale(self.stock, self.ledger, lambda: self.market.current_week)
+            if any(o.supplier is not None for o in self.outlets)
+            else None
+        )
         self.chooser = self._build_chooser()
         self.programmes = scenario.loyalty_programs
         self._member_count = [0] * len(self.programmes)
@@ -161,6 +168,10 @@ class Replication:
                 outlet.set_fulfilment(self.env, partner.fulfilment)
                 outlet.set_inventory(partner.inventory)
             outlets.append(outlet)
+        by_id = {o.id: o for o in outlets}
+        for partner in sc.partners:  # two levels: a retailer's reorders go to its wholesaler
+            if partner.supplied_by:
+                by_id[partner.id].supplier = by_id[partner.supplied_by]
         return outlets
 
     def _opened(self, outlet: Outlet) -> bool:
@@ -223,9 +234,10 @@ class Replication:
         ]
         flows = self.ledger.flows["outlet"]
         revenue, brand = flows["revenue"], flows["brand_revenue"]
+        upstream, wholesale = flows["supplier_margin"], flows["wholesale_margin"]
 
-        def margin_of(outlet: int, week: int) -> float:
-            return revenue[week][outlet] - brand[week][outlet]
+        def margin_of(outlet: int, week: int) -> float:  # its own level's margin (as the ledger's)
+            return revenue[week][outlet] - brand[week][outlet] - upstream[week][outlet] + wholesale[week][outlet]
 
         def detected(outlet: Outlet, week: int) -> None:
             self.ledger.add("outlet", "detections", week, outlet.index)
@@ -434,6 +446,8 @@ class Replication:
             outlet, segment, programme
         )
         ledger.order(week, outlet.index, segment, customer.source, region, money)
+        if outlet.supplier is not None:
+            book_resale(ledger, week, outlet, money)
         if not outlet.direct and outlet.region != region:
             ledger.add("outlet", "diverted_orders", week, outlet.index)
             ledger.add("region", "diverted_orders", week, region)
@@ -464,10 +478,12 @@ class Replication:
         if money is None:
             seg = self.scenario.segments[segment]
             points = self.programmes[programme].points_cost if programme >= 0 else 0.0
+            supplier = outlet.supplier  # two levels: the wholesaler's margin and current rebate
             money = self._money[key] = order_money(
                 seg.order_value, outlet.price, self.scenario.gross_margin, direct=outlet.direct,
                 variable_cost=outlet.variable_cost, partner_margin=outlet.margin, rebate=outlet.rebate,
-                points_cost=points,
+                points_cost=points, supplier_margin=supplier.margin if supplier else None,
+                supplier_rebate=supplier.rebate if supplier else 0.0,
             )  # fmt: skip
         return money
 

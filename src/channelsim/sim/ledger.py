@@ -17,7 +17,11 @@ FLOWS = {
     "source": ("leads", "wasted_leads", "new_customers", "marketing_spend", "attributed_contribution"),
     "outlet": ("orders", "revenue", "brand_revenue", "contribution", "diverted_orders",
                "response_time_sum", "responses", "stockout_weeks", "detections", "promoter_orders",
-               "detractor_orders", "leads", "new_customers", "stock_unit_weeks"),
+               "detractor_orders", "leads", "new_customers", "stock_unit_weeks",
+               # two-level channels (sim/wholesale.py): at a retailer, what its wholesaler kept of
+               # its orders; at a wholesaler, that margin, those orders, its retailers' reorders
+               "supplier_margin", "wholesale_margin", "resold_orders", "supply_orders", "supplied_units",
+               "backordered_units"),
     "segment": ("new_customers", "orders", "contribution", "lapses", "won_back", "rival_orders",
                 "lost_prospects", "switched_to_rivals"),
     "region": ("orders", "revenue", "new_customers", "lost_orders", "diverted_orders"),
@@ -88,7 +92,10 @@ class Ledger:
         total["profit"] = total["contribution"] - sum(
             total[m] for m in ("marketing_spend", "incentive_cost", "fixed_cost", "crm_cost")
         )
-        outlet["partner_margin"] = outlet["revenue"] - outlet["brand_revenue"]
+        # each level's margin: a retailer's less what its wholesaler kept, which is the wholesaler's
+        outlet["partner_margin"] = (
+            outlet["revenue"] - outlet["brand_revenue"] - outlet["supplier_margin"] + outlet["wholesale_margin"]
+        )
         segment = out["segment"]
         for metric in ("rival_orders", "lost_prospects", "switched_to_rivals"):
             total[metric] = segment[metric].sum(axis=1, keepdims=True)

@@ -49,6 +49,7 @@ class Outlet:
         "stock_clock",
         "stock_held",
         "stockout_since",
+        "supplier",
         "tier_cost",
         "variable_cost",
     )
@@ -83,6 +84,7 @@ class Outlet:
         self.stock_held = 0.0  # unit-weeks on hand since `stock_clock` was last booked (inventory turnover)
         self.stock_clock = 0.0
         self.in_stock = True  # kept by `Stock`; always True without inventory
+        self.supplier: Outlet | None = None  # a retailer's wholesaler (`supplied_by`): its reorders go there
 
     def set_fulfilment(self, env: simpy.Environment, fulfilment: Fulfilment | None) -> None:
         if fulfilment is not None:
@@ -107,6 +109,10 @@ class Stock:
     def __init__(self, env: simpy.Environment, on_change: Callable[[Outlet, bool], None]) -> None:
         self.env = env
         self.on_change = on_change  # told when an outlet goes out of (False) or back in (True) stock
+        # two-level channels (sim/wholesale.py): a retailer's reorder is an order at its wholesaler,
+        # and a wholesaler's delivery first serves what its retailers wait for
+        self.upstream: Callable[[Outlet, int], None] | None = None
+        self.on_receipt: Callable[[Outlet], None] | None = None
 
     def held(self, outlet: Outlet, until: float) -> float:
         """Unit-weeks on hand since the last call (the area under the stock path), up to `until`."""
@@ -119,22 +125,39 @@ class Stock:
         outlet.stock_held += outlet.on_hand * (self.env.now - outlet.stock_clock)
         outlet.stock_clock = self.env.now
 
-    def take(self, outlet: Outlet) -> None:
-        """One unit leaves with an order; reorder up to S when the position reaches s."""
+    def take(self, outlet: Outlet, units: int = 1, owed: int = 0) -> None:
+        """`units` leave with an order (`owed` more are backordered: a wholesaler short of what a
+        retailer ordered); reorder up to S when the position reaches s."""
         policy = outlet.inventory
         if policy is None:
             return
         self._moving(outlet)
-        outlet.on_hand -= 1
-        outlet.position -= 1
-        if outlet.on_hand == 0:
+        outlet.on_hand -= units
+        outlet.position -= units + owed
+        if units and outlet.on_hand == 0:
             outlet.stockout_since = self.env.now
             outlet.in_stock = False
             self.on_change(outlet, False)
         if outlet.position <= policy.reorder_point:
             quantity = policy.order_up_to - outlet.position
             outlet.position = policy.order_up_to
-            self.env.process(self._deliver(outlet, quantity, policy.lead_time_weeks))
+            if outlet.supplier is not None and self.upstream is not None:
+                self.upstream(outlet, quantity)
+            else:
+                self.deliver_later(outlet, quantity, policy.lead_time_weeks)
+
+    def ship(self, outlet: Outlet, units: int) -> None:
+        """Units owed earlier leave now (their position was counted when they were ordered)."""
+        self._moving(outlet)
+        outlet.on_hand -= units
+        if units and outlet.on_hand == 0:
+            outlet.stockout_since = self.env.now
+            outlet.in_stock = False
+            self.on_change(outlet, False)
+
+    def deliver_later(self, outlet: Outlet, quantity: int, lead_time: float) -> None:
+        """`quantity` units reach the outlet `lead_time` weeks from now."""
+        self.env.process(self._deliver(outlet, quantity, lead_time))
 
     def _deliver(self, outlet: Outlet, quantity: int, lead_time: float) -> Generator[Any, Any, None]:
         yield self.env.timeout(lead_time)
@@ -144,3 +167,5 @@ class Stock:
         if was_out:
             outlet.in_stock = True
             self.on_change(outlet, True)
+        if self.on_receipt is not None:
+            self.on_receipt(outlet)

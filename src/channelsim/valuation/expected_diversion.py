@@ -51,7 +51,7 @@ def diversion_effect(
         volume = orders_per_week.get(seg.id, 0.0)
         if volume <= 0:
             continue
-        money = np.array([seller_money(sc, x, seg, rebate_of(sc, tiers, x)) for x in all_sellers])
+        money = np.array([seller_money(sc, x, seg, tiers) for x in all_sellers])
         home = choice(sc, all_sellers, seg, region, tiers)
         with_i = choice(sc, all_sellers, seg, region, tiers, extra={i: math.log(weight)})
         before, after = home.shares(), with_i.shares()

@@ -22,7 +22,7 @@ from channelsim.scenario.crm import LoyaltyProgram
 from channelsim.scenario.demand import Source
 from channelsim.scenario.schema import Scenario
 from channelsim.valuation.loyalty_chain import Choice, choice
-from channelsim.valuation.sellers import rebate_of, seller_money, sellers
+from channelsim.valuation.sellers import seller_money, sellers
 from channelsim.valuation.timing import decay_integral, delay_convolve, member_exposure, repeat_weights
 
 STEP = 0.25  # weeks between grid points of the lifetime integrals
@@ -113,7 +113,7 @@ class Valuation:
 
     def _money(self, s: int, points_cost: float) -> np.ndarray:
         seg = self.sc.segments[s]
-        return np.array([seller_money(self.sc, x, seg, rebate_of(self.sc, self.tiers, x), points_cost)
+        return np.array([seller_money(self.sc, x, seg, self.tiers, points_cost)
                          for x in self.sellers])  # fmt: skip
 
     def _project(self, s: int, r: int, ch: Choice, orders: np.ndarray, money: np.ndarray,

@@ -25,6 +25,9 @@ class Seller:
     home: str | None = None
     propensity: float = 0.0  # diversion intensity (0: never diverts)
     price_gap: float = 0.0
+    supplier: str | None = None  # a retailer's wholesaler (`supplied_by`)
+    supplier_channel: str | None = None
+    supplier_margin: float | None = None  # its channel's partner_margin (None: one level)
 
 
 def sellers(sc: Scenario) -> list[Seller]:
@@ -36,10 +39,13 @@ def sellers(sc: Scenario) -> list[Seller]:
                               ch.variable_cost, 0.0))  # fmt: skip
     for p in sc.partners:
         ch = sc.channel(p.channel)
-        div = p.diversion
+        div, up = p.diversion, sc.supplier(p)
+        up_channel = sc.channel(up.channel) if up else None
         out.append(Seller(p.id, ch.id, False, (p.region,), p.price_index or ch.price_index, p.effort, 0.0,
                           ch.partner_margin, p.region, div.propensity if div else 0.0,
-                          div.price_gap if div else 0.0))  # fmt: skip
+                          div.price_gap if div else 0.0, up.id if up else None,
+                          up_channel.id if up_channel else None,
+                          up_channel.partner_margin if up_channel else None))  # fmt: skip
     return out
 
 
@@ -89,13 +95,22 @@ def rebate_of(sc: Scenario, tiers: dict[str, str], seller: Seller) -> float:
     return tier_terms(sc, tiers, seller.id, seller.channel)[0]
 
 
+def supplier_rebate_of(sc: Scenario, tiers: dict[str, str], seller: Seller) -> float:
+    """The rebate of a retailer's wholesaler under `tiers` (0 for one-level sellers)."""
+    if seller.supplier is None:
+        return 0.0
+    return tier_terms(sc, tiers, seller.supplier, seller.supplier_channel)[0]
+
+
 def seller_money(
-    sc: Scenario, seller: Seller, segment: Segment, rebate: float, points_cost: float = 0.0
+    sc: Scenario, seller: Seller, segment: Segment, tiers: dict[str, str], points_cost: float = 0.0
 ) -> tuple[float, float]:
-    """(brand contribution, customer payment) of one order of `segment` at `seller`."""
+    """(brand contribution, customer payment) of one order of `segment` at `seller` under `tiers`:
+    the seller's rebate, and through a wholesaler its margin and rebate too (two levels)."""
     money = order_money(
         segment.order_value, seller.price, sc.gross_margin, direct=seller.direct,
-        variable_cost=seller.variable_cost, partner_margin=seller.margin, rebate=rebate,
-        points_cost=points_cost,
+        variable_cost=seller.variable_cost, partner_margin=seller.margin, rebate=rebate_of(sc, tiers, seller),
+        points_cost=points_cost, supplier_margin=seller.supplier_margin,
+        supplier_rebate=supplier_rebate_of(sc, tiers, seller),
     )  # fmt: skip
     return money.contribution, money.payment

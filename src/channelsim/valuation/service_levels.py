@@ -108,11 +108,14 @@ def levels(sc: Scenario, served: Scenario, tiers: dict[str, str], orders: np.nda
     weeks = float(sc.horizon_weeks)
     stockout: dict[str, float] = {}
     slow: dict[str, dict[str, float]] = {}
-    for j, seller in enumerate(sellers(sc)):
+    everyone = sellers(sc)
+    for j, seller in enumerate(everyone):
         queue, stock = limits(sc, seller)
         per_week = float(orders[j]) / weeks
         if stock is not None:
             demand = per_week / max(1.0 - earlier.stockout.get(seller.id, 0.0), 1.0 - MOST_OUT)
+            # a wholesaler's stock also replenishes its retailers: a unit for each of their orders
+            demand += sum(float(orders[k]) for k, x in enumerate(everyone) if x.supplier == seller.id) / weeks
             out_at = partial(_stockout_at, stock)
             stockout[seller.id] = min(MOST_OUT, _averaged(demand, profile, out_at))
         if queue is not None:

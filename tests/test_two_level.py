@@ -1,0 +1,161 @@
+"""Two-level channels (`supplied_by`, docs/model.md "Two-level channels"): a wholesaler supplying
+its retailers, each level keeping its margin.
+
+The money identities hold to the cent, per order (model/money.py) and in the books (each level's
+margin, the brand's receipts, the customers' spend); a wholesaler short of stock starves its
+retailers and a wholesaler's diversion grows with its gap and its propensity (comparative statics
+with common random numbers, one-sided, tolerance from the SE of the paired differences); the
+forecast agrees with the simulation by the plans' rule; the optimizer is offered tiers at both levels.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import channelsim as cs
+from builders import RETAILER_STOCK, two_levels
+from channelsim import valuation as va
+from channelsim.experiments.closed_loop import agreement
+from channelsim.model.money import order_money
+from channelsim.optimize.coefficients import tier_groups
+from stats import assert_increases
+
+CENT = 0.005  # half a cent: figures rounded to the cent agree
+RETAILERS = ("r_one", "r_two")
+#: A wholesaler stock that never runs short, and one that does (3 weeks from the brand, less than
+#: a week of its retailers' demand on hand after a reorder).
+AMPLE = {"initial": 3000, "reorder_point": 1200, "order_up_to": 3000, "lead_time_weeks": 2}
+TIGHT = {"initial": 400, "reorder_point": 100, "order_up_to": 500, "lead_time_weeks": 3}
+
+
+def test_an_order_through_two_levels_splits_the_payment_three_ways_to_the_cent():
+    # v = 100 at list price, retailer m_r = 0.2 with a 2% rebate, wholesaler m_w = 0.12 with 4%:
+    # brand 100·((1 − 0.32)·0.96 − 0.8·0.02) = 63.68; the wholesaler 100·(0.12 + 0.68·0.04) = 14.72;
+    # the retailer 100·1.05 − 100·0.8·0.98 = 26.60 (it sells 5% above list)
+    money = order_money(100.0, 1.05, 0.4, direct=False, partner_margin=0.2, rebate=0.02,
+                        supplier_margin=0.12, supplier_rebate=0.04)  # fmt: skip
+    assert money.brand_revenue == pytest.approx(63.68, abs=CENT)
+    assert money.supplier_margin == pytest.approx(14.72, abs=CENT)
+    assert money.partner_margin == pytest.approx(26.60, abs=CENT)
+    assert money.brand_revenue + money.supplier_margin + money.partner_margin == pytest.approx(
+        105.0, abs=1e-9
+    )
+    assert money.contribution == pytest.approx(63.68 - 60.0, abs=CENT)
+    # without a wholesaler (and its rebate) the route is the one-level partner's
+    one = order_money(100.0, 1.05, 0.4, direct=False, partner_margin=0.2, rebate=0.02)
+    both = order_money(100.0, 1.05, 0.4, direct=False, partner_margin=0.2, rebate=0.02, supplier_margin=0.0)
+    assert (both.brand_revenue, both.supplier_margin) == pytest.approx((one.brand_revenue, 0.0), abs=1e-9)
+
+
+def test_each_level_keeps_its_margin_and_the_books_add_up_to_the_cent():
+    sc = two_levels(wholesaler_stock=AMPLE, replications=2)
+    for rep in cs.simulate(sc).per_replication:
+        parts, totals = rep["by_partner"], rep["totals"]
+        for rid, rebate in (("r_one", 0.02), ("r_two", 0.0)):  # r_one has the dealers' top tier
+            orders = parts[rid]["orders"]
+            # every order: the payment 100, the retailer pays the wholesaler 100·0.8·(1 − ρ_r), the
+            # wholesaler keeps 100·(0.12 + 0.68·0.04) = 14.72 of it (its gold rebate is 4%)
+            assert parts[rid]["partner_margin"] == pytest.approx(
+                orders * (100.0 - 80.0 * (1 - rebate)), abs=CENT
+            )
+            assert parts[rid]["supplier_margin"] == pytest.approx(orders * 14.72, abs=CENT)
+        wholesaler = parts["w_north"]
+        resold = sum(parts[r]["orders"] for r in RETAILERS)
+        assert wholesaler["resold_orders"] == resold
+        assert wholesaler["wholesale_margin"] == pytest.approx(sum(parts[r]["supplier_margin"] for r in RETAILERS),
+                                                               abs=CENT)  # fmt: skip
+        # its own sales keep 100 − 88·0.96 each; its margin is both
+        own = wholesaler["orders"] * (100.0 - 88.0 * 0.96)
+        assert wholesaler["partner_margin"] == pytest.approx(own + wholesaler["wholesale_margin"], abs=CENT)
+        # its orders: what it sells itself, and its retailers' reorders (every unit shipped)
+        assert wholesaler["supply_orders"] > 0 and wholesaler["backordered_units"] == 0
+        margins = sum(p["partner_margin"] for p in parts.values())
+        assert totals["brand_revenue"] + margins == pytest.approx(totals["revenue"], abs=CENT)
+
+
+def _retailers(result: cs.SimResult, metric: str) -> list[float]:
+    return [sum(rep["by_partner"][r][metric] for r in RETAILERS) for rep in result.per_replication]
+
+
+def test_a_wholesaler_short_of_stock_starves_its_retailers():
+    # the same customers (common random numbers), the wholesaler's stock ample or tight: with less
+    # stock its retailers wait for what it owes them and stock out, and the north sells less (its
+    # retailers' combined orders are not the measure: the wholesaler's own counter is out too, and
+    # its customers buy at a retailer while one has stock)
+    ample = cs.simulate(two_levels(wholesaler_stock=AMPLE, replications=6))
+    tight = cs.simulate(two_levels(wholesaler_stock=TIGHT, replications=6))
+    assert_increases(_retailers(ample, "stockout_rate"), _retailers(tight, "stockout_rate"))
+    orders = [[rep["totals"]["orders"] for rep in r.per_replication] for r in (tight, ample)]
+    assert_increases(orders[0], orders[1])
+    owed = [rep["by_partner"]["w_north"]["backordered_units"] for rep in tight.per_replication]
+    assert min(owed) > 0
+    # units are conserved: the retailers sell no more than they started with and were shipped
+    start = len(RETAILERS) * RETAILER_STOCK["initial"]
+    for rep in tight.per_replication:
+        sold = sum(rep["by_partner"][r]["orders"] for r in RETAILERS)
+        assert sold <= start + rep["by_partner"]["w_north"]["supplied_units"]
+
+
+@pytest.mark.parametrize(("low", "high"), [
+    ({"rebates": (0.04, 0.02)}, {"rebates": (0.07, 0.02)}),  # a richer wholesale rebate: a wider gap
+    ({"diversion": {"propensity": 0.2, "price_gap": 0.02}}, {"diversion": {"propensity": 0.5, "price_gap": 0.02}}),
+], ids=["price gap", "propensity"])  # fmt: skip
+def test_the_wholesaler_diverts_more_with_a_wider_gap_or_a_higher_propensity(low, high):
+    # w_north pays the brand 0.88·(1 − ρ_w) of list, w_south 0.88: the gap 0.88·ρ_w above the 2%
+    # threshold puts w_north in the south's choice with weight propensity·min(1, (gap − 0.02)/0.02)
+    base = {"diversion": {"propensity": 0.3, "price_gap": 0.02}, "wholesaler_stock": AMPLE, "replications": 6}
+    diverted = [
+        [rep["by_partner"]["w_north"]["diverted_orders"] for rep in cs.simulate(two_levels(**(base | case))).per_replication]
+        for case in (low, high)
+    ]  # fmt: skip
+    assert_increases(diverted[0], diverted[1])
+
+
+def test_the_forecast_counts_the_two_level_margins():
+    # no stock limits: the forecast's brand receipts through the retailers are the two-level ones, and
+    # its profit agrees with the simulation's by the plans' rule (max of 5%, the 95% half-interval)
+    sc = two_levels(retailer_stock=None, replications=8)
+    tiers = va.baseline_tiers(sc)
+    fc = va.forecast(sc, {}, tiers)
+    result = cs.simulate(sc)
+    for figure in ("profit", "revenue"):
+        check = agreement(getattr(fc, figure), result.figure("totals", figure))
+        assert check["agree"], (figure, check)
+    # the same orders counted as one-level (the wholesaler's margin left out) would not agree
+    one_level = two_levels(retailer_stock=None, replications=8, wholesale_margin=0.0, rebates=(0.0, 0.02))
+    assert not agreement(va.forecast(one_level, {}, tiers).profit, result.figure("totals", "profit"))["agree"]
+
+
+def test_the_forecast_counts_the_retailers_reorders_on_the_wholesalers_stock():
+    # the tight wholesaler is out ~3/4 of the time (simulated), mostly because its retailers' reorders
+    # drain it: the forecast's stock-out share counts a unit of its stock per retailer order, and its
+    # profit agrees by the plans' rule; the forecast of a wholesaler that never runs short would not
+    sc = two_levels(wholesaler_stock=TIGHT, replications=8)
+    tiers = va.baseline_tiers(sc)
+    fc = va.forecast(sc, {}, tiers)
+    simulated = cs.simulate(sc).figure("totals", "profit")
+    assert fc.service is not None and fc.service.stockout["w_north"] > 0.5
+    assert agreement(fc.profit, simulated)["agree"], agreement(fc.profit, simulated)
+    never_short = va.forecast(two_levels(wholesaler_stock=AMPLE), {}, tiers)
+    assert not agreement(never_short.profit, simulated)["agree"]
+
+
+def test_the_optimizer_is_offered_tiers_at_both_levels():
+    # one group for the north: the wholesaler's and both retailers' tiers, combined; the wholesaler's
+    # rebate moves the brand's take from its retailers' orders, so its combinations differ in money
+    sc = two_levels(retailer_stock=None)
+    tiers = va.baseline_tiers(sc)
+    fc = va.forecast(sc, {}, tiers)
+    (north,) = [g for g in tier_groups(sc, tiers, fc) if g.region == "north"]
+    assert set(north.partners) == {"w_north", "r_one", "r_two"}
+    by_levels = {tuple(c.levels[p] for p in ("w_north", "r_one", "r_two")): c for c in north.combos}
+    gold, none = by_levels[("gold", "none", "none")], by_levels[("none", "none", "none")]
+    assert gold.cost - none.cost == pytest.approx(300.0)
+    # what the brand keeps of an order at r_one: the wholesaler's 4% on 0.68 of list is 2.72 less
+    r_one = next(x for x in va.sellers(sc) if x.id == "r_one")
+    segment = sc.segments[0]
+    at_gold = va.seller_money(sc, r_one, segment, {"w_north": "gold", "r_one": "none"})[0]
+    at_none = va.seller_money(sc, r_one, segment, {"w_north": "none", "r_one": "none"})[0]
+    assert at_none - at_gold == pytest.approx(2.72, abs=CENT)
+    plan = cs.optimize(sc)
+    assert {"w_north", "r_one", "r_two"} <= set(plan.tiers)
