@@ -19,6 +19,7 @@ import simpy
 
 from channelsim.model.satisfaction import MOOD_LIMIT, referral_weight
 from channelsim.sim.choice import RIVALS, Pick
+from channelsim.sim.clock import Call, call_in
 from channelsim.sim.cohort import CONSIDERING, Cohort, Handlers, active_class, class_rates
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
@@ -112,28 +113,12 @@ class Market:
     def paid_leads(
         self, source: int, weekly_rate: list[float], mix: list[float]
     ) -> Generator[Any, Any, None]:
-        """A Poisson stream of leads, its rate constant within each week."""
+        """A Poisson stream of leads, its rate constant within each week (a process: it starts the
+        stream, a chain of calls on the clock, and ends)."""
         draws = self.draws["leads"]
         mix_cumulative = cumulative(mix)
-        yield from self._weekly_poisson(
-            weekly_rate, draws, lambda: self.lead(source, draws.pick(mix_cumulative))
-        )
-
-    def _weekly_poisson(
-        self, weekly_rate: list[float], draws: Draws, happen: Callable[[], None]
-    ) -> Generator[Any, Any, None]:
-        """Call `happen` at the events of a Poisson process whose rate is constant within each week."""
-        env = self.env
-        for week, rate in enumerate(weekly_rate):
-            end = week + 1.0
-            while rate > 0.0:
-                gap = draws.exponential(1.0 / rate)
-                if env.now + gap >= end:
-                    break
-                yield env.timeout(gap)
-                happen()
-            if env.now < end:
-                yield env.timeout(end - env.now)
+        WeeklyPoisson(self.env, weekly_rate, draws, lambda: self.lead(source, draws.pick(mix_cumulative)))
+        yield from ()
 
     def lead(self, source: int, segment: int) -> None:
         week = self.current_week
@@ -145,24 +130,34 @@ class Market:
         self.awaken(segment, region, source)
 
     def organic(self, segment: int, organic_source: int) -> Generator[Any, Any, None]:
-        """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`)."""
-        env, draws, params = self.env, self.draws["organic"], self.segments[segment]
+        """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`).
+        A process: it starts the stream, a chain of calls on the clock, and ends."""
+        self._organic_next(segment, organic_source)
+        yield from ()
+
+    def _organic_next(self, segment: int, organic_source: int) -> None:
+        """Wait for the next organic lead at the rate of now, or re-read the rate after `refresh`."""
         unaware = self.unaware[segment]
-        while True:
-            left = sum(unaware)
-            if left == 0:
-                return
-            innovation = params.p * left
-            rate = innovation + params.q * self.referrers[segment] / params.population * left
-            gap = draws.exponential(1.0 / rate) if rate > 0 else params.refresh
-            if gap >= params.refresh:  # the rate is re-read at least this often
-                yield env.timeout(params.refresh)
-                continue
-            yield env.timeout(gap)
-            region = draws.pick(cumulative([float(u) for u in unaware]))
-            source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
-            self.ledger.add("source", "leads", self.current_week, source)
-            self.awaken(segment, region, source)
+        left = sum(unaware)
+        if left == 0:
+            return
+        params = self.segments[segment]
+        innovation = params.p * left
+        rate = innovation + params.q * self.referrers[segment] / params.population * left
+        gap = self.draws["organic"].exponential(1.0 / rate) if rate > 0 else params.refresh
+        if gap >= params.refresh:  # the rate is re-read at least this often
+            call_in(self.env, params.refresh, lambda _: self._organic_next(segment, organic_source))
+            return
+        call_in(self.env, gap, lambda _: self._organic_lead(segment, organic_source, innovation, rate))
+
+    def _organic_lead(self, segment: int, organic_source: int, innovation: float, rate: float) -> None:
+        """An organic lead: an innovator (`organic`) with probability innovation/rate, else `referral`."""
+        draws, unaware = self.draws["organic"], self.unaware[segment]
+        region = draws.pick(cumulative([float(u) for u in unaware]))
+        source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
+        self.ledger.add("source", "leads", self.current_week, source)
+        self.awaken(segment, region, source)
+        self._organic_next(segment, organic_source)
 
     def partner_week(
         self, partner: int, region: int, rate: float, mix_cumulative: list[float], source: int, draws: Draws
@@ -322,14 +317,15 @@ class Market:
 
     # -- win-back -----------------------------------------------------------------------
     def winback(self, weekly_rate: list[float]) -> Generator[Any, Any, None]:
-        """Win-back spend reactivates lapsed customers as a Poisson stream."""
+        """Win-back spend reactivates lapsed customers as a Poisson stream (a process that starts it)."""
         draws = self.draws["customers"]
 
         def reactivate() -> None:
             if self.lapsed:  # with nobody lapsed the contact is wasted
                 self._win_back(int(draws.uniform() * len(self.lapsed)) % len(self.lapsed))
 
-        yield from self._weekly_poisson(weekly_rate, draws, reactivate)
+        WeeklyPoisson(self.env, weekly_rate, draws, reactivate)
+        yield from ()
 
     def _win_back(self, index: int) -> None:
         lapsed = self.lapsed
@@ -342,3 +338,41 @@ class Market:
         week = self.current_week
         self.ledger.add("total", "won_back", week, 0)
         self.ledger.add("segment", "won_back", week, customer.segment)
+
+
+class WeeklyPoisson:
+    """Calls `happen` at the events of a Poisson process whose rate is constant within each week,
+    from now to the end of `weekly_rate`: a chain of calls on the clock, one per event and one at
+    the end of each week (the next week's first gap is drawn there, at its rate)."""
+
+    __slots__ = ("draws", "env", "happen", "rates", "week")
+
+    def __init__(
+        self, env: simpy.Environment, weekly_rate: list[float], draws: Draws, happen: Callable[[], None]
+    ) -> None:
+        self.env, self.rates, self.draws, self.happen = env, weekly_rate, draws, happen
+        self.week = 0
+        self._wait()
+
+    def _wait(self) -> None:
+        """Wait for the next event of the week under way, or for its end."""
+        env, rates = self.env, self.rates
+        while self.week < len(rates):
+            rate, end = rates[self.week], self.week + 1.0
+            if rate > 0.0:
+                gap = self.draws.exponential(1.0 / rate)
+                if env.now + gap < end:
+                    call_in(env, gap, self._event)
+                    return
+            if env.now < end:
+                call_in(env, end - env.now, self._week_ended)
+                return
+            self.week += 1
+
+    def _event(self, _: Call) -> None:
+        self.happen()
+        self._wait()
+
+    def _week_ended(self, _: Call) -> None:
+        self.week += 1
+        self._wait()

@@ -22,6 +22,7 @@ from channelsim.model.money import OrderMoney, order_money
 from channelsim.scenario.design import fixed_per_week, is_open, one_off_cost
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import RIVALS, Chooser, Pick
+from channelsim.sim.clock import call_in
 from channelsim.sim.conflict import ConflictAgents
 from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
@@ -354,7 +355,9 @@ class Replication:
                     "outlet", "stockout_weeks", week, outlet.index, end - max(outlet.stockout_since, week)
                 )
             if outlet.inventory is not None:
-                self.ledger.add("outlet", "stock_unit_weeks", week, outlet.index, self.stock.held(outlet, end))
+                self.ledger.add(
+                    "outlet", "stock_unit_weeks", week, outlet.index, self.stock.held(outlet, end)
+                )
         for p, programme in enumerate(self.programmes):
             self._membership_changed(p, 0, at=end)
             self.ledger.add(
@@ -455,7 +458,7 @@ class Replication:
         if outlet.inventory is not None:
             self.stock.take(outlet)
         if outlet.queue is not None:
-            self.env.process(self._fulfil(outlet, customer, week))
+            self._fulfil(outlet, customer, week)
         return outlet
 
     def _order_money(self, outlet: Outlet, segment: int, programme: int) -> OrderMoney:
@@ -471,18 +474,27 @@ class Replication:
             )  # fmt: skip
         return money
 
-    def _fulfil(self, outlet: Outlet, customer: Customer, week: int) -> Generator[Any, Any, None]:
-        """The order waits for a server, is served, and the customer judges the response time."""
-        placed = self.env.now
-        assert outlet.queue is not None
-        with outlet.queue.request() as turn:
-            yield turn
-            yield self.env.timeout(self.draws["service"].exponential(outlet.mean_service))
-        response = self.env.now - placed
-        self.ledger.add("outlet", "response_time_sum", week, outlet.index, response)
-        self.ledger.add("outlet", "responses", week, outlet.index)
-        if response > self.scenario.segments[customer.segment].service_expectation_weeks:
-            self.market.disappoint(customer)
+    def _fulfil(self, outlet: Outlet, customer: Customer, week: int) -> None:
+        """The order waits for a server, is served, and the customer judges the response time.
+
+        The steps are calls on the clock, not a process: the same SimPy resource and order of
+        events, without a generator per order."""
+        placed, queue = self.env.now, outlet.queue
+        assert queue is not None
+        turn = queue.request()
+
+        def served(_: object) -> None:
+            queue.release(turn)
+            response = self.env.now - placed
+            self.ledger.add("outlet", "response_time_sum", week, outlet.index, response)
+            self.ledger.add("outlet", "responses", week, outlet.index)
+            if response > self.scenario.segments[customer.segment].service_expectation_weeks:
+                self.market.disappoint(customer)
+
+        def serve(_: object) -> None:
+            call_in(self.env, self.draws["service"].exponential(outlet.mean_service), served)
+
+        turn.callbacks.append(serve)
 
     # -- changes ------------------------------------------------------------------------
     def changed(self) -> None:
