@@ -13,8 +13,10 @@ exponential clocks — Exp(sum of their rates) — and whose member and event ar
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
+from functools import partial
 from typing import Any
 
+import numpy as np
 import simpy
 
 from channelsim.model.satisfaction import MOOD_LIMIT, referral_weight
@@ -90,13 +92,17 @@ class Market:
         self.env = env
         self.ledger = ledger
         self.segments = segments
-        self.unaware = unaware  # per segment, per region
+        self._unaware = unaware  # per segment, per region (read through `unaware`)
         self.active = [0] * len(segments)
         self.referrers = [0] * len(segments)  # word of mouth: Σ referral_weight over active customers
         self.promoters = [0] * len(segments)  # active promoters
         self.detractors = [0] * len(segments)  # active detractors
         self.repeaters = [0] * len(segments)  # active customers with two or more orders
-        self.prospects = [0] * len(segments)
+        self._prospects = [0] * len(segments)  # read through `prospects`
+        # per segment: the paid leads that will not convert, drawn ahead by the week, not yet booked:
+        # (time, region, source, week) in time order, from `_due[segment]` on (see `settle`)
+        self._pending: list[list[tuple[float, int, int, int]]] = [[] for _ in segments]
+        self._due = [0] * len(segments)
         self.members = [0] * len(segments)
         self.lapsed: list[Customer] = []
         self.lapsed_count = [0] * len(segments)
@@ -114,20 +120,96 @@ class Market:
         self, source: int, weekly_rate: list[float], mix: list[float]
     ) -> Generator[Any, Any, None]:
         """A Poisson stream of leads, its rate constant within each week (a process: it starts the
-        stream, a chain of calls on the clock, and ends)."""
-        draws = self.draws["leads"]
-        mix_cumulative = cumulative(mix)
-        WeeklyPoisson(self.env, weekly_rate, draws, lambda: self.lead(source, draws.pick(mix_cumulative)))
+        stream, a week of leads drawn at once at the start of each week, and ends)."""
+        PaidLeadWeeks(self, source, weekly_rate, cumulative(mix))
         yield from ()
 
-    def lead(self, source: int, segment: int) -> None:
-        week = self.current_week
-        self.ledger.add("source", "leads", week, source)
-        region = self.draws["leads"].pick(self.segments[segment].region_cumulative)
-        if self.unaware[segment][region] == 0:
+    def lead_week(
+        self, source: int, mean: float, span: tuple[float, float], week: int, mix_cumulative: list[float]
+    ) -> None:
+        """Draw the paid leads of `source` in the `span` (start, end) of `week` at once: a Poisson
+        count of the given mean at independent uniform times (the events of a Poisson process on
+        the span, in time order), each with its segment (by the mix), region and whether it converts.
+
+        A lead that converts is a call at its time (a prospect who will buy arrives); one that does
+        not only moves counts (one unaware person fewer and a prospect more, or a wasted lead), so
+        it waits in `_pending` and is booked, in time order, before anything reads those counts
+        (`settle`): nothing can tell it from a lead booked at its time."""
+        draws = self.draws["leads"]
+        count = draws.poisson(mean)
+        if count == 0:
+            return
+        self.ledger.add("source", "leads", week, source, float(count))
+        u = draws.uniforms(4 * count).reshape(4, count)
+        start, end = span
+        times = np.sort(start + (end - start) * u[0])
+        mix = np.asarray(mix_cumulative)
+        segments = np.minimum(np.searchsorted(mix, u[1] * mix[-1]), len(mix) - 1)
+        regions = np.zeros(count, dtype=np.int64)
+        converts = np.zeros(count, dtype=bool)
+        for s in np.unique(segments).tolist():
+            here = segments == s
+            params = self.segments[s]
+            shares = np.asarray(params.region_cumulative)
+            regions[here] = np.minimum(np.searchsorted(shares, u[2][here] * shares[-1]), len(shares) - 1)
+            converts[here] = u[3][here] <= params.conversion
+        env = self.env
+        new: list[list[tuple[float, int, int, int]]] = [[] for _ in self.segments]
+        for t, s, r, c in zip(
+            times.tolist(), segments.tolist(), regions.tolist(), converts.tolist(), strict=True
+        ):
+            if c:
+                call_in(env, t - env.now, partial(self._converting_lead, s, r, source, week))
+            else:
+                new[s].append((t, r, source, week))
+        for s, leads in enumerate(new):
+            if leads:
+                pending = self._pending[s][self._due[s] :] + leads
+                pending.sort()
+                self._pending[s], self._due[s] = pending, 0
+
+    def _converting_lead(self, segment: int, region: int, source: int, week: int, _: Call) -> None:
+        """A paid lead who will buy (once they have thought it over), or a wasted lead."""
+        self.settle(segment)
+        if self._unaware[segment][region] == 0:
             self.ledger.add("source", "wasted_leads", week, source)
             return
-        self.awaken(segment, region, source)
+        self._unaware[segment][region] -= 1
+        self._prospects[segment] += 1
+        self._newcomer(segment, region, source, -1)
+
+    def settle(self, segment: int) -> None:
+        """Book the pending leads of `segment` due by now (those that do not convert), in time order."""
+        pending, due = self._pending[segment], self._due[segment]
+        if due == len(pending) or pending[due][0] > self.env.now:
+            return
+        now, unaware = self.env.now, self._unaware[segment]
+        while due < len(pending) and pending[due][0] <= now:
+            _, region, source, week = pending[due]
+            if unaware[region] == 0:
+                self.ledger.add("source", "wasted_leads", week, source)
+            else:
+                unaware[region] -= 1
+                self._prospects[segment] += 1
+            due += 1
+        self._due[segment] = due
+
+    def settle_all(self) -> None:
+        """Book every pending lead due by now."""
+        for segment in range(len(self.segments)):
+            self.settle(segment)
+
+    @property
+    def unaware(self) -> list[list[int]]:
+        """Per segment and region, the people who have not heard of the brand (as of now)."""
+        self.settle_all()
+        return self._unaware
+
+    @property
+    def prospects(self) -> list[int]:
+        """Per segment, the people who heard of the brand and have not bought (as of now)."""
+        self.settle_all()
+        return self._prospects
 
     def organic(self, segment: int, organic_source: int) -> Generator[Any, Any, None]:
         """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`).
@@ -137,7 +219,8 @@ class Market:
 
     def _organic_next(self, segment: int, organic_source: int) -> None:
         """Wait for the next organic lead at the rate of now, or re-read the rate after `refresh`."""
-        unaware = self.unaware[segment]
+        self.settle(segment)
+        unaware = self._unaware[segment]
         left = sum(unaware)
         if left == 0:
             return
@@ -152,7 +235,8 @@ class Market:
 
     def _organic_lead(self, segment: int, organic_source: int, innovation: float, rate: float) -> None:
         """An organic lead: an innovator (`organic`) with probability innovation/rate, else `referral`."""
-        draws, unaware = self.draws["organic"], self.unaware[segment]
+        self.settle(segment)
+        draws, unaware = self.draws["organic"], self._unaware[segment]
         region = draws.pick(cumulative([float(u) for u in unaware]))
         source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
         self.ledger.add("source", "leads", self.current_week, source)
@@ -174,24 +258,28 @@ class Market:
             week = self.current_week
             self.ledger.add("source", "leads", week, source)
             self.ledger.add("outlet", "leads", week, partner)
-            if self.unaware[segment][region] == 0:
+            self.settle(segment)
+            if self._unaware[segment][region] == 0:
                 self.ledger.add("source", "wasted_leads", week, source)
                 continue
             self.awaken(segment, region, source, partner)
 
     def awaken(self, segment: int, region: int, source: int, partner: int = -1) -> None:
         """An unaware person hears of the brand and becomes a prospect; some go on to buy."""
-        self.unaware[segment][region] -= 1
-        self.prospects[segment] += 1
+        self._unaware[segment][region] -= 1
+        self._prospects[segment] += 1
         params = self.segments[segment]
-        draws = self.draws["customers"]
-        if params.conversion >= 1.0 or draws.bernoulli(params.conversion):
-            customer = Customer(segment, region, source)
-            customer.partner = partner
-            if params.consideration > 0:  # thinks it over: an exponential wait in the cohort
-                self.cohorts[segment].add(customer, CONSIDERING)
-            else:  # at once, so the next rate sees this customer
-                self.first_purchase(customer)
+        if params.conversion >= 1.0 or self.draws["customers"].bernoulli(params.conversion):
+            self._newcomer(segment, region, source, partner)
+
+    def _newcomer(self, segment: int, region: int, source: int, partner: int) -> None:
+        """A prospect who will buy: thinks it over (an exponential wait in the cohort), or buys at once."""
+        customer = Customer(segment, region, source)
+        customer.partner = partner
+        if self.segments[segment].consideration > 0:
+            self.cohorts[segment].add(customer, CONSIDERING)
+        else:  # at once, so the next rate sees this customer
+            self.first_purchase(customer)
 
     # -- a customer's life --------------------------------------------------------------
     def start_active(self, customer: Customer) -> None:
@@ -208,7 +296,7 @@ class Market:
         sold = self.sell(customer, True)
         if sold is None:
             return False  # the order is lost; they stay a prospect
-        self.prospects[customer.segment] -= 1
+        self._prospects[customer.segment] -= 1
         if sold is RIVALS:
             return False  # a rival won the first occasion: the prospect is lost for good
         self._activate(customer)
@@ -376,3 +464,36 @@ class WeeklyPoisson:
     def _week_ended(self, _: Call) -> None:
         self.week += 1
         self._wait()
+
+
+class PaidLeadWeeks:
+    """A paid source's leads, drawn a week at a time (`Market.lead_week`) at the start of each week."""
+
+    __slots__ = ("market", "mix", "rates", "source", "week")
+
+    def __init__(
+        self, market: Market, source: int, weekly_rate: list[float], mix_cumulative: list[float]
+    ) -> None:
+        self.market, self.source, self.rates, self.mix = market, source, weekly_rate, mix_cumulative
+        self.week = 0
+        self._start()
+
+    def _start(self) -> None:
+        """Draw the week under way (from now to its end) and wait for its end."""
+        env = self.market.env
+        while self.week < len(self.rates):
+            start, end = max(env.now, float(self.week)), self.week + 1.0
+            if start < end:
+                rate = self.rates[self.week]
+                if rate > 0.0:
+                    self.market.lead_week(
+                        self.source, rate * (end - start), (start, end), self.week, self.mix
+                    )
+                call_in(env, end - env.now, self._week_ended)
+                return
+            self.week += 1
+
+    def _week_ended(self, _: Call) -> None:
+        self.market.settle_all()  # the week's leads are all booked by its end
+        self.week += 1
+        self._start()

@@ -410,18 +410,19 @@ class Replication:
     def sell(self, customer: Customer, first: bool) -> Pick:
         """One purchase occasion: the customer chooses an outlet (or the rivals); an order of ours is
         booked and fulfilled. A partner's own prospect buys first at that partner when it can."""
-        last, market, ledger = customer.last, self.market, self.ledger
+        last, market, ledger, chooser = customer.last, self.market, self.ledger, self.chooser
         segment, region, programme = customer.segment, customer.region, customer.programme
-        if last is not None and last.is_open and not last.in_stock:
+        if last is not None and not last.in_stock and last.is_open:
             market.disappoint(customer)  # their usual outlet is out of stock
-        route, found_by = -1, None
+        route, found_by, situation = -1, None, None
         if first:
             route = customer.source if 0 <= customer.source < self._paid_sources else -1
             found_by = self.outlets[customer.partner] if customer.partner >= 0 else None
         if first and found_by is not None and found_by.is_open and found_by.in_stock:
             outlet: Pick = found_by  # the sale its rep closes: no logit, no rival
         else:
-            outlet = self.chooser.choose(segment, region, route, programme, last, customer.rival_last)
+            situation = chooser.situation(segment, region, route, programme, last, customer.rival_last)
+            outlet = chooser.pick(situation)
         week = market.current_week
         if outlet is None:
             ledger.add("total", "lost_orders", week, 0)
@@ -441,8 +442,12 @@ class Replication:
             ledger.add("outlet", "diverted_orders", week, outlet.index)
             ledger.add("region", "diverted_orders", week, region)
             self.diverted_into[outlet.index, region] += 1.0
-        if self._watch_prices:
-            moved = self.chooser.cannibalized(segment, region, route, programme, last)
+        if self._watch_prices:  # the situation keeps its answer (it depends on nothing else)
+            moved = None if situation is None else situation.moved
+            if moved is None:
+                moved = chooser.cannibalized(segment, region, route, programme, last)
+                if situation is not None:
+                    situation.moved = moved
             if moved:
                 ledger.add("total", "cannibalized_orders", week, 0, moved)
         if customer.mood:
