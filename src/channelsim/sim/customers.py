@@ -13,7 +13,6 @@ exponential clocks — Exp(sum of their rates) — and whose member and event ar
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -126,19 +125,20 @@ class Market:
 
     def lead_week(
         self, source: int, mean: float, span: tuple[float, float], week: int, mix_cumulative: list[float]
-    ) -> None:
+    ) -> list[tuple[float, int, int]]:
         """Draw the paid leads of `source` in the `span` (start, end) of `week` at once: a Poisson
         count of the given mean at independent uniform times (the events of a Poisson process on
         the span, in time order), each with its segment (by the mix), region and whether it converts.
 
-        A lead that converts is a call at its time (a prospect who will buy arrives); one that does
-        not only moves counts (one unaware person fewer and a prospect more, or a wasted lead), so
-        it waits in `_pending` and is booked, in time order, before anything reads those counts
-        (`settle`): nothing can tell it from a lead booked at its time."""
+        Returns the leads that convert, (time, segment, region) in time order: the caller makes
+        each a call at its time (`converting_lead`: a prospect who will buy arrives). One that
+        does not only moves counts (one unaware person fewer and a prospect more, or a wasted
+        lead), so it waits in `_pending` and is booked, in time order, before anything reads
+        those counts (`settle`): nothing can tell it from a lead booked at its time."""
         draws = self.draws["leads"]
         count = draws.poisson(mean)
         if count == 0:
-            return
+            return []
         self.ledger.add("source", "leads", week, source, float(count))
         u = draws.uniforms(4 * count).reshape(4, count)
         start, end = span
@@ -153,13 +153,13 @@ class Market:
             shares = np.asarray(params.region_cumulative)
             regions[here] = np.minimum(np.searchsorted(shares, u[2][here] * shares[-1]), len(shares) - 1)
             converts[here] = u[3][here] <= params.conversion
-        env = self.env
+        arrivals: list[tuple[float, int, int]] = []
         new: list[list[tuple[float, int, int, int]]] = [[] for _ in self.segments]
         for t, s, r, c in zip(
             times.tolist(), segments.tolist(), regions.tolist(), converts.tolist(), strict=True
         ):
             if c:
-                call_in(env, t - env.now, partial(self._converting_lead, s, r, source, week))
+                arrivals.append((t, s, r))
             else:
                 new[s].append((t, r, source, week))
         for s, leads in enumerate(new):
@@ -167,8 +167,9 @@ class Market:
                 pending = self._pending[s][self._due[s] :] + leads
                 pending.sort()
                 self._pending[s], self._due[s] = pending, 0
+        return arrivals
 
-    def _converting_lead(self, segment: int, region: int, source: int, week: int, _: Call) -> None:
+    def converting_lead(self, segment: int, region: int, source: int, week: int) -> None:
         """A paid lead who will buy (once they have thought it over), or a wasted lead."""
         self.settle(segment)
         if self._unaware[segment][region] == 0:
@@ -467,15 +468,19 @@ class WeeklyPoisson:
 
 
 class PaidLeadWeeks:
-    """A paid source's leads, drawn a week at a time (`Market.lead_week`) at the start of each week."""
+    """A paid source's leads, drawn a week at a time (`Market.lead_week`) at the start of each week;
+    those who convert arrive one after the other, each a call at its time (one at a time on the
+    clock keeps SimPy's queue of events short)."""
 
-    __slots__ = ("market", "mix", "rates", "source", "week")
+    __slots__ = ("arrivals", "market", "mix", "next", "rates", "source", "week")
 
     def __init__(
         self, market: Market, source: int, weekly_rate: list[float], mix_cumulative: list[float]
     ) -> None:
         self.market, self.source, self.rates, self.mix = market, source, weekly_rate, mix_cumulative
         self.week = 0
+        self.arrivals: list[tuple[float, int, int]] = []
+        self.next = 0
         self._start()
 
     def _start(self) -> None:
@@ -486,12 +491,23 @@ class PaidLeadWeeks:
             if start < end:
                 rate = self.rates[self.week]
                 if rate > 0.0:
-                    self.market.lead_week(
-                        self.source, rate * (end - start), (start, end), self.week, self.mix
-                    )
+                    span, mean = (start, end), rate * (end - start)
+                    self.arrivals = self.market.lead_week(self.source, mean, span, self.week, self.mix)
+                    self.next = 0
+                    self._wait()
                 call_in(env, end - env.now, self._week_ended)
                 return
             self.week += 1
+
+    def _wait(self) -> None:
+        if self.next < len(self.arrivals):
+            call_in(self.market.env, self.arrivals[self.next][0] - self.market.env.now, self._arrive)
+
+    def _arrive(self, _: Call) -> None:
+        _, segment, region = self.arrivals[self.next]
+        self.next += 1
+        self.market.converting_lead(segment, region, self.source, self.week)
+        self._wait()
 
     def _week_ended(self, _: Call) -> None:
         self.market.settle_all()  # the week's leads are all booked by its end
