@@ -139,7 +139,6 @@ class Market:
         count = draws.poisson(mean)
         if count == 0:
             return []
-        self.ledger.add("source", "leads", week, source, float(count))
         u = draws.uniforms(4 * count).reshape(4, count)
         start, end = span
         times = np.sort(start + (end - start) * u[0])
@@ -172,6 +171,7 @@ class Market:
     def converting_lead(self, segment: int, region: int, source: int, week: int) -> None:
         """A paid lead who will buy (once they have thought it over), or a wasted lead."""
         self.settle(segment)
+        self.ledger.add("source", "leads", week, source)
         if self._unaware[segment][region] == 0:
             self.ledger.add("source", "wasted_leads", week, source)
             return
@@ -187,6 +187,7 @@ class Market:
         now, unaware = self.env.now, self._unaware[segment]
         while due < len(pending) and pending[due][0] <= now:
             _, region, source, week = pending[due]
+            self.ledger.add("source", "leads", week, source)
             if unaware[region] == 0:
                 self.ledger.add("source", "wasted_leads", week, source)
             else:
