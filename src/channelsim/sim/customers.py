@@ -501,11 +501,12 @@ class PaidLeadWeeks:
             self.week += 1
 
     def _wait(self) -> None:
+        """Wait for the next lead of the week who converts."""
         if self.next < len(self.arrivals):
             call_in(self.market.env, self.arrivals[self.next][0] - self.market.env.now, self._arrive)
 
     def _arrive(self, _: Call) -> None:
-        _, segment, region = self.arrivals[self.next]
+        segment, region = self.arrivals[self.next][1:]
         self.next += 1
         self.market.converting_lead(segment, region, self.source, self.week)
         self._wait()
