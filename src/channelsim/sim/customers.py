@@ -13,6 +13,7 @@ exponential clocks — Exp(sum of their rates) — and whose member and event ar
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -239,7 +240,7 @@ class Market:
         """An organic lead: an innovator (`organic`) with probability innovation/rate, else `referral`."""
         self.settle(segment)
         draws, unaware = self.draws["organic"], self._unaware[segment]
-        region = draws.pick(cumulative([float(u) for u in unaware]))
+        region = draws.pick(list(accumulate(unaware)))  # exact: ints compare exactly with floats
         source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
         self.ledger.add("source", "leads", self.current_week, source)
         self.awaken(segment, region, source)
