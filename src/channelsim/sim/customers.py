@@ -474,7 +474,7 @@ class PaidLeadWeeks:
     those who convert arrive one after the other, each a call at its time (one at a time on the
     clock keeps SimPy's queue of events short)."""
 
-    __slots__ = ("arrivals", "market", "mix", "next", "rates", "source", "week")
+    __slots__ = ("_pending", "arrivals", "market", "mix", "next", "rates", "source", "week")
 
     def __init__(
         self, market: Market, source: int, weekly_rate: list[float], mix_cumulative: list[float]
@@ -483,6 +483,7 @@ class PaidLeadWeeks:
         self.week = 0
         self.arrivals: list[tuple[float, int, int]] = []
         self.next = 0
+        self._pending: Call | None = None  # the call of the next arrival
         self._start()
 
     def _start(self) -> None:
@@ -504,15 +505,23 @@ class PaidLeadWeeks:
     def _wait(self) -> None:
         """Wait for the next lead of the week who converts."""
         if self.next < len(self.arrivals):
-            call_in(self.market.env, self.arrivals[self.next][0] - self.market.env.now, self._arrive)
+            delay = self.arrivals[self.next][0] - self.market.env.now
+            self._pending = call_in(self.market.env, delay, self._arrive)
 
-    def _arrive(self, _: Call) -> None:
+    def _arrive(self, call: Call) -> None:
+        if call is self._pending:  # else the week ended first (a lead at its very end) and took it
+            self._one()
+            self._wait()
+
+    def _one(self) -> None:
         segment, region = self.arrivals[self.next][1:]
         self.next += 1
         self.market.converting_lead(segment, region, self.source, self.week)
-        self._wait()
 
     def _week_ended(self, _: Call) -> None:
+        self._pending = None
+        while self.next < len(self.arrivals):  # leads at the week's very end (a time drawn as `end`)
+            self._one()
         self.market.settle_all()  # the week's leads are all booked by its end
         self.week += 1
         self._start()
