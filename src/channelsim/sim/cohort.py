@@ -4,8 +4,9 @@ Every prospect thinking it over and every active customer waits an exponential t
 next event (a first purchase; a repeat purchase, a lapse or an enrolment) at the rates of the
 moment. Those clocks compete: the first of them rings after Exp(R), R the sum of all the
 members' rates, and it is a given member's given event with probability (its rate) / R
-(superposition of Poisson processes). So the cohort is one process that waits Exp(R), then
-draws the member and the event by rate, instead of one process and one timeout per customer.
+(superposition of Poisson processes). So the cohort waits Exp(R) (one call on SimPy's clock,
+`sim/clock.py`), then draws the member and the event by rate, instead of one process and one
+timeout per customer.
 
 Members with equal rates form a class (considering; active by programme and detractor or
 not), a list with O(1) removal, so a draw walks a handful of classes, not the customers.
@@ -61,7 +62,7 @@ def class_rates(
 
 
 class Cohort:
-    """One segment's prospects-to-be and active customers, and the process that runs their clocks.
+    """One segment's prospects-to-be and active customers, and the chain of calls that runs their clocks.
 
     `on` holds what happens at a ring: `first` (a prospect's first purchase, already out of the
     cohort), `buy`, `lapse` and `join` (an active customer's events)."""

@@ -6,7 +6,7 @@ story: consider, buy for the first time, then buy again, join a programme or lap
 after an exponential wait at the rates of the moment.
 
 Those waits are not one SimPy process per customer: the customers of a segment are a
-cohort (`sim/cohort.py`), one process whose next event is the first of all its members'
+cohort (`sim/cohort.py`), one chain of calls on the clock whose next event is the first of all its members'
 exponential clocks — Exp(sum of their rates) — and whose member and event are drawn by rate.
 """
 
@@ -109,7 +109,7 @@ class Market:
         self.draws = draws
         on = Handlers(first=self.first_purchase, buy=self.repeat_purchase, lapse=self._lapse, join=self._join)
         self.cohorts = [Cohort(env, params.classes, draws["customers"], on) for params in segments]
-        # one process per segment runs the clocks of its prospects-to-be and its active customers
+        # one cohort per segment runs the clocks of its prospects-to-be and its active customers
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
         self.weeks = weeks
