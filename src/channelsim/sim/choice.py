@@ -34,9 +34,19 @@ RIVALS = Rivals()
 Pick = Outlet | Rivals | None
 #: A cached situation: the outlets offered, their weights exp(V) and sum, and the rivals' weight.
 Offer = tuple[list[Outlet], list[float], float, float]
-#: A situation: what a draw can end in (the outlets in stock, rivals last) and the running sums of
-#: their weights, loyalty included; empty when nothing is offered and there are no rivals.
+#: What a draw can end in (the outlets in stock, rivals last) and the running sums of their
+#: weights, loyalty included; empty when nothing is offered and there are no rivals.
 Draw = tuple[list[Outlet | Rivals], list[float]]
+
+
+class Situation:
+    """A purchase's situation as cached: its `Draw`, and the orders it cannibalises (None until asked)."""
+
+    __slots__ = ("moved", "picks", "sums")
+
+    def __init__(self, picks: list[Outlet | Rivals], sums: list[float]) -> None:
+        self.picks, self.sums = picks, sums
+        self.moved: float | None = None
 
 
 class Chooser:
@@ -65,7 +75,7 @@ class Chooser:
         self._cache: dict[tuple[int, int, int, int], Offer] = {}
         self._equal_prices: dict[tuple[int, int, int, int], list[float] | None] = {}
         self._moved: dict[tuple[int, int, int, int, int, int], float] = {}  # cannibalisation
-        self._draws: dict[tuple[int, int, int, int, int, bool, int], Draw] = {}
+        self._draws: dict[tuple[int, int, int, int, int, bool, int], Situation] = {}
         # every region of the scenario, including those no outlet serves (their customers still choose)
         regions = max(regions, 1 + max((r for o in outlets for r in o.regions), default=0))
         self.out_of_stock = [0] * regions  # per region: bit i set while outlet i serving it is out of stock
@@ -136,14 +146,25 @@ class Chooser:
         """One draw from the logit over the outlets offered and the rivals; None when nothing is offered.
 
         `rival_last`: the customer's last occasion went to the rivals (their loyalty term)."""
+        return self.pick(self.situation(segment, region, route, programme, last, rival_last))
+
+    def situation(
+        self, segment: int, region: int, route: int, programme: int, last: Outlet | None, rival_last: bool
+    ) -> Situation:
+        """The cached situation of a purchase: the key, the last outlet, whether the rivals had the
+        last occasion, and the region's outlets out of stock."""
         last_index = -1 if last is None else last.index
-        situation = (segment, region, route, programme, last_index, rival_last, self.out_of_stock[region])
-        entry = self._draws.get(situation)
+        key = (segment, region, route, programme, last_index, rival_last, self.out_of_stock[region])
+        entry = self._draws.get(key)
         if entry is None:
-            entry = self._draws[situation] = self._running_sums(
-                segment, region, route, programme, last, rival_last
+            entry = self._draws[key] = Situation(
+                *self._running_sums(segment, region, route, programme, last, rival_last)
             )
-        picks, sums = entry
+        return entry
+
+    def pick(self, situation: Situation) -> Pick:
+        """One draw in a situation: one bisection of its running sums."""
+        picks, sums = situation.picks, situation.sums
         if not picks:
             return None
         index = bisect_left(sums, self.draws.uniform() * sums[-1])

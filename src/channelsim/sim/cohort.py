@@ -1,11 +1,12 @@
-"""The customers of one segment as a cohort: one SimPy process for all their exponential clocks.
+"""The customers of one segment as a cohort: one chain of SimPy events for all their exponential clocks.
 
 Every prospect thinking it over and every active customer waits an exponential time for their
 next event (a first purchase; a repeat purchase, a lapse or an enrolment) at the rates of the
 moment. Those clocks compete: the first of them rings after Exp(R), R the sum of all the
 members' rates, and it is a given member's given event with probability (its rate) / R
-(superposition of Poisson processes). So the cohort is one process that waits Exp(R), then
-draws the member and the event by rate, instead of one process and one timeout per customer.
+(superposition of Poisson processes). So the cohort waits Exp(R) (one call on SimPy's clock,
+`sim/clock.py`), then draws the member and the event by rate, instead of one process and one
+timeout per customer.
 
 Members with equal rates form a class (considering; active by programme and detractor or
 not), a list with O(1) removal, so a draw walks a handful of classes, not the customers.
@@ -18,19 +19,20 @@ exact for a piecewise-constant rate: nothing is discretised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import simpy
 
 from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER
+from channelsim.sim.clock import URGENT, Call, call_in
 from channelsim.sim.streams import Draws
 
 if TYPE_CHECKING:
     from channelsim.sim.customers import Customer
 
 CONSIDERING = 0  # the class of prospects who will buy once they have thought it over
-_BUSY, _WAITING, _SLEEPING = 0, 1, 2  # the cohort's process: handling an event, waiting Exp(R), idle at R = 0
+_BUSY, _WAITING, _SLEEPING = 0, 1, 2  # the cohort: handling an event, waiting Exp(R), idle at R = 0
 
 
 def active_class(programme: int, mood: int) -> int:
@@ -60,7 +62,7 @@ def class_rates(
 
 
 class Cohort:
-    """One segment's prospects-to-be and active customers, and the process that runs their clocks.
+    """One segment's prospects-to-be and active customers, and the chain of calls that runs their clocks.
 
     `on` holds what happens at a ring: `first` (a prospect's first purchase, already out of the
     cohort), `buy`, `lapse` and `join` (an active customer's events)."""
@@ -73,9 +75,8 @@ class Cohort:
         self._state = _BUSY  # until the process has started
         self._clock = 0.0  # the rate the pending ring was drawn at (≥ the current rate)
         self._due = 0.0
-        self._wake: simpy.Event | None = None
-        self._interrupted = False
-        self.process = env.process(self._run())
+        self._pending: Call | None = None  # the ring to come (an earlier one voids it)
+        call_in(env, 0.0, self._next, URGENT)  # starts at time 0 as a process would
 
     # -- members --------------------------------------------------------------------------
     def add(self, customer: Customer, klass: int) -> None:
@@ -119,55 +120,51 @@ class Cohort:
             if rise > 0.0:
                 self._clock += rise
                 due = self.env.now + self.draws.exponential(1.0 / rise)
-                if due < self._due:
+                if due < self._due:  # the new clock rings first: ring then (the old ring is void)
                     self._due = due
-                    if not self._interrupted:
-                        self._interrupted = True
-                        self.process.interrupt()
-        elif self._state == _SLEEPING and self._wake is not None:
+                    self._pending = call_in(self.env, due - self.env.now, self._ring)
+        elif self._state == _SLEEPING:
             self._state = _BUSY
-            self._wake.succeed()
+            call_in(self.env, 0.0, self._next)
 
-    def _run(self) -> Generator[Any, Any, None]:
-        env, draws, classes, rates, on = self.env, self.draws, self.classes, self.rates, self.on
-        while True:
-            total = self._total
-            if total <= 0.0:
-                self._state, self._wake = _SLEEPING, env.event()
-                yield self._wake
+    def _next(self, _: object = None) -> None:
+        """Draw the next ring, the first of all the members' clocks: Exp(R); none while R = 0."""
+        total = self._total
+        if total <= 0.0:
+            self._state = _SLEEPING
+            return
+        gap = self.draws.exponential(1.0 / total)
+        self._clock, self._due, self._state = total, self.env.now + gap, _WAITING
+        self._pending = call_in(self.env, gap, self._ring)
+
+    def _ring(self, ring: Call) -> None:
+        """The first clock rang: the member and event at `target` within [0, R); beyond R: none."""
+        if ring is not self._pending:
+            return  # a ring moved earlier by a rise: this one is void
+        self._state = _BUSY
+        classes, rates, on = self.classes, self.rates, self.on
+        target = self.draws.uniform() * self._clock
+        for klass, members in enumerate(classes):
+            r = rates[klass]
+            weight = len(members) * r.total
+            if target >= weight:
+                target -= weight
                 continue
-            gap = draws.exponential(1.0 / total)
-            self._clock, self._due, self._state = total, env.now + gap, _WAITING
-            while True:
-                try:
-                    yield env.timeout(gap)
-                    break
-                except simpy.Interrupt:
-                    self._interrupted = False  # the ring moved earlier: wait for the new one
-                    gap = self._due - env.now
-            self._state = _BUSY
-            # the first clock rang: the member and event at `target` within [0, R); beyond R: none
-            target = draws.uniform() * self._clock
-            for klass, members in enumerate(classes):
-                r = rates[klass]
-                weight = len(members) * r.total
-                if target >= weight:
-                    target -= weight
-                    continue
-                index = int(target / r.total)
-                if index >= len(members):
-                    index = len(members) - 1
-                customer, pick = members[index], target - index * r.total
-                if klass == CONSIDERING:
-                    self.remove(customer)
-                    on.first(customer)
-                elif pick < r.buy:
-                    on.buy(customer)
-                elif pick < r.buy + r.churn:
-                    on.lapse(customer)
-                else:
-                    on.join(customer)
-                break
+            index = int(target / r.total)
+            if index >= len(members):
+                index = len(members) - 1
+            customer, pick = members[index], target - index * r.total
+            if klass == CONSIDERING:
+                self.remove(customer)
+                on.first(customer)
+            elif pick < r.buy:
+                on.buy(customer)
+            elif pick < r.buy + r.churn:
+                on.lapse(customer)
+            else:
+                on.join(customer)
+            break
+        self._next()
 
 
 class Handlers(NamedTuple):

@@ -6,19 +6,22 @@ story: consider, buy for the first time, then buy again, join a programme or lap
 after an exponential wait at the rates of the moment.
 
 Those waits are not one SimPy process per customer: the customers of a segment are a
-cohort (`sim/cohort.py`), one process whose next event is the first of all its members'
+cohort (`sim/cohort.py`), one chain of calls on the clock whose next event is the first of all its members'
 exponential clocks — Exp(sum of their rates) — and whose member and event are drawn by rate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
+from itertools import accumulate
 from typing import Any
 
+import numpy as np
 import simpy
 
 from channelsim.model.satisfaction import MOOD_LIMIT, referral_weight
 from channelsim.sim.choice import RIVALS, Pick
+from channelsim.sim.clock import Call, call_in
 from channelsim.sim.cohort import CONSIDERING, Cohort, Handlers, active_class, class_rates
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet
@@ -89,20 +92,24 @@ class Market:
         self.env = env
         self.ledger = ledger
         self.segments = segments
-        self.unaware = unaware  # per segment, per region
+        self._unaware = unaware  # per segment, per region (read through `unaware`)
         self.active = [0] * len(segments)
         self.referrers = [0] * len(segments)  # word of mouth: Σ referral_weight over active customers
         self.promoters = [0] * len(segments)  # active promoters
         self.detractors = [0] * len(segments)  # active detractors
         self.repeaters = [0] * len(segments)  # active customers with two or more orders
-        self.prospects = [0] * len(segments)
+        self._prospects = [0] * len(segments)  # read through `prospects`
+        # per segment: the paid leads that will not convert, drawn ahead by the week, not yet booked:
+        # (time, region, source, week) in time order, from `_due[segment]` on (see `settle`)
+        self._pending: list[list[tuple[float, int, int, int]]] = [[] for _ in segments]
+        self._due = [0] * len(segments)
         self.members = [0] * len(segments)
         self.lapsed: list[Customer] = []
         self.lapsed_count = [0] * len(segments)
         self.draws = draws
         on = Handlers(first=self.first_purchase, buy=self.repeat_purchase, lapse=self._lapse, join=self._join)
         self.cohorts = [Cohort(env, params.classes, draws["customers"], on) for params in segments]
-        # one process per segment runs the clocks of its prospects-to-be and its active customers
+        # one cohort per segment runs the clocks of its prospects-to-be and its active customers
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
         self.weeks = weeks
@@ -112,57 +119,132 @@ class Market:
     def paid_leads(
         self, source: int, weekly_rate: list[float], mix: list[float]
     ) -> Generator[Any, Any, None]:
-        """A Poisson stream of leads, its rate constant within each week."""
+        """A Poisson stream of leads, its rate constant within each week (a process: it starts the
+        stream, a week of leads drawn at once at the start of each week, and ends)."""
+        PaidLeadWeeks(self, source, weekly_rate, cumulative(mix))
+        yield from ()
+
+    def lead_week(
+        self, source: int, mean: float, span: tuple[float, float], week: int, mix_cumulative: list[float]
+    ) -> list[tuple[float, int, int]]:
+        """Draw the paid leads of `source` in the `span` (start, end) of `week` at once: a Poisson
+        count of the given mean at independent uniform times (the events of a Poisson process on
+        the span, in time order), each with its segment (by the mix), region and whether it converts.
+
+        Returns the leads that convert, (time, segment, region) in time order: the caller makes
+        each a call at its time (`converting_lead`: a prospect who will buy arrives). One that
+        does not only moves counts (one unaware person fewer and a prospect more, or a wasted
+        lead), so it waits in `_pending` and is booked, in time order, before anything reads
+        those counts (`settle`): nothing can tell it from a lead booked at its time."""
         draws = self.draws["leads"]
-        mix_cumulative = cumulative(mix)
-        yield from self._weekly_poisson(
-            weekly_rate, draws, lambda: self.lead(source, draws.pick(mix_cumulative))
-        )
+        count = draws.poisson(mean)
+        if count == 0:
+            return []
+        u = draws.uniforms(4 * count).reshape(4, count)
+        start, end = span
+        times = np.sort(start + (end - start) * u[0])
+        mix = np.asarray(mix_cumulative)
+        segments = np.minimum(np.searchsorted(mix, u[1] * mix[-1]), len(mix) - 1)
+        regions = np.zeros(count, dtype=np.int64)
+        converts = np.zeros(count, dtype=bool)
+        for s in np.unique(segments).tolist():
+            here = segments == s
+            params = self.segments[s]
+            shares = np.asarray(params.region_cumulative)
+            regions[here] = np.minimum(np.searchsorted(shares, u[2][here] * shares[-1]), len(shares) - 1)
+            converts[here] = u[3][here] <= params.conversion
+        arrivals: list[tuple[float, int, int]] = []
+        new: list[list[tuple[float, int, int, int]]] = [[] for _ in self.segments]
+        for t, s, r, c in zip(
+            times.tolist(), segments.tolist(), regions.tolist(), converts.tolist(), strict=True
+        ):
+            if c:
+                arrivals.append((t, s, r))
+            else:
+                new[s].append((t, r, source, week))
+        for s, leads in enumerate(new):
+            if leads:
+                pending = self._pending[s][self._due[s] :] + leads
+                pending.sort()
+                self._pending[s], self._due[s] = pending, 0
+        return arrivals
 
-    def _weekly_poisson(
-        self, weekly_rate: list[float], draws: Draws, happen: Callable[[], None]
-    ) -> Generator[Any, Any, None]:
-        """Call `happen` at the events of a Poisson process whose rate is constant within each week."""
-        env = self.env
-        for week, rate in enumerate(weekly_rate):
-            end = week + 1.0
-            while rate > 0.0:
-                gap = draws.exponential(1.0 / rate)
-                if env.now + gap >= end:
-                    break
-                yield env.timeout(gap)
-                happen()
-            if env.now < end:
-                yield env.timeout(end - env.now)
-
-    def lead(self, source: int, segment: int) -> None:
-        week = self.current_week
+    def converting_lead(self, segment: int, region: int, source: int, week: int) -> None:
+        """A paid lead who will buy (once they have thought it over), or a wasted lead."""
+        self.settle(segment)
         self.ledger.add("source", "leads", week, source)
-        region = self.draws["leads"].pick(self.segments[segment].region_cumulative)
-        if self.unaware[segment][region] == 0:
+        if self._unaware[segment][region] == 0:
             self.ledger.add("source", "wasted_leads", week, source)
             return
-        self.awaken(segment, region, source)
+        self._unaware[segment][region] -= 1
+        self._prospects[segment] += 1
+        self._newcomer(segment, region, source, -1)
+
+    def settle(self, segment: int) -> None:
+        """Book the pending leads of `segment` due by now (those that do not convert), in time order."""
+        pending, due = self._pending[segment], self._due[segment]
+        if due == len(pending) or pending[due][0] > self.env.now:
+            return
+        now, unaware = self.env.now, self._unaware[segment]
+        while due < len(pending) and pending[due][0] <= now:
+            _, region, source, week = pending[due]
+            self.ledger.add("source", "leads", week, source)
+            if unaware[region] == 0:
+                self.ledger.add("source", "wasted_leads", week, source)
+            else:
+                unaware[region] -= 1
+                self._prospects[segment] += 1
+            due += 1
+        self._due[segment] = due
+
+    def settle_all(self) -> None:
+        """Book every pending lead due by now."""
+        for segment in range(len(self.segments)):
+            self.settle(segment)
+
+    @property
+    def unaware(self) -> list[list[int]]:
+        """Per segment and region, the people who have not heard of the brand (as of now)."""
+        self.settle_all()
+        return self._unaware
+
+    @property
+    def prospects(self) -> list[int]:
+        """Per segment, the people who heard of the brand and have not bought (as of now)."""
+        self.settle_all()
+        return self._prospects
 
     def organic(self, segment: int, organic_source: int) -> Generator[Any, Any, None]:
-        """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`)."""
-        env, draws, params = self.env, self.draws["organic"], self.segments[segment]
-        unaware = self.unaware[segment]
-        while True:
-            left = sum(unaware)
-            if left == 0:
-                return
-            innovation = params.p * left
-            rate = innovation + params.q * self.referrers[segment] / params.population * left
-            gap = draws.exponential(1.0 / rate) if rate > 0 else params.refresh
-            if gap >= params.refresh:  # the rate is re-read at least this often
-                yield env.timeout(params.refresh)
-                continue
-            yield env.timeout(gap)
-            region = draws.pick(cumulative([float(u) for u in unaware]))
-            source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
-            self.ledger.add("source", "leads", self.current_week, source)
-            self.awaken(segment, region, source)
+        """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`).
+        A process: it starts the stream, a chain of calls on the clock, and ends."""
+        self._organic_next(segment, organic_source)
+        yield from ()
+
+    def _organic_next(self, segment: int, organic_source: int) -> None:
+        """Wait for the next organic lead at the rate of now, or re-read the rate after `refresh`."""
+        self.settle(segment)
+        unaware = self._unaware[segment]
+        left = sum(unaware)
+        if left == 0:
+            return
+        params = self.segments[segment]
+        innovation = params.p * left
+        rate = innovation + params.q * self.referrers[segment] / params.population * left
+        gap = self.draws["organic"].exponential(1.0 / rate) if rate > 0 else params.refresh
+        if gap >= params.refresh:  # the rate is re-read at least this often
+            call_in(self.env, params.refresh, lambda _: self._organic_next(segment, organic_source))
+            return
+        call_in(self.env, gap, lambda _: self._organic_lead(segment, organic_source, innovation, rate))
+
+    def _organic_lead(self, segment: int, organic_source: int, innovation: float, rate: float) -> None:
+        """An organic lead: an innovator (`organic`) with probability innovation/rate, else `referral`."""
+        self.settle(segment)
+        draws, unaware = self.draws["organic"], self._unaware[segment]
+        region = draws.pick(list(accumulate(unaware)))  # exact: ints compare exactly with floats
+        source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
+        self.ledger.add("source", "leads", self.current_week, source)
+        self.awaken(segment, region, source)
+        self._organic_next(segment, organic_source)
 
     def partner_week(
         self, partner: int, region: int, rate: float, mix_cumulative: list[float], source: int, draws: Draws
@@ -179,24 +261,28 @@ class Market:
             week = self.current_week
             self.ledger.add("source", "leads", week, source)
             self.ledger.add("outlet", "leads", week, partner)
-            if self.unaware[segment][region] == 0:
+            self.settle(segment)
+            if self._unaware[segment][region] == 0:
                 self.ledger.add("source", "wasted_leads", week, source)
                 continue
             self.awaken(segment, region, source, partner)
 
     def awaken(self, segment: int, region: int, source: int, partner: int = -1) -> None:
         """An unaware person hears of the brand and becomes a prospect; some go on to buy."""
-        self.unaware[segment][region] -= 1
-        self.prospects[segment] += 1
+        self._unaware[segment][region] -= 1
+        self._prospects[segment] += 1
         params = self.segments[segment]
-        draws = self.draws["customers"]
-        if params.conversion >= 1.0 or draws.bernoulli(params.conversion):
-            customer = Customer(segment, region, source)
-            customer.partner = partner
-            if params.consideration > 0:  # thinks it over: an exponential wait in the cohort
-                self.cohorts[segment].add(customer, CONSIDERING)
-            else:  # at once, so the next rate sees this customer
-                self.first_purchase(customer)
+        if params.conversion >= 1.0 or self.draws["customers"].bernoulli(params.conversion):
+            self._newcomer(segment, region, source, partner)
+
+    def _newcomer(self, segment: int, region: int, source: int, partner: int) -> None:
+        """A prospect who will buy: thinks it over (an exponential wait in the cohort), or buys at once."""
+        customer = Customer(segment, region, source)
+        customer.partner = partner
+        if self.segments[segment].consideration > 0:
+            self.cohorts[segment].add(customer, CONSIDERING)
+        else:  # at once, so the next rate sees this customer
+            self.first_purchase(customer)
 
     # -- a customer's life --------------------------------------------------------------
     def start_active(self, customer: Customer) -> None:
@@ -213,7 +299,7 @@ class Market:
         sold = self.sell(customer, True)
         if sold is None:
             return False  # the order is lost; they stay a prospect
-        self.prospects[customer.segment] -= 1
+        self._prospects[customer.segment] -= 1
         if sold is RIVALS:
             return False  # a rival won the first occasion: the prospect is lost for good
         self._activate(customer)
@@ -322,14 +408,15 @@ class Market:
 
     # -- win-back -----------------------------------------------------------------------
     def winback(self, weekly_rate: list[float]) -> Generator[Any, Any, None]:
-        """Win-back spend reactivates lapsed customers as a Poisson stream."""
+        """Win-back spend reactivates lapsed customers as a Poisson stream (a process that starts it)."""
         draws = self.draws["customers"]
 
         def reactivate() -> None:
             if self.lapsed:  # with nobody lapsed the contact is wasted
                 self._win_back(int(draws.uniform() * len(self.lapsed)) % len(self.lapsed))
 
-        yield from self._weekly_poisson(weekly_rate, draws, reactivate)
+        WeeklyPoisson(self.env, weekly_rate, draws, reactivate)
+        yield from ()
 
     def _win_back(self, index: int) -> None:
         lapsed = self.lapsed
@@ -342,3 +429,99 @@ class Market:
         week = self.current_week
         self.ledger.add("total", "won_back", week, 0)
         self.ledger.add("segment", "won_back", week, customer.segment)
+
+
+class WeeklyPoisson:
+    """Calls `happen` at the events of a Poisson process whose rate is constant within each week,
+    from now to the end of `weekly_rate`: a chain of calls on the clock, one per event and one at
+    the end of each week (the next week's first gap is drawn there, at its rate)."""
+
+    __slots__ = ("draws", "env", "happen", "rates", "week")
+
+    def __init__(
+        self, env: simpy.Environment, weekly_rate: list[float], draws: Draws, happen: Callable[[], None]
+    ) -> None:
+        self.env, self.rates, self.draws, self.happen = env, weekly_rate, draws, happen
+        self.week = 0
+        self._wait()
+
+    def _wait(self) -> None:
+        """Wait for the next event of the week under way, or for its end."""
+        env, rates = self.env, self.rates
+        while self.week < len(rates):
+            rate, end = rates[self.week], self.week + 1.0
+            if rate > 0.0:
+                gap = self.draws.exponential(1.0 / rate)
+                if env.now + gap < end:
+                    call_in(env, gap, self._event)
+                    return
+            if env.now < end:
+                call_in(env, end - env.now, self._week_ended)
+                return
+            self.week += 1
+
+    def _event(self, _: Call) -> None:
+        self.happen()
+        self._wait()
+
+    def _week_ended(self, _: Call) -> None:
+        self.week += 1
+        self._wait()
+
+
+class PaidLeadWeeks:
+    """A paid source's leads, drawn a week at a time (`Market.lead_week`) at the start of each week;
+    those who convert arrive one after the other, each a call at its time (one at a time on the
+    clock keeps SimPy's queue of events short)."""
+
+    __slots__ = ("_pending", "arrivals", "market", "mix", "next", "rates", "source", "week")
+
+    def __init__(
+        self, market: Market, source: int, weekly_rate: list[float], mix_cumulative: list[float]
+    ) -> None:
+        self.market, self.source, self.rates, self.mix = market, source, weekly_rate, mix_cumulative
+        self.week = 0
+        self.arrivals: list[tuple[float, int, int]] = []
+        self.next = 0
+        self._pending: Call | None = None  # the call of the next arrival
+        self._start()
+
+    def _start(self) -> None:
+        """Draw the week under way (from now to its end) and wait for its end."""
+        env = self.market.env
+        while self.week < len(self.rates):
+            start, end = max(env.now, float(self.week)), self.week + 1.0
+            if start < end:
+                rate = self.rates[self.week]
+                if rate > 0.0:
+                    span, mean = (start, end), rate * (end - start)
+                    self.arrivals = self.market.lead_week(self.source, mean, span, self.week, self.mix)
+                    self.next = 0
+                    self._wait()
+                call_in(env, end - env.now, self._week_ended)
+                return
+            self.week += 1
+
+    def _wait(self) -> None:
+        """Wait for the next lead of the week who converts."""
+        if self.next < len(self.arrivals):
+            delay = self.arrivals[self.next][0] - self.market.env.now
+            self._pending = call_in(self.market.env, delay, self._arrive)
+
+    def _arrive(self, call: Call) -> None:
+        if call is self._pending:  # else the week ended first (a lead at its very end) and took it
+            self._one()
+            self._wait()
+
+    def _one(self) -> None:
+        segment, region = self.arrivals[self.next][1:]
+        self.next += 1
+        self.market.converting_lead(segment, region, self.source, self.week)
+
+    def _week_ended(self, _: Call) -> None:
+        self._pending = None
+        while self.next < len(self.arrivals):  # leads at the week's very end (a time drawn as `end`)
+            self._one()
+        self.market.settle_all()  # the week's leads are all booked by its end
+        self.week += 1
+        self._start()

@@ -22,6 +22,7 @@ from channelsim.model.money import OrderMoney, order_money
 from channelsim.scenario.design import fixed_per_week, is_open, one_off_cost
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.choice import RIVALS, Chooser, Pick
+from channelsim.sim.clock import call_in
 from channelsim.sim.conflict import ConflictAgents
 from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
@@ -110,6 +111,7 @@ class Replication:
         sizes = {"source": len(self.entities.sources), "outlet": len(self.outlets),
                  "segment": len(scenario.segments), "region": len(self.regions)}  # fmt: skip
         self.ledger = Ledger(self.weeks, sizes)
+        self._cannibalized = self.ledger.flows["total"]["cannibalized_orders"]
         self.stock = Stock(self.env, self._stock_changed)
         # two levels: retailers' reorders go to their wholesalers' stock (it hooks into `self.stock`)
         self.wholesale = (
@@ -366,7 +368,9 @@ class Replication:
                     "outlet", "stockout_weeks", week, outlet.index, end - max(outlet.stockout_since, week)
                 )
             if outlet.inventory is not None:
-                self.ledger.add("outlet", "stock_unit_weeks", week, outlet.index, self.stock.held(outlet, end))
+                self.ledger.add(
+                    "outlet", "stock_unit_weeks", week, outlet.index, self.stock.held(outlet, end)
+                )
         for p, programme in enumerate(self.programmes):
             self._membership_changed(p, 0, at=end)
             self.ledger.add(
@@ -419,18 +423,19 @@ class Replication:
     def sell(self, customer: Customer, first: bool) -> Pick:
         """One purchase occasion: the customer chooses an outlet (or the rivals); an order of ours is
         booked and fulfilled. A partner's own prospect buys first at that partner when it can."""
-        last, market, ledger = customer.last, self.market, self.ledger
+        last, market, ledger, chooser = customer.last, self.market, self.ledger, self.chooser
         segment, region, programme = customer.segment, customer.region, customer.programme
-        if last is not None and last.is_open and not last.in_stock:
+        if last is not None and not last.in_stock and last.is_open:
             market.disappoint(customer)  # their usual outlet is out of stock
-        route, found_by = -1, None
+        route, found_by, situation = -1, None, None
         if first:
             route = customer.source if 0 <= customer.source < self._paid_sources else -1
             found_by = self.outlets[customer.partner] if customer.partner >= 0 else None
         if first and found_by is not None and found_by.is_open and found_by.in_stock:
             outlet: Pick = found_by  # the sale its rep closes: no logit, no rival
         else:
-            outlet = self.chooser.choose(segment, region, route, programme, last, customer.rival_last)
+            situation = chooser.situation(segment, region, route, programme, last, customer.rival_last)
+            outlet = chooser.pick(situation)
         week = market.current_week
         if outlet is None:
             ledger.add("total", "lost_orders", week, 0)
@@ -452,10 +457,14 @@ class Replication:
             ledger.add("outlet", "diverted_orders", week, outlet.index)
             ledger.add("region", "diverted_orders", week, region)
             self.diverted_into[outlet.index, region] += 1.0
-        if self._watch_prices:
-            moved = self.chooser.cannibalized(segment, region, route, programme, last)
+        if self._watch_prices:  # the situation keeps its answer (it depends on nothing else)
+            moved = None if situation is None else situation.moved
+            if moved is None:
+                moved = chooser.cannibalized(segment, region, route, programme, last)
+                if situation is not None:
+                    situation.moved = moved
             if moved:
-                ledger.add("total", "cannibalized_orders", week, 0, moved)
+                self._cannibalized[week][0] += moved  # ledger.add, on the hot path
         if customer.mood:
             kind = "promoter_orders" if customer.mood > 0 else "detractor_orders"
             self.ledger.add("outlet", kind, week, outlet.index)
@@ -469,7 +478,7 @@ class Replication:
         if outlet.inventory is not None:
             self.stock.take(outlet)
         if outlet.queue is not None:
-            self.env.process(self._fulfil(outlet, customer, week))
+            self._fulfil(outlet, customer, week)
         return outlet
 
     def _order_money(self, outlet: Outlet, segment: int, programme: int) -> OrderMoney:
@@ -487,18 +496,27 @@ class Replication:
             )  # fmt: skip
         return money
 
-    def _fulfil(self, outlet: Outlet, customer: Customer, week: int) -> Generator[Any, Any, None]:
-        """The order waits for a server, is served, and the customer judges the response time."""
-        placed = self.env.now
-        assert outlet.queue is not None
-        with outlet.queue.request() as turn:
-            yield turn
-            yield self.env.timeout(self.draws["service"].exponential(outlet.mean_service))
-        response = self.env.now - placed
-        self.ledger.add("outlet", "response_time_sum", week, outlet.index, response)
-        self.ledger.add("outlet", "responses", week, outlet.index)
-        if response > self.scenario.segments[customer.segment].service_expectation_weeks:
-            self.market.disappoint(customer)
+    def _fulfil(self, outlet: Outlet, customer: Customer, week: int) -> None:
+        """The order waits for a server, is served, and the customer judges the response time.
+
+        The steps are calls on the clock, not a process: the same SimPy resource and order of
+        events, without a generator per order."""
+        placed, queue = self.env.now, outlet.queue
+        assert queue is not None
+        turn = queue.request()
+
+        def served(_: object) -> None:
+            queue.release(turn)
+            response = self.env.now - placed
+            self.ledger.add("outlet", "response_time_sum", week, outlet.index, response)
+            self.ledger.add("outlet", "responses", week, outlet.index)
+            if response > self.scenario.segments[customer.segment].service_expectation_weeks:
+                self.market.disappoint(customer)
+
+        def serve(_: object) -> None:
+            call_in(self.env, self.draws["service"].exponential(outlet.mean_service), served)
+
+        turn.callbacks.append(serve)
 
     # -- changes ------------------------------------------------------------------------
     def changed(self) -> None:

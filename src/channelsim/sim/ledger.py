@@ -49,12 +49,13 @@ class Ledger:
         self.flows = {level: {m: self._rows(level) for m in names} for level, names in FLOWS.items()}
         self.states = {level: {m: self._rows(level) for m in names} for level, names in STATES.items()}
         outlet, source, segment, region = (self.flows[k] for k in ("outlet", "source", "segment", "region"))
-        # bound once: the hot path indexes these directly
-        self._o_orders, self._o_revenue = outlet["orders"], outlet["revenue"]
-        self._o_brand, self._o_contribution = outlet["brand_revenue"], outlet["contribution"]
-        self._s_contribution = source["attributed_contribution"]
-        self._g_orders, self._g_contribution = segment["orders"], segment["contribution"]
-        self._r_orders, self._r_revenue = region["orders"], region["revenue"]
+        # per week, the rows an order moves, bound once: the hot path indexes these directly
+        self._order_rows = [
+            (outlet["orders"][w], outlet["revenue"][w], outlet["brand_revenue"][w], outlet["contribution"][w],
+             source["attributed_contribution"][w], segment["orders"][w], segment["contribution"][w],
+             region["orders"][w], region["revenue"][w])
+            for w in range(weeks)
+        ]  # fmt: skip
 
     def _rows(self, level: str) -> list[list[float]]:
         return [[0.0] * self.sizes[level] for _ in range(self.weeks)]
@@ -63,16 +64,19 @@ class Ledger:
         self, week: int, outlet: int, segment: int, source: int, region: int, money: OrderMoney
     ) -> None:
         """Book one order (the hot path: plain list updates)."""
-        self._o_orders[week][outlet] += 1.0
-        self._o_revenue[week][outlet] += money.payment
-        self._o_brand[week][outlet] += money.brand_revenue
-        self._o_contribution[week][outlet] += money.contribution
+        orders, revenue, brand, contribution, attributed, s_orders, s_contribution, r_orders, r_revenue = (
+            self._order_rows[week]
+        )
+        orders[outlet] += 1.0
+        revenue[outlet] += money.payment
+        brand[outlet] += money.brand_revenue
+        contribution[outlet] += money.contribution
         if source >= 0:
-            self._s_contribution[week][source] += money.contribution
-        self._g_orders[week][segment] += 1.0
-        self._g_contribution[week][segment] += money.contribution
-        self._r_orders[week][region] += 1.0
-        self._r_revenue[week][region] += money.payment
+            attributed[source] += money.contribution
+        s_orders[segment] += 1.0
+        s_contribution[segment] += money.contribution
+        r_orders[region] += 1.0
+        r_revenue[region] += money.payment
 
     def add(self, level: str, metric: str, week: int, index: int, amount: float = 1.0) -> None:
         """Book any other flow (leads, customers, costs, ...)."""

@@ -131,11 +131,13 @@ class Stock:
         policy = outlet.inventory
         if policy is None:
             return
-        self._moving(outlet)
+        now = self.env.now  # `_moving`, inlined on this hot path
+        outlet.stock_held += outlet.on_hand * (now - outlet.stock_clock)
+        outlet.stock_clock = now
         outlet.on_hand -= units
         outlet.position -= units + owed
         if units and outlet.on_hand == 0:
-            outlet.stockout_since = self.env.now
+            outlet.stockout_since = now
             outlet.in_stock = False
             self.on_change(outlet, False)
         if outlet.position <= policy.reorder_point:

@@ -2,7 +2,8 @@
 
 Every stream is spawned from the replication's `SeedSequence`, so a replication's numbers
 do not depend on how many worker processes run or in which order. Uniforms are drawn
-4,096 at a time because one numpy call per event would dominate the event loop.
+4,096 at a time because one numpy call per event would dominate the event loop; a batch of
+events drawn at once (a week of paid leads) takes its numbers from the generator directly.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ class Draws:
 
     def bernoulli(self, p: float) -> bool:
         return (self._block.pop() if self._block else self.uniform()) <= p
+
+    def poisson(self, mean: float) -> int:
+        """A Poisson count (from the generator itself, not the blocks)."""
+        return int(self._rng.poisson(mean))
+
+    def uniforms(self, n: int) -> np.ndarray:
+        """`n` uniform draws on (0, 1] at once, for a batch of events (from the generator itself)."""
+        return 1.0 - self._rng.random(n)
 
     def pick(self, cumulative: list[float]) -> int:
         """An index drawn with probabilities given as cumulative weights (last = total)."""
