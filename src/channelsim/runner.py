@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
-import numpy as np
-
 from channelsim.choices import EXECUTORS
 from channelsim.errors import ExecutionError, UsageError
 from channelsim.results import SimResult
@@ -32,7 +30,6 @@ from channelsim.sim.streams import replication_seeds
 #: also told each week of a replication that runs in this process (local, one job).
 Progress = Callable[[int, int], None]
 WeekProgress = Callable[[int, int], None]
-Task = tuple[Scenario, Policy, np.random.SeedSequence]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from channelsim.choices import FRONTIER_KINDS, OBJECTIVES, RISKS, SOLVERS
+from channelsim.choices import FRONTIER_KINDS, RISKS
 from channelsim.cli import flags
 from channelsim.cli.guards import add_yes, check_optimize_size, check_size
 from channelsim.cli.run_flags import add_run_flags, execution, run_progress
@@ -32,10 +32,8 @@ def add_optimize(sub: argparse._SubParsersAction) -> None:
     )
     flags.add_scenario(cmd)
     flags.add_variant(cmd, "plan for this variant")
-    cmd.add_argument("--objective", choices=OBJECTIVES,
-                     help=f"{' | '.join(OBJECTIVES)} (default: the scenario's optimize.objective, else profit)")  # fmt: skip
-    cmd.add_argument("--solver", choices=SOLVERS,
-                     help=f"{' | '.join(SOLVERS)} (default: the scenario's optimize.solver, else cbc)")  # fmt: skip
+    flags.add_objective(cmd)
+    flags.add_solver(cmd)
     cmd.add_argument("--time-limit", type=flags.decimal("of seconds above 0"), metavar="SECONDS",
                      help="the solver's time limit a solve, > 0 (default: the scenario's optimize.time_limit_seconds)")  # fmt: skip
     cmd.add_argument("--validate", action="store_true",
@@ -227,10 +225,16 @@ def _design(plan: Plan) -> list[str]:
     cur, lines = plan.scenario.currency, []
     for outlet, d in design["decisions"].items():
         state, today = ("open" if d["open"] else "closed"), ("open" if d["today"] else "closed")
-        worth = f"; worth {d['worth']:+,.0f} {cur} against the plan with it {'closed' if d['open'] else 'open'}" if d["worth"] is not None else ""
+        worth = (
+            f"; worth {d['worth']:+,.0f} {cur} against the plan with it {'closed' if d['open'] else 'open'}"
+            if d["worth"] is not None
+            else ""
+        )
         lines.append(f"  {outlet:<22}{state:>14}   (today {today}; channel design{worth})")
     if design["one_off_cost"]:
-        lines.append(f"  {'one-off costs':<22}{design['one_off_cost']:>14,.0f} {cur}   (opening and closing, in the value)")
+        lines.append(
+            f"  {'one-off costs':<22}{design['one_off_cost']:>14,.0f} {cur}   (opening and closing, in the value)"
+        )
     if not design["search"].startswith("every"):
         lines.append(f"  design: {design['search']}; {design['designs_solved']} designs solved")
     return lines
