@@ -14,10 +14,11 @@ import pytest
 import yaml
 
 from builders import scenario
-from channelsim.experiments.replan import periods_of, replan
+from channelsim.experiments.replan import periods_of, replan, state_scenario
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import Replication, run_replication
 from channelsim.sim.policy import Policy
+from channelsim.sim.snapshot import take
 from channelsim.sim.streams import replication_seeds
 from conftest import run_cli
 
@@ -66,6 +67,28 @@ def test_a_run_stopped_and_resumed_or_given_the_same_policy_again_is_the_same_ru
     for level, metrics in straight.items():
         for metric, values in metrics.items():
             np.testing.assert_array_equal(values, tables[level][metric], err_msg=f"{level}.{metric}")
+
+
+def test_the_state_as_a_scenario_of_the_weeks_left() -> None:
+    sc, seed = two_territories(1e7), replication_seeds(3, 1)[0]
+    policy = Policy.baseline(sc)
+    run = Replication(sc, policy, seed)
+    run.start()
+    run.run_until(5)
+    snap = take(run, 5)
+    rest = state_scenario(sc, snap, policy)
+    assert snap.exited == ["d_south"] and [p.id for p in rest.partners] == ["d_north"]
+    assert rest.horizon_weeks == WEEKS - 5
+    assert rest.optimize.periods == 3  # 4 periods of 5 weeks over 20: 3 of them left
+    assert [s.initial_customers for s in rest.segments] == run.market.active == snap.active
+    assert [s.population for s in rest.segments] == [
+        a + u for a, u in zip(snap.active, snap.unaware, strict=True)
+    ]
+    assert rest.budget.marketing_per_week == sc.budget.marketing_per_week
+    assert (
+        rest.budget.incentives_per_week == 0.0
+    )  # left to the baseline in the file: the baseline's (no tiers)
+    assert [s.spend_per_week for s in rest.sources] == [500.0, 500.0]  # no adstock: the level is the spend
 
 
 def test_with_one_period_replan_is_optimize_then_simulate_byte_for_byte(tmp_path: Path) -> None:

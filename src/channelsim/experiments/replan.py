@@ -181,7 +181,7 @@ class Replanned:
 
     def periods(self) -> list[dict[str, Any]]:
         """Per period: weeks, the plans' allocation (mean over replications), forecast and simulated profit."""
-        out = []
+        out, equity = [], self.scenario.optimize.terminal_value
         for k, (start, end) in enumerate(periods_of(self.scenario.horizon_weeks, self.every)):
             stages = [o.stages[k] for o in self.outputs]
             out.append({
@@ -194,8 +194,11 @@ class Replanned:
                                           for sid in self.first.spend},
                 "tiers": {pid: dict(sorted(Counter(_tier_at(o, pid, k) for o in self.outputs).items()))
                           for pid in sorted(self.first.tiers)},
-                "forecast_profit_rest": _mean([_forecast(s.plan) for s in stages]),
-                "simulated_profit_rest": _mean([_profit(o.replanned, start) for o in self.outputs]),
+                # the plan's own forecast of the weeks from `start` to the horizon, and what they brought
+                # (profit, and the equity left at the horizon where the plans count it: optimize.terminal_value)
+                "forecast_value_rest": _mean([_forecast(s.plan) for s in stages]),
+                "simulated_value_rest": _mean([_profit(o.replanned, start) + (o.replanned.customer_equity if equity else 0.0)
+                                               for o in self.outputs]),
                 "simulated_profit": _mean([_profit(o.replanned, start, end) for o in self.outputs]),
                 "static_simulated_profit": _mean([_profit(o.static, start, end) for o in self.outputs]),
                 "state": _state(stages),
@@ -213,6 +216,7 @@ class Replanned:
             "scenario": sc.name, "variant": sc.variant_name, "seed": self.seed,
             "replications": self.replications, "horizon_weeks": sc.horizon_weeks, "every": self.every,
             "objective": self.first.objective, "solver": self.first.solver, "periods": self.periods(),
+            "value_rest": "profit + equity" if sc.optimize.terminal_value else "profit",
             "paired": {"profit": _paired(self.paired())},
         }  # fmt: skip
         if sc.optimize.terminal_value:  # what the plans maximise: profit and the equity left at the horizon
