@@ -112,9 +112,10 @@ def headline(done: Replanned) -> str:
             lines.append("      " + "; ".join(extra))
         lines.append(f"      profit in these weeks {_money(p['simulated_profit'], cur)} (static plan "
                      f"{_money(p['static_simulated_profit'], cur)})")  # fmt: skip
+    counted = "profit_plus_equity" if sc.optimize.terminal_value else "profit"  # what the plans maximise
     for key, what in (("profit", "profit"), ("profit_plus_equity", "profit + customer equity")):
-        if key in data["paired"]:
-            lines.append(f"  re-planning vs the static plan: {what} {_gain(data['paired'][key], cur, n)}")
+        mark = ", what the plans maximise" if key == counted else ""
+        lines.append(f"  re-planning vs the static plan, {what}{mark}: {_gain(data['paired'][key], cur, n)}")
     return "\n".join(lines)
 
 
@@ -134,8 +135,9 @@ def _spend(now: dict[str, float | None], static: dict[str, float | None] | None,
 def _tiers(tiers: dict[str, dict[str, int]], n: int, first: bool) -> list[str]:
     if first:
         return ["tiers " + ", ".join(f"{pid} {next(iter(c))}" for pid, c in tiers.items())] if tiers else []
+    counts = {pid: {level: k for level, k in c.items() if level != "left"} for pid, c in tiers.items()}
     shown = [f"{pid} " + ", ".join(f"{level} {count}/{n}" for level, count in c.items())
-             for pid, c in tiers.items() if len(c) > 1 or next(iter(c)) != "none"]  # fmt: skip
+             for pid, c in counts.items() if c and (len(c) > 1 or next(iter(c)) != "none")]  # fmt: skip
     return ["tiers " + "; ".join(shown)] if shown else []
 
 

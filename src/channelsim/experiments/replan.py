@@ -30,6 +30,7 @@ from channelsim.errors import UsageError
 from channelsim.optimize import optimize
 from channelsim.optimize.coefficients import baseline_marketing
 from channelsim.optimize.plan import Plan
+from channelsim.results import SimResult
 from channelsim.runner import Execution, Progress, run_tasks
 from channelsim.scenario.design import opened
 from channelsim.scenario.schema import Scenario
@@ -167,13 +168,16 @@ class Replanned:
     def replications(self) -> int:
         return len(self.outputs)
 
-    def results(self) -> tuple[Any, Any]:
+    def results(self) -> tuple[SimResult, SimResult]:
         """(re-planned, static) as `SimResult`s."""
-        from channelsim.results import SimResult
-
         replanned = SimResult(self.scenario, [o.replanned for o in self.outputs], self.seed, "replan")
         static = SimResult(self.scenario, [o.static for o in self.outputs], self.seed, "static plan")
         return replanned, static
+
+    @property
+    def static(self) -> Policy:
+        """The first plan's levers, every week: what the static plan plays to the horizon."""
+        return policy_from_plan(self.scenario, self.first.as_plan_data())
 
     def paired(self, equity: bool = False) -> list[float]:
         """Re-planned less static profit per replication (with `equity`: plus the customer equity left)."""
@@ -181,7 +185,7 @@ class Replanned:
 
     def periods(self) -> list[dict[str, Any]]:
         """Per period: weeks, the plans' allocation (mean over replications), forecast and simulated profit."""
-        out, equity = [], self.scenario.optimize.terminal_value
+        out, equity, static = [], self.scenario.optimize.terminal_value, self.static.spend
         for k, (start, end) in enumerate(periods_of(self.scenario.horizon_weeks, self.every)):
             stages = [o.stages[k] for o in self.outputs]
             out.append({
@@ -190,7 +194,7 @@ class Replanned:
                          [f"plans/period_{k + 1}_rep_{r}.json" for r in range(self.replications)],
                 "spend_per_week": {sid: _mean([float(np.mean(o.policy.spend[sid][start:end])) for o in self.outputs])
                                    for sid in self.first.spend},
-                "static_spend_per_week": {sid: _round(float(np.mean(self._static_spend(sid)[start:end])))
+                "static_spend_per_week": {sid: _round(float(np.mean(static[sid][start:end])))
                                           for sid in self.first.spend},
                 "tiers": {pid: dict(sorted(Counter(_tier_at(o, pid, k) for o in self.outputs).items()))
                           for pid in sorted(self.first.tiers)},
@@ -206,9 +210,6 @@ class Replanned:
             })  # fmt: skip
         return out
 
-    def _static_spend(self, sid: str) -> list[float]:
-        return policy_from_plan(self.scenario, self.first.as_plan_data()).spend[sid]
-
     def to_dict(self) -> dict[str, Any]:
         """The content of replan.json."""
         sc = self.scenario
@@ -217,16 +218,16 @@ class Replanned:
             "replications": self.replications, "horizon_weeks": sc.horizon_weeks, "every": self.every,
             "objective": self.first.objective, "solver": self.first.solver, "periods": self.periods(),
             "value_rest": "profit + equity" if sc.optimize.terminal_value else "profit",
-            "paired": {"profit": _paired(self.paired())},
+            # both, whatever the plans maximise: a re-plan of the last weeks without terminal_value buys
+            # profit in the horizon with customers after it, which only the equity shows
+            "paired": {"profit": _paired(self.paired()), "profit_plus_equity": _paired(self.paired(equity=True))},
         }  # fmt: skip
-        if sc.optimize.terminal_value:  # what the plans maximise: profit and the equity left at the horizon
-            data["paired"]["profit_plus_equity"] = _paired(self.paired(equity=True))
         return data
 
     def allocation(self) -> pd.DataFrame:
         """One row per replication, period, plan (replan or static) and source (mean spend a week) or partner (tier)."""
         rows = []
-        static = policy_from_plan(self.scenario, self.first.as_plan_data())
+        static = self.static
         for r, o in enumerate(self.outputs):
             for k, (start, end) in enumerate(periods_of(self.scenario.horizon_weeks, self.every)):
                 for name, policy in (("replan", o.policy), ("static", static)):
