@@ -225,16 +225,10 @@ def _design(plan: Plan) -> list[str]:
     cur, lines = plan.scenario.currency, []
     for outlet, d in design["decisions"].items():
         state, today = ("open" if d["open"] else "closed"), ("open" if d["today"] else "closed")
-        worth = (
-            f"; worth {d['worth']:+,.0f} {cur} against the plan with it {'closed' if d['open'] else 'open'}"
-            if d["worth"] is not None
-            else ""
-        )
+        worth = f"; worth {d['worth']:+,.0f} {cur} against the plan with it {'closed' if d['open'] else 'open'}" if d["worth"] is not None else ""
         lines.append(f"  {outlet:<22}{state:>14}   (today {today}; channel design{worth})")
     if design["one_off_cost"]:
-        lines.append(
-            f"  {'one-off costs':<22}{design['one_off_cost']:>14,.0f} {cur}   (opening and closing, in the value)"
-        )
+        lines.append(f"  {'one-off costs':<22}{design['one_off_cost']:>14,.0f} {cur}   (opening and closing, in the value)")
     if not design["search"].startswith("every"):
         lines.append(f"  design: {design['search']}; {design['designs_solved']} designs solved")
     return lines

@@ -392,9 +392,7 @@ class Replication:
                     "outlet", "stockout_weeks", week, outlet.index, end - max(outlet.stockout_since, week)
                 )
             if outlet.inventory is not None:
-                self.ledger.add(
-                    "outlet", "stock_unit_weeks", week, outlet.index, self.stock.held(outlet, end)
-                )
+                self.ledger.add("outlet", "stock_unit_weeks", week, outlet.index, self.stock.held(outlet, end))
         for p, programme in enumerate(self.programmes):
             self._membership_changed(p, 0, at=end)
             self.ledger.add(
