@@ -31,8 +31,8 @@ def add_replan(sub: argparse._SubParsersAction) -> None:
                          "--replications 10\n           --out runs/replan")  # fmt: skip
     flags.add_scenario(cmd)
     cmd.add_argument("--every", required=True, type=flags.whole("of weeks, 1..the horizon"), metavar="WEEKS",
-                     help="weeks between re-plans, 1..horizon_weeks (required; 13: each quarter; the horizon: "
-                     "never, the static plan)")  # fmt: skip
+                     help="weeks between re-plans, 1..horizon_weeks, e.g. 13: each quarter (required; no default; "
+                     "the horizon: never, the static plan)")  # fmt: skip
     flags.add_variant(cmd, "re-plan this variant")
     flags.add_objective(cmd)
     flags.add_solver(cmd)
@@ -107,7 +107,9 @@ def headline(done: Replanned) -> str:
                 + f"re-planned ({n} plan(s), mean) "
                 + _spend(p["spend_per_week"], p["static_spend_per_week"], cur)
             )
-        extra = _tiers(p["tiers"], n, p["period"] == 1) + _left(p["state"], n)
+        extra = (
+            _tiers(p["tiers"], n, p["period"] == 1) + _left(p["state"], n) + _kept(p["programmes_kept"], n)
+        )
         if extra:
             lines.append("      " + "; ".join(extra))
         lines.append(f"      profit in these weeks {_money(p['simulated_profit'], cur)} (static plan "
@@ -148,6 +150,12 @@ def _left(state: dict[str, Any] | None, n: int) -> list[str]:
         "partners gone before this period: "
         + ", ".join(f"{p} in {c}/{n}" for p, c in state["partners_left"].items())
     ]
+
+
+def _kept(kept: list[dict[str, bool]], n: int) -> list[str]:
+    """Programme switches the re-plans wanted and the run cannot make (members enrolled at the start)."""
+    wanted = sorted({f"{pid} {'on' if on else 'off'}" for k in kept for pid, on in k.items()})
+    return [f"not played: {', '.join(wanted)} (wanted by {len(kept)}/{n} re-plans)"] if wanted else []
 
 
 def _money(value: float | None, cur: str) -> str:

@@ -6,9 +6,10 @@ segment's active customers as its initial customers (the unaware ones still to w
 them), the programmes' members, the stock on hand, today's prices, the partners that left
 taken out, the design the run plays (opened outlets as if always there, no decision left),
 and the current spend (its adstock level), tiers and win-back as the baseline. What the
-scenario format cannot hold the optimizer does not see: the regions and loyalty of the
-customers (their last outlet, rival or ours), their mood (detractors and promoters), the lapsed
-ones, stock on order, penalties running and the trailing margins partners judge their exit by.
+scenario format cannot hold the optimizer does not see: the prospects still considering, the
+regions and loyalty of the customers (their last outlet, rival or ours), their mood (detractors
+and promoters), the lapsed ones, stock on order, penalties running and the trailing margins
+partners judge their exit by.
 
 The replication is read only through what its weekly books read too (the market's counts, the
 outlets' state), so the customer engine can change underneath.
@@ -35,6 +36,7 @@ class Snapshot:
     week: int
     active: list[int]  # per segment: active customers
     unaware: list[int]  # per segment: people not yet reached
+    prospects: list[int]  # per segment: leads considering, not yet bought (not seen by the optimizer)
     lapsed: list[int]  # per segment: lapsed customers (win-back's pool)
     detractors: list[int]  # per segment: active detractors (not seen by the optimizer)
     members: list[int]  # per loyalty programme
@@ -52,6 +54,7 @@ def take(replication: Replication, week: int) -> Snapshot:
         week=week,
         active=list(market.active),
         unaware=[sum(regions) for regions in market.unaware],
+        prospects=list(market.prospects),
         lapsed=list(market.lapsed_count),
         detractors=list(market.detractors),
         members=replication.members(),
