@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from builders import scenario
+from builders import scenario, territories
 from channelsim.experiments.replan import periods_of, replan, state_scenario
 from channelsim.scenario.schema import Scenario
 from channelsim.sim.engine import Replication, run_replication
@@ -67,6 +67,26 @@ def test_a_run_stopped_and_resumed_or_given_the_same_policy_again_is_the_same_ru
     for level, metrics in straight.items():
         for metric, values in metrics.items():
             np.testing.assert_array_equal(values, tables[level][metric], err_msg=f"{level}.{metric}")
+
+
+def test_a_switched_policy_plays_from_its_week_on() -> None:
+    sc, seed = territories(weeks=10), replication_seeds(2, 1)[0]
+    gold = Policy.baseline(sc)  # d_north on gold, 100 a week
+    plain = Policy(
+        gold.spend,
+        gold.tiers | {"d_north": ("rebate", "none")},
+        gold.programmes,
+        gold.winback_spend,
+        gold.open,
+    )
+    run = Replication(sc, gold, seed)
+    run.start()
+    run.run_until(4)
+    run.switch_policy(plain, 4)
+    run.run_until(10)
+    cost = run.finish().tables["total"]["incentive_cost"][:, 0]
+    assert list(cost) == [100.0] * 4 + [0.0] * 6
+    assert run.outlets[0].rebate == 0.0 and run.conflict is not None and run.conflict.tiers[0].rebate == 0.0
 
 
 def test_the_state_as_a_scenario_of_the_weeks_left() -> None:
