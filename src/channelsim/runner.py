@@ -17,13 +17,11 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
-import numpy as np
-
 from channelsim.choices import EXECUTORS
 from channelsim.errors import ExecutionError, UsageError
 from channelsim.results import SimResult
 from channelsim.scenario.schema import Scenario
-from channelsim.sim.engine import ReplicationOutput, run_replication
+from channelsim.sim.engine import run_replication
 from channelsim.sim.policy import Policy, load_plan, policy_from_plan
 from channelsim.sim.streams import replication_seeds
 
@@ -32,7 +30,6 @@ from channelsim.sim.streams import replication_seeds
 #: also told each week of a replication that runs in this process (local, one job).
 Progress = Callable[[int, int], None]
 WeekProgress = Callable[[int, int], None]
-Task = tuple[Scenario, Policy, np.random.SeedSequence]
 
 
 @dataclass(frozen=True)
@@ -145,12 +142,24 @@ def _policy(scenario: Scenario, plan: Any) -> tuple[Policy, str | None]:
     return load_plan(scenario, plan), os.fspath(plan)
 
 
-def _collect(tasks: list[Task], execution: Execution, progress: Progress | None) -> list[ReplicationOutput]:
-    outputs: list[ReplicationOutput] = []
+def run_tasks(
+    work: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], execution: Execution | None = None,
+    progress: Progress | None = None,
+) -> list[Any]:  # fmt: skip
+    """`work(*task)` for each task, where `execution` says, the results in task order. `work` is a
+    module-level function (a worker process imports it), e.g. a replication that re-plans itself."""
+    return _collect(list(tasks), (execution or Execution()).check(), progress, work)
+
+
+def _collect(
+    tasks: Sequence[tuple[Any, ...]], execution: Execution, progress: Progress | None,
+    work: Callable[..., Any] = run_replication,
+) -> list[Any]:  # fmt: skip
+    outputs: list[Any] = []
     if progress:
         progress(0, len(tasks))
-    on_week: WeekProgress | None = getattr(progress, "week", None)
-    for done, output in enumerate(_run(tasks, execution, on_week), start=1):
+    on_week: WeekProgress | None = getattr(progress, "week", None) if work is run_replication else None
+    for done, output in enumerate(_run(tasks, execution, on_week, work), start=1):
         outputs.append(output)
         if progress:
             progress(done, len(tasks))
@@ -158,19 +167,20 @@ def _collect(tasks: list[Task], execution: Execution, progress: Progress | None)
 
 
 def _run(
-    tasks: list[Task], execution: Execution, on_week: WeekProgress | None
-) -> Iterator[ReplicationOutput]:
+    tasks: Sequence[tuple[Any, ...]], execution: Execution, on_week: WeekProgress | None,
+    work: Callable[..., Any] = run_replication,
+) -> Iterator[Any]:  # fmt: skip
     if execution.executor == "dask":
-        yield from _dask(tasks, execution)
+        yield from _dask(tasks, execution, work)
     elif execution.jobs == 1 or len(tasks) <= 1:
         for task in tasks:  # here, so the weeks of each replication can be told
-            yield run_replication(*task, on_week=on_week)
+            yield work(*task, on_week=on_week) if on_week is not None else work(*task)
     else:
         workers = min(execution.jobs, len(tasks), cores())  # more processes than cores only cost memory
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
         # results in submission order, whatever order the workers finish in (not pool.map: closing
         # its iterator cancels the pending futures, which Python 3.11's pool cannot then mark broken)
-        futures = [pool.submit(run_replication, *task) for task in tasks]
+        futures = [pool.submit(work, *task) for task in tasks]
         try:
             for future in futures:
                 yield _pool_result(future)
@@ -181,7 +191,7 @@ def _run(
             pool.shutdown(wait=True)
 
 
-def _pool_result(future: Future[ReplicationOutput]) -> ReplicationOutput:
+def _pool_result(future: Future[Any]) -> Any:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -200,7 +210,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def _dask(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput]:
+def _dask(tasks: Sequence[tuple[Any, ...]], execution: Execution, work: Callable[..., Any]) -> Iterator[Any]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -208,7 +218,7 @@ def _dask(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput
             "--executor dask: dask.distributed is not installed (pip install 'channelsim[dask]')"
         ) from None
     if isinstance(execution.scheduler, Client):
-        yield from _submit(execution.scheduler, tasks)
+        yield from _submit(execution.scheduler, tasks, work)
         return
     if execution.scheduler is None:
         try:
@@ -221,10 +231,10 @@ def _dask(tasks: list[Task], execution: Execution) -> Iterator[ReplicationOutput
                 f"--executor dask: the local cluster did not start ({_first_line(err)})"
             ) from None
         with cluster, Client(cluster) as client:
-            yield from _submit(client, tasks)
+            yield from _submit(client, tasks, work)
         return
     with _connect(Client, str(execution.scheduler)) as client:
-        yield from _submit(client, tasks)
+        yield from _submit(client, tasks, work)
 
 
 def _connect(client_class: type, address: str) -> Any:
@@ -238,9 +248,9 @@ def _connect(client_class: type, address: str) -> Any:
 NO_WORKERS_GRACE = 30.0
 
 
-def _submit(client: Any, tasks: list[Task]) -> Iterator[ReplicationOutput]:
+def _submit(client: Any, tasks: Sequence[tuple[Any, ...]], work: Callable[..., Any]) -> Iterator[Any]:
     # pure=False: tasks are keyed by position, never by hashing a scenario
-    futures = client.map(run_replication, *map(list, zip(*tasks, strict=True)), pure=False)
+    futures = client.map(work, *map(list, zip(*tasks, strict=True)), pure=False)
     watch = _Workers(client)
     try:
         for future in futures:
@@ -249,14 +259,13 @@ def _submit(client: Any, tasks: list[Task]) -> Iterator[ReplicationOutput]:
         client.cancel(futures)
 
 
-def _result(future: Any, watch: _Workers) -> ReplicationOutput:
+def _result(future: Any, watch: _Workers) -> Any:
     """A task's output; an `ExecutionError` naming the lost workers instead of waiting for ever."""
     from distributed import KilledWorker
 
     while True:
         try:
-            output: ReplicationOutput = future.result(timeout=1.0)
-            return output
+            return future.result(timeout=1.0)
         except TimeoutError:
             watch.check()
         except KilledWorker as err:

@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Callable
 
 from channelsim._types import MAX_SEED
+from channelsim.choices import OBJECTIVES, SOLVERS
 
 
 def whole(accepted: str) -> Callable[[str], int]:
@@ -73,3 +74,13 @@ def add_out(cmd: argparse.ArgumentParser, default: str) -> None:
 def add_no_report(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--no-report", action="store_true",
                      help="skip report.html and the PNGs (default: write them; `channelsim report DIR` later)")  # fmt: skip
+
+
+def add_objective(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--objective", choices=OBJECTIVES,
+                     help=f"{' | '.join(OBJECTIVES)} (default: the scenario's optimize.objective, else profit)")  # fmt: skip
+
+
+def add_solver(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--solver", choices=SOLVERS,
+                     help=f"{' | '.join(SOLVERS)} (default: the scenario's optimize.solver, else cbc)")  # fmt: skip

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from channelsim.choices import FRONTIER_KINDS, OBJECTIVES, RISKS, SOLVERS
+from channelsim.choices import FRONTIER_KINDS, RISKS
 from channelsim.cli import flags
 from channelsim.cli.guards import add_yes, check_optimize_size, check_size
 from channelsim.cli.run_flags import add_run_flags, execution, run_progress
@@ -32,10 +32,8 @@ def add_optimize(sub: argparse._SubParsersAction) -> None:
     )
     flags.add_scenario(cmd)
     flags.add_variant(cmd, "plan for this variant")
-    cmd.add_argument("--objective", choices=OBJECTIVES,
-                     help=f"{' | '.join(OBJECTIVES)} (default: the scenario's optimize.objective, else profit)")  # fmt: skip
-    cmd.add_argument("--solver", choices=SOLVERS,
-                     help=f"{' | '.join(SOLVERS)} (default: the scenario's optimize.solver, else cbc)")  # fmt: skip
+    flags.add_objective(cmd)
+    flags.add_solver(cmd)
     cmd.add_argument("--time-limit", type=flags.decimal("of seconds above 0"), metavar="SECONDS",
                      help="the solver's time limit a solve, > 0 (default: the scenario's optimize.time_limit_seconds)")  # fmt: skip
     cmd.add_argument("--validate", action="store_true",

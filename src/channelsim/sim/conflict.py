@@ -118,6 +118,13 @@ class ConflictAgents:
             self._set_tier(self.outlets[index], self.tiers[index])
         return bool(ended)
 
+    def retier(self, outlet: Outlet) -> None:
+        """The outlet was given a new tier (a new plan): restore that one when a penalty ends, and
+        keep a penalty that runs (no rebate, no support) until it ends."""
+        self.tiers[outlet.index] = Tier(outlet.rebate, outlet.effort_boost, outlet.tier_cost)
+        if self.penalised(outlet):
+            self._set_tier(outlet, Tier())
+
     def _set_tier(self, outlet: Outlet, tier: Tier) -> None:
         outlet.rebate, outlet.effort_boost, outlet.tier_cost = (
             tier.rebate,

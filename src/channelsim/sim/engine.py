@@ -271,6 +271,12 @@ class Replication:
 
     # -- running ------------------------------------------------------------------------
     def run(self) -> ReplicationOutput:
+        self.start()
+        self.run_until(self.weeks)
+        return self.finish()
+
+    def start(self) -> None:
+        """Put the initial customers in and start the processes (run them with `run_until`)."""
         sc, market = self.scenario, self.market
         for s, segment in enumerate(sc.segments):
             shares = [(segment.regions or {}).get(r, 0.0) for r in self.regions]
@@ -282,20 +288,52 @@ class Replication:
                             market.enrol_at_start(customer, programme)
                         market.start_active(customer)
             self.env.process(market.organic(s, len(sc.sources)))
-        effective = self.policy.effective_spend(sc)
+        # the weekly rates are kept: `switch_policy` rewrites their future weeks in place
+        self._lead_rates = self._rates()
         for i, source in enumerate(sc.sources):
-            rate = [source.response.leads(x) for x in effective[source.id]]
             mix = [(source.segment_mix or {}).get(seg.id, 0.0) for seg in sc.segments]
-            self.env.process(market.paid_leads(i, rate, mix))
+            self.env.process(market.paid_leads(i, self._lead_rates[i], mix))
+        self._winback_rates: list[float] = []
         if sc.winback is not None and self.policy.winback_spend:
-            self.env.process(
-                market.winback([sc.winback.response.leads(x) for x in self.policy.winback_spend])
-            )
+            self._winback_rates = [sc.winback.response.leads(x) for x in self.policy.winback_spend]
+            self.env.process(market.winback(self._winback_rates))
         self.env.process(self._weekly())
+
+    def _rates(self) -> list[list[float]]:
+        """Leads per week of each paid source under the policy, from its adstocked spend."""
+        effective = self.policy.effective_spend(self.scenario)
+        return [[s.response.leads(x) for x in effective[s.id]] for s in self.scenario.sources]
+
+    def run_until(self, week: int) -> None:
+        """Simulate up to the start of `week` (stopping and going on again changes nothing)."""
         with few_collections():
-            self.env.run(until=self.weeks)
+            self.env.run(until=week)
+
+    def finish(self) -> ReplicationOutput:
+        """Close the last week's books; what the replication leaves."""
         self._close_week(self.weeks - 1)
         return self._output()
+
+    def switch_policy(self, policy: Policy, week: int) -> None:
+        """Play `policy` from `week` on, the run stopped at its start (`run_until(week)`): its spend
+        and win-back from that week (adstock carried from the weeks run), its tiers from now. The
+        weeks before must be the old policy's, and the design and programmes stay as the run began
+        with them: an outlet's open state and a programme's members were set when the world was built."""
+        retiered, sc = policy.tiers != self.policy.tiers, self.scenario
+        self.policy = policy
+        for now, new in zip(self._lead_rates, self._rates(), strict=True):
+            now[week:] = new[week:]  # the same lists the lead processes read, week by week
+        if self._winback_rates and sc.winback is not None:
+            self._winback_rates[week:] = [sc.winback.response.leads(x) for x in policy.winback_spend[week:]]
+        if not retiered:
+            return
+        for outlet in self.outlets:
+            if outlet.direct or not outlet.is_open:
+                continue  # a partner that left (or was never opened) has no tier to change
+            self._apply_tier(outlet)
+            if self.conflict is not None:
+                self.conflict.retier(outlet)
+        self.changed()
 
     def _initial_members(self, customers: int) -> list[int]:
         """Initial customers per programme they start in (active programmes), then non-members."""
@@ -418,6 +456,10 @@ class Replication:
         params = self.market.segments[segment]
         tier = programme + 1
         return customer_equity(params.buy[tier], params.churn[tier], 1.0 - ours, params.switch, per_order)
+
+    def members(self) -> list[int]:
+        """Members of each loyalty programme now."""
+        return list(self._member_count)
 
     # -- purchases ----------------------------------------------------------------------
     def sell(self, customer: Customer, first: bool) -> Pick:
