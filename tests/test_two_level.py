@@ -159,3 +159,25 @@ def test_the_optimizer_is_offered_tiers_at_both_levels():
     assert at_none - at_gold == pytest.approx(2.72, abs=CENT)
     plan = cs.optimize(sc)
     assert {"w_north", "r_one", "r_two"} <= set(plan.tiers)
+
+
+def test_a_wholesalers_stock_turns_count_the_units_it_ships_to_its_retailers():
+    # cost of goods sold over average stock: what leaves the wholesaler's shelf is its own customers'
+    # orders and the units it ships to its retailers; a retailer's only its customers' orders
+    result = cs.simulate(two_levels(wholesaler_stock=TIGHT, replications=1))
+    (rep,) = result.per_replication
+    weekly = result.kpis
+    for pid, shipped in (("w_north", rep["by_partner"]["w_north"]["supplied_units"]), ("r_one", 0.0)):
+        rows = weekly[(weekly["level"] == "partner") & (weekly["id"] == pid)]
+        held = rows.loc[rows["metric"] == "stock_on_hand", "value"].sum()
+        units = rep["by_partner"][pid]["orders"] + shipped
+        assert rep["by_partner"][pid]["inventory_turnover"] == pytest.approx(52.0 * units / held, rel=1e-12)
+        # week by week too (the kpis.csv rows): a week's turns × its stock is what left the shelf that
+        # week (none counted in a week it held nothing), so more than the wholesaler's own orders
+        turns = rows.loc[rows["metric"] == "inventory_turnover", "value"].to_numpy()
+        on_hand = rows.loc[rows["metric"] == "stock_on_hand", "value"].to_numpy()
+        assert (turns * on_hand).sum() / 52.0 <= units + 1e-9
+        if shipped:
+            assert (turns * on_hand).sum() / 52.0 > rep["by_partner"][pid]["orders"]
+    channel = rep["by_channel"]["wholesale"]["inventory_turnover"]
+    assert channel == pytest.approx(rep["by_partner"]["w_north"]["inventory_turnover"], rel=1e-12)
