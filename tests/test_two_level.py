@@ -73,6 +73,33 @@ def test_each_level_keeps_its_margin_and_the_books_add_up_to_the_cent():
         assert totals["brand_revenue"] + margins == pytest.approx(totals["revenue"], abs=CENT)
 
 
+def test_the_books_add_up_to_the_cent_with_prices_off_list_and_rebates_at_both_levels():
+    # r_one sells 5% below list (a discount), r_two 4% above, the wholesaler itself 3% above: each
+    # retailer keeps what its customers paid less 80·(1 − ρ_r), the wholesaler 14.72 of every order
+    # at its retailers whatever they charge (it is paid on list), the brand the rest
+    prices = {"w_north": 1.03, "r_one": 0.95, "r_two": 1.04}
+    sc = two_levels(wholesaler_stock=AMPLE, replications=2, prices=prices)
+    for rep in cs.simulate(sc).per_replication:
+        parts, totals = rep["by_partner"], rep["totals"]
+        for rid, rebate in (("r_one", 0.02), ("r_two", 0.0)):
+            orders = parts[rid]["orders"]
+            assert parts[rid]["revenue"] == pytest.approx(orders * 100.0 * prices[rid], abs=CENT)
+            assert parts[rid]["partner_margin"] == pytest.approx(
+                orders * (100.0 * prices[rid] - 80.0 * (1 - rebate)), abs=CENT
+            )
+            assert parts[rid]["supplier_margin"] == pytest.approx(orders * 14.72, abs=CENT)
+        wholesaler = parts["w_north"]
+        own = wholesaler["orders"] * (103.0 - 88.0 * 0.96)
+        assert wholesaler["partner_margin"] == pytest.approx(own + wholesaler["wholesale_margin"], abs=CENT)
+        # the brand: 63.68 of a list-price order at r_one (both rebates), 100·0.68·0.96 = 65.28 at r_two,
+        # 84.48 at w_north and 88 at w_south (no tier), whatever the customers paid
+        brand = (parts["r_one"]["orders"] * 63.68 + parts["r_two"]["orders"] * 65.28
+                 + wholesaler["orders"] * 84.48 + parts["w_south"]["orders"] * 88.0)  # fmt: skip
+        assert totals["brand_revenue"] == pytest.approx(brand, abs=CENT)
+        margins = sum(p["partner_margin"] for p in parts.values())
+        assert totals["brand_revenue"] + margins == pytest.approx(totals["revenue"], abs=CENT)
+
+
 def _retailers(result: cs.SimResult, metric: str) -> list[float]:
     return [sum(rep["by_partner"][r][metric] for r in RETAILERS) for rep in result.per_replication]
 
