@@ -10,7 +10,11 @@ forecast agrees with the simulation by the plans' rule; the optimizer is offered
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
 import pytest
+import simpy
 
 import channelsim as cs
 from builders import RETAILER_STOCK, two_levels
@@ -18,6 +22,10 @@ from channelsim import valuation as va
 from channelsim.experiments.closed_loop import agreement
 from channelsim.model.money import order_money
 from channelsim.optimize.coefficients import tier_groups
+from channelsim.scenario.channels import Inventory
+from channelsim.sim.ledger import Ledger
+from channelsim.sim.outlets import Outlet, Stock
+from channelsim.sim.wholesale import Wholesale
 from stats import assert_increases
 
 CENT = 0.005  # half a cent: figures rounded to the cent agree
@@ -208,3 +216,51 @@ def test_a_wholesalers_stock_turns_count_the_units_it_ships_to_its_retailers():
             assert (turns * on_hand).sum() / 52.0 > rep["by_partner"][pid]["orders"]
     channel = rep["by_channel"]["wholesale"]["inventory_turnover"]
     assert channel == pytest.approx(rep["by_partner"]["w_north"]["inventory_turnover"], rel=1e-12)
+
+
+def test_a_wholesaler_ships_what_it_has_and_serves_what_it_owes_first_come_first_served():
+    # a hand-made path: the wholesaler W holds 3 (s = 0, S = 10, 2 weeks from the brand); retailer A
+    # (s = 4, S = 10) and B (s = 4, S = 9) are half a week from it. A's order at 1.0 reorders 6: 3 leave
+    # at once, 3 are owed, and W's position 3 − 6 = −3 reorders 13 (due at 3.0); B's order at 1.2
+    # reorders 5, all owed (A waits first). An extra 4 reach W at 2.0: A's 3 leave, then 1 of B's;
+    # W's 13 at 3.0: B's last 4, and 9 stay on W's shelf. Units are conserved at every level.
+    env = simpy.Environment()
+    stock = Stock(env, lambda outlet, back: None)
+    ledger = Ledger(4, {"source": 1, "outlet": 3, "segment": 1, "region": 1})
+    wholesale = Wholesale(stock, ledger, lambda: int(env.now))
+    w, a, b = (Outlet(i, name, "c", 0) for i, name in enumerate("wab"))
+    w.set_inventory(Inventory(initial=3, reorder_point=0, order_up_to=10, lead_time_weeks=2.0))
+    for retailer, top in ((a, 10), (b, 9)):
+        retailer.set_inventory(Inventory(initial=5, reorder_point=4, order_up_to=top, lead_time_weeks=0.5))
+        retailer.supplier = w
+    arrivals: list[tuple[float, str, int]] = []
+    received = stock.on_receipt
+
+    def note(outlet: Outlet) -> None:
+        arrivals.append((env.now, outlet.id, outlet.on_hand))
+        assert received is not None
+        received(outlet)
+
+    stock.on_receipt = note
+
+    def orders() -> Generator[Any, Any, None]:
+        yield env.timeout(1.0)
+        stock.take(a)
+        yield env.timeout(0.2)
+        stock.take(b)
+        yield env.timeout(0.8)
+        w.position += 4  # an extra 4 from the brand, counted on order as a reorder's are
+        stock.deliver_later(w, 4, 0.0)
+
+    env.process(orders())
+    env.run(until=4.0)
+    assert arrivals == [(1.5, "a", 7), (2.0, "w", 4), (2.5, "a", 10), (2.5, "b", 5), (3.0, "w", 13),
+                        (3.5, "b", 9)]  # fmt: skip
+    assert (w.on_hand, w.position, a.on_hand, a.position, b.on_hand, b.position) == (9, 9, 10, 10, 9, 9)
+    assert not wholesale.owed[w.index]
+    flows = ledger.arrays()["outlet"]
+    assert flows["supply_orders"][:, 0].sum() == 2
+    assert flows["supplied_units"][:, 0].sum() == 3 + 3 + 1 + 4  # what A and B were short of, all shipped
+    assert flows["backordered_units"][:, 0].sum() == 3 + 5
+    # in: 3 + 4 + 13 = 20 at W; out to A and B: 11; on W's shelf 9
+    assert 3 + 4 + 13 - flows["supplied_units"][:, 0].sum() == w.on_hand
