@@ -77,12 +77,14 @@ def two_levels(
     rebates: tuple[float, float] = (0.04, 0.02),
     tiers: dict[str, str] | None = None,
     diversion: dict[str, float] | None = None,
+    prices: dict[str, float] | None = None,
     **extra: Any,
 ) -> Scenario:
     """Two territories. In the north a wholesaler (`w_north`) sells itself and supplies two retailers
     (`r_one`, `r_two`, supplied_by it); the south has a wholesaler of the same channel. Incentive tiers
     at both levels: `rebates` are the wholesale and the retail programme's top rebates, `tiers` the
-    assignment (default: w_north gold, r_one top); `retailer_stock=None`: no stock anywhere below."""
+    assignment (default: w_north gold, r_one top); `retailer_stock=None`: no stock anywhere below;
+    `prices`: partner id → its price index (default list price)."""
     north = {"id": "w_north", "channel": "wholesale", "region": "north", "price_index": 1.0}
     if wholesaler_stock is not None:
         north["inventory"] = wholesaler_stock
@@ -108,7 +110,8 @@ def two_levels(
             {"id": "wholesale", "type": "indirect", "partner_margin": wholesale_margin},
             {"id": "dealers", "type": "indirect", "partner_margin": retail_margin},
         ],
-        partners=[north, *retailers, {"id": "w_south", "channel": "wholesale", "region": "south"}],
+        partners=[p | ({"price_index": prices[p["id"]]} if p["id"] in (prices or {}) else {})
+                  for p in (north, *retailers, {"id": "w_south", "channel": "wholesale", "region": "south"})],
         incentives=[
             {"id": "volume", "channel": "wholesale", "current": {"w_north": "gold"} if tiers is None else
              {k: v for k, v in tiers.items() if k.startswith("w_")},

@@ -14,6 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import channelsim as cs
+from builders import two_levels
 from channelsim.cli import main
 from channelsim.report import charts
 from channelsim.report import prepare as results
@@ -540,3 +541,31 @@ def test_robust_report_names_the_risk_measure_and_shows_the_futures_and_regret(r
     text = headline(cs.optimize(planned_workbench(), robust=["cheap_marketplace"], risk="cvar", alpha=0.2))
     assert "  CVaR₀.₂ profit " in text and "expected profit" not in text
     assert re.search(r"cheap_marketplace \(0\.5\)\s+[-\d,]+\s+[-\d,]+\s+[\d,]+", text), text
+
+
+def test_two_level_table_splits_each_route_between_retailer_wholesaler_and_brand() -> None:
+    sc = two_levels(replications=2)
+    summary = cs.simulate(sc).summary
+    table = results.levels_table(summary, sc, "EUR")
+    assert table is not None
+    rows = {row[0]: [float(v.replace(",", "")) if v != "—" else None for v in row[1:]] for row in table.rows}
+    parts = {pid: {k: v["mean"] for k, v in p.items() if isinstance(v, dict) and "mean" in v}
+             for pid, p in summary["by_partner"].items()}  # fmt: skip
+    for rid in ("r_one", "r_two"):
+        orders, paid, retailer, wholesaler, brand = rows[f"{rid} (via w_north)"]
+        assert (orders, paid) == (round(parts[rid]["orders"]), round(parts[rid]["revenue"]))
+        assert (retailer, wholesaler) == (
+            round(parts[rid]["partner_margin"]),
+            round(parts[rid]["supplier_margin"]),
+        )
+        assert abs(retailer + wholesaler + brand - paid) <= 1.5  # each rounded to the unit
+    own = rows["w_north (its own sales)"]
+    total = rows["w_north: its partner_margin in all"][3]
+    assert total == round(parts["w_north"]["partner_margin"])
+    assert abs(own[3] + parts["w_north"]["wholesale_margin"] - total) <= 1.0
+    assert table.strong == [False, False, False, True]
+    # no retailers reported (or no scenario to say who supplies whom): no table
+    assert (
+        results.levels_table({"by_partner": {"w_north": summary["by_partner"]["w_north"]}}, sc, "EUR") is None
+    )
+    assert results.levels_table(summary, None, "EUR") is None

@@ -10,7 +10,11 @@ forecast agrees with the simulation by the plans' rule; the optimizer is offered
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
 import pytest
+import simpy
 
 import channelsim as cs
 from builders import RETAILER_STOCK, two_levels
@@ -18,6 +22,10 @@ from channelsim import valuation as va
 from channelsim.experiments.closed_loop import agreement
 from channelsim.model.money import order_money
 from channelsim.optimize.coefficients import tier_groups
+from channelsim.scenario.channels import Inventory
+from channelsim.sim.ledger import Ledger
+from channelsim.sim.outlets import Outlet, Stock
+from channelsim.sim.wholesale import Wholesale
 from stats import assert_increases
 
 CENT = 0.005  # half a cent: figures rounded to the cent agree
@@ -69,6 +77,33 @@ def test_each_level_keeps_its_margin_and_the_books_add_up_to_the_cent():
         assert wholesaler["partner_margin"] == pytest.approx(own + wholesaler["wholesale_margin"], abs=CENT)
         # its orders: what it sells itself, and its retailers' reorders (every unit shipped)
         assert wholesaler["supply_orders"] > 0 and wholesaler["backordered_units"] == 0
+        margins = sum(p["partner_margin"] for p in parts.values())
+        assert totals["brand_revenue"] + margins == pytest.approx(totals["revenue"], abs=CENT)
+
+
+def test_the_books_add_up_to_the_cent_with_prices_off_list_and_rebates_at_both_levels():
+    # r_one sells 5% below list (a discount), r_two 4% above, the wholesaler itself 3% above: each
+    # retailer keeps what its customers paid less 80·(1 − ρ_r), the wholesaler 14.72 of every order
+    # at its retailers whatever they charge (it is paid on list), the brand the rest
+    prices = {"w_north": 1.03, "r_one": 0.95, "r_two": 1.04}
+    sc = two_levels(wholesaler_stock=AMPLE, replications=2, prices=prices)
+    for rep in cs.simulate(sc).per_replication:
+        parts, totals = rep["by_partner"], rep["totals"]
+        for rid, rebate in (("r_one", 0.02), ("r_two", 0.0)):
+            orders = parts[rid]["orders"]
+            assert parts[rid]["revenue"] == pytest.approx(orders * 100.0 * prices[rid], abs=CENT)
+            assert parts[rid]["partner_margin"] == pytest.approx(
+                orders * (100.0 * prices[rid] - 80.0 * (1 - rebate)), abs=CENT
+            )
+            assert parts[rid]["supplier_margin"] == pytest.approx(orders * 14.72, abs=CENT)
+        wholesaler = parts["w_north"]
+        own = wholesaler["orders"] * (103.0 - 88.0 * 0.96)
+        assert wholesaler["partner_margin"] == pytest.approx(own + wholesaler["wholesale_margin"], abs=CENT)
+        # the brand: 63.68 of a list-price order at r_one (both rebates), 100·0.68·0.96 = 65.28 at r_two,
+        # 84.48 at w_north and 88 at w_south (no tier), whatever the customers paid
+        brand = (parts["r_one"]["orders"] * 63.68 + parts["r_two"]["orders"] * 65.28
+                 + wholesaler["orders"] * 84.48 + parts["w_south"]["orders"] * 88.0)  # fmt: skip
+        assert totals["brand_revenue"] == pytest.approx(brand, abs=CENT)
         margins = sum(p["partner_margin"] for p in parts.values())
         assert totals["brand_revenue"] + margins == pytest.approx(totals["revenue"], abs=CENT)
 
@@ -159,3 +194,73 @@ def test_the_optimizer_is_offered_tiers_at_both_levels():
     assert at_none - at_gold == pytest.approx(2.72, abs=CENT)
     plan = cs.optimize(sc)
     assert {"w_north", "r_one", "r_two"} <= set(plan.tiers)
+
+
+def test_a_wholesalers_stock_turns_count_the_units_it_ships_to_its_retailers():
+    # cost of goods sold over average stock: what leaves the wholesaler's shelf is its own customers'
+    # orders and the units it ships to its retailers; a retailer's only its customers' orders
+    result = cs.simulate(two_levels(wholesaler_stock=TIGHT, replications=1))
+    (rep,) = result.per_replication
+    weekly = result.kpis
+    for pid, shipped in (("w_north", rep["by_partner"]["w_north"]["supplied_units"]), ("r_one", 0.0)):
+        rows = weekly[(weekly["level"] == "partner") & (weekly["id"] == pid)]
+        held = rows.loc[rows["metric"] == "stock_on_hand", "value"].sum()
+        units = rep["by_partner"][pid]["orders"] + shipped
+        assert rep["by_partner"][pid]["inventory_turnover"] == pytest.approx(52.0 * units / held, rel=1e-12)
+        # week by week too (the kpis.csv rows): a week's turns × its stock is what left the shelf that
+        # week (none counted in a week it held nothing), so more than the wholesaler's own orders
+        turns = rows.loc[rows["metric"] == "inventory_turnover", "value"].to_numpy()
+        on_hand = rows.loc[rows["metric"] == "stock_on_hand", "value"].to_numpy()
+        assert (turns * on_hand).sum() / 52.0 <= units + 1e-9
+        if shipped:
+            assert (turns * on_hand).sum() / 52.0 > rep["by_partner"][pid]["orders"]
+    channel = rep["by_channel"]["wholesale"]["inventory_turnover"]
+    assert channel == pytest.approx(rep["by_partner"]["w_north"]["inventory_turnover"], rel=1e-12)
+
+
+def test_a_wholesaler_ships_what_it_has_and_serves_what_it_owes_first_come_first_served():
+    # a hand-made path: the wholesaler W holds 3 (s = 0, S = 10, 2 weeks from the brand); retailer A
+    # (s = 4, S = 10) and B (s = 4, S = 9) are half a week from it. A's order at 1.0 reorders 6: 3 leave
+    # at once, 3 are owed, and W's position 3 − 6 = −3 reorders 13 (due at 3.0); B's order at 1.2
+    # reorders 5, all owed (A waits first). An extra 4 reach W at 2.0: A's 3 leave, then 1 of B's;
+    # W's 13 at 3.0: B's last 4, and 9 stay on W's shelf. Units are conserved at every level.
+    env = simpy.Environment()
+    stock = Stock(env, lambda outlet, back: None)
+    ledger = Ledger(4, {"source": 1, "outlet": 3, "segment": 1, "region": 1})
+    wholesale = Wholesale(stock, ledger, lambda: int(env.now))
+    w, a, b = (Outlet(i, name, "c", 0) for i, name in enumerate("wab"))
+    w.set_inventory(Inventory(initial=3, reorder_point=0, order_up_to=10, lead_time_weeks=2.0))
+    for retailer, top in ((a, 10), (b, 9)):
+        retailer.set_inventory(Inventory(initial=5, reorder_point=4, order_up_to=top, lead_time_weeks=0.5))
+        retailer.supplier = w
+    arrivals: list[tuple[float, str, int]] = []
+    received = stock.on_receipt
+
+    def note(outlet: Outlet) -> None:
+        arrivals.append((env.now, outlet.id, outlet.on_hand))
+        assert received is not None
+        received(outlet)
+
+    stock.on_receipt = note
+
+    def orders() -> Generator[Any, Any, None]:
+        yield env.timeout(1.0)
+        stock.take(a)
+        yield env.timeout(0.2)
+        stock.take(b)
+        yield env.timeout(0.8)
+        w.position += 4  # an extra 4 from the brand, counted on order as a reorder's are
+        stock.deliver_later(w, 4, 0.0)
+
+    env.process(orders())
+    env.run(until=4.0)
+    assert arrivals == [(1.5, "a", 7), (2.0, "w", 4), (2.5, "a", 10), (2.5, "b", 5), (3.0, "w", 13),
+                        (3.5, "b", 9)]  # fmt: skip
+    assert (w.on_hand, w.position, a.on_hand, a.position, b.on_hand, b.position) == (9, 9, 10, 10, 9, 9)
+    assert not wholesale.owed[w.index]
+    flows = ledger.arrays()["outlet"]
+    assert flows["supply_orders"][:, 0].sum() == 2
+    assert flows["supplied_units"][:, 0].sum() == 3 + 3 + 1 + 4  # what A and B were short of, all shipped
+    assert flows["backordered_units"][:, 0].sum() == 3 + 5
+    # in: 3 + 4 + 13 = 20 at W; out to A and B: 11; on W's shelf 9
+    assert 3 + 4 + 13 - flows["supplied_units"][:, 0].sum() == w.on_hand

@@ -56,8 +56,14 @@ YEAR = 52.0
 def inventory_turnover(orders: float, unit_weeks: float) -> float:
     """Cost of goods sold over the average stock, a year: every order takes a unit, so at one cost a
     unit it is units sold a year over units on hand on average, 52·orders / unit-weeks held (NaN
-    without stock)."""
+    without stock). `orders`: the units that left the shelf (`units_out`)."""
     return ratio(YEAR * orders, unit_weeks)
+
+
+def units_out(outlet: dict[str, np.ndarray]) -> np.ndarray:
+    """Units that left each outlet's shelf, weekly: its customers' orders and, at a wholesaler, the
+    units it shipped to its retailers (two levels: they are its cost of goods sold too)."""
+    return outlet["orders"] + outlet["supplied_units"]
 
 
 def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
@@ -65,8 +71,8 @@ def channel_tables(out: ReplicationOutput) -> dict[str, np.ndarray]:
     outlet, n = out.tables["outlet"], len(out.entities.channels)
     member = np.zeros((len(out.entities.outlets), n))
     member[np.arange(len(out.entities.outlets)), out.entities.outlet_channel] = 1.0
-    stocked = outlet["stock_unit_weeks"].sum(axis=0) > 0  # outlets that held stock: their orders took it
-    outlet = outlet | {"stocked_orders": outlet["orders"] * stocked}
+    stocked = outlet["stock_unit_weeks"].sum(axis=0) > 0  # outlets that held stock: their units left it
+    outlet = outlet | {"stocked_orders": units_out(outlet) * stocked}
     tables = {m: outlet[m] @ member for m in OUTLET_SUMS}
     tables["nps"] = nps_of(tables["promoter_orders"], tables["detractor_orders"], tables["orders"])
     total = tables["orders"].sum(axis=1, keepdims=True)
@@ -114,8 +120,10 @@ def replication_kpis(out: ReplicationOutput, scenario: Scenario) -> dict[str, An
                 )
                 if channels["responses"][:, c].sum()
                 else 0.0,
-                "inventory_turnover": inventory_turnover(float(channels["stocked_orders"][:, c].sum()),
-                                                         float(channels["stock_unit_weeks"][:, c].sum())),
+                "inventory_turnover": inventory_turnover(
+                    float(channels["stocked_orders"][:, c].sum()),
+                    float(channels["stock_unit_weeks"][:, c].sum()),
+                ),
             }
             for c, cid in enumerate(e.channels)
         },
@@ -152,8 +160,9 @@ def _by_partner(out: ReplicationOutput, scenario: Scenario) -> dict[str, dict[st
             "partner_margin": float(outlet["partner_margin"][:, j].sum()),
             "min_price_index": float(out.min_price[j]),
             "stockout_rate": float(outlet["stockout_weeks"][:, j].sum()) / scenario.horizon_weeks,
-            "inventory_turnover": inventory_turnover(float(outlet["orders"][:, j].sum()),
-                                                     float(outlet["stock_unit_weeks"][:, j].sum())),
+            "inventory_turnover": inventory_turnover(
+                float(units_out(outlet)[:, j].sum()), float(outlet["stock_unit_weeks"][:, j].sum())
+            ),
             "exited": 1.0 if out.exited[j] else 0.0,
             "detections": float(outlet["detections"][:, j].sum()),
             "leads": float(outlet["leads"][:, j].sum()),
@@ -175,6 +184,7 @@ def _levels(outlet: dict[str, np.ndarray], j: int, scenario: Scenario, partner: 
     is net of it). A wholesaler: the margin it kept of its retailers' orders (`wholesale_margin`,
     part of its `partner_margin`), those orders (`resold_orders`), its retailers' reorders
     (`supply_orders`), the units it shipped them and the units they had to wait for."""
+
     def total(metric: str) -> float:
         return float(outlet[metric][:, j].sum())
 
@@ -182,7 +192,13 @@ def _levels(outlet: dict[str, np.ndarray], j: int, scenario: Scenario, partner: 
     if partner.supplied_by:
         out["supplier_margin"] = total("supplier_margin")
     if scenario.retailers_of(partner.id):
-        for metric in ("wholesale_margin", "resold_orders", "supply_orders", "supplied_units", "backordered_units"):
+        for metric in (
+            "wholesale_margin",
+            "resold_orders",
+            "supply_orders",
+            "supplied_units",
+            "backordered_units",
+        ):
             out[metric] = total(metric)
     return out
 
@@ -358,7 +374,9 @@ def weekly_frame(out: ReplicationOutput, replication: int) -> pd.DataFrame:
     held = t["outlet"]["stock_unit_weeks"][:, part]
     partner["stock_on_hand"] = held  # a week's unit-weeks are its average units on hand
     with np.errstate(invalid="ignore", divide="ignore"):
-        partner["inventory_turnover"] = np.where(held > 0, YEAR * t["outlet"]["orders"][:, part] / np.where(held > 0, held, 1), 0.0)
+        partner["inventory_turnover"] = np.where(
+            held > 0, YEAR * units_out(t["outlet"])[:, part] / np.where(held > 0, held, 1), 0.0
+        )
     blocks.append(("partner", e.partners, partner))
     segment = {k: t["segment"][k] for k in SEGMENT_KPIS}
     segment["nps"] = nps_of(segment["promoters"], segment["detractors"], segment["active_customers"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from channelsim.kpi_catalogue import EACH, HEADLINE, PROSPECTING, RIVALS, Kpi, headline_for
 from channelsim.report import charts, findings_tables, style
+from channelsim.report import prepare as results
 from channelsim.report import prepare_plan as plan_data
 from channelsim.report.data import Panel, Table
 from channelsim.report.inputs import Inputs, read_folder
@@ -167,6 +168,9 @@ def _table(
 def _tables(found: Inputs, section: str) -> list[str]:
     if section == "Headline" and (found.summary is not None or found.findings is not None):
         return _headline_parts(found)
+    if section == "Channels" and found.summary is not None:
+        table = _render_table(results.levels_table(found.summary, found.scenario, found.currency))
+        return [table] if table else []
     if section == "Compare" and found.compare is not None:
         return [_compare_table(found.compare)]
     if section == "Sensitivity" and found.tornado is not None and len(found.tornado):

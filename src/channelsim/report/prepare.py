@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from channelsim.kpi_catalogue import PROSPECTING, market
-from channelsim.report.data import Bars, Curve, Item, Lines, Matrix, Panels, Shift, Waterfall
+from channelsim.report.data import Bars, Curve, Item, Lines, Matrix, Panels, Shift, Table, Waterfall
 from channelsim.scenario.schema import Scenario
 from channelsim.stats import describe
 
@@ -321,3 +321,45 @@ def turnover(summary: dict[str, Any]) -> Bars | None:
     values = list(partners.values())
     return Bars("Inventory turnover by partner", "Stock turns a year (mean and 95% interval)", list(partners),
                 [v[0] for v in values], [v[1] for v in values], [v[2] for v in values])  # fmt: skip
+
+
+def levels_table(summary: dict[str, Any], scenario: Scenario | None, currency: str) -> Table | None:
+    """Two-level channels (docs/model.md): what each route's customers paid and how it splits between
+    the retailer, its wholesaler and the brand (means over the replications; each row adds up)."""
+    partners = summary.get("by_partner") or {}
+    if scenario is None:
+        return None
+    rows: list[tuple[str, list[float | None]]] = []  # a route and its figures (None: not applicable)
+    for wholesaler in scenario.partners:
+        retailers = [r.id for r in scenario.retailers_of(wholesaler.id) if r.id in partners]
+        if wholesaler.id not in partners or not retailers:
+            continue
+        w = {k: stat(v)[0] for k, v in partners[wholesaler.id].items() if isinstance(v, dict) and "mean" in v}
+        own = w["partner_margin"] - w["wholesale_margin"]
+        rows.append(
+            (f"{wholesaler.id} (its own sales)", [w["orders"], w["revenue"], None, own, w["revenue"] - own])
+        )
+        for rid in retailers:
+            r = {
+                k: stat(partners[rid][k])[0]
+                for k in ("orders", "revenue", "partner_margin", "supplier_margin")
+            }
+            brand = r["revenue"] - r["partner_margin"] - r["supplier_margin"]
+            rows.append((f"{rid} (via {wholesaler.id})", [r["orders"], r["revenue"], r["partner_margin"],
+                                                          r["supplier_margin"], brand]))  # fmt: skip
+        rows.append(
+            (f"{wholesaler.id}: its partner_margin in all", [None, None, None, w["partner_margin"], None])
+        )
+    if not rows:
+        return None
+    cells = [[route, *("—" if v is None else f"{v:,.0f}" for v in figures)] for route, figures in rows]
+    n = summary.get("replications", 1)
+    return Table(
+        "Two-level channels: each level's margin",
+        f"Orders through a wholesaler's retailers split three ways: the retailer keeps its margin, the "
+        f"wholesaler its own on top, the brand the rest; a wholesaler's partner_margin is its own sales' "
+        f"margin plus its margin on its retailers' orders (money in {currency}, means over {n} replications).",
+        ["Route", "Orders", "Customers paid", "Retailer keeps", "Wholesaler keeps", "Brand receives"],
+        cells,
+        [route.endswith("in all") for route, _ in rows],  # the wholesaler's whole margin in bold
+    )
