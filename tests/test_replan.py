@@ -101,9 +101,12 @@ def test_the_state_as_a_scenario_of_the_weeks_left() -> None:
     assert rest.horizon_weeks == WEEKS - 5
     assert rest.optimize.periods == 3  # 4 periods of 5 weeks over 20: 3 of them left
     assert [s.initial_customers for s in rest.segments] == run.market.active == snap.active
-    assert [s.population for s in rest.segments] == [
-        a + u for a, u in zip(snap.active, snap.unaware, strict=True)
-    ]
+    assert [s.population for s in rest.segments] == [3000, 3000]  # as written: word of mouth is q·A/N
+    for seg, a, u, waiting in zip(rest.segments, snap.active, snap.unaware, snap.considering, strict=True):
+        assert (
+            seg.considering == sum(waiting.values()) == len(run.market.considering(rest.segments.index(seg)))
+        )
+        assert seg.unaware_at_start == u and seg.initial_reached == 3000 - a - u - seg.considering
     assert rest.budget.marketing_per_week == sc.budget.marketing_per_week
     assert (
         rest.budget.incentives_per_week == 0.0

@@ -24,6 +24,13 @@ def _items(data: dict, section: str) -> Iterator[tuple[int, dict]]:
                 yield index, item
 
 
+def _list_items(items: Any) -> Iterator[tuple[int, dict]]:
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
 def _ids(data: dict, section: str) -> list[str] | None:
     """The ids in a section; None when the section is not a list (the schema reports that)."""
     if not isinstance(data.get(section, []), list):
@@ -70,6 +77,12 @@ def check_references(data: dict) -> list[Finding]:
     for i, seg in _items(data, "segments"):
         ref_keys(("segments", i, "regions"), seg.get("regions"), "region", regions)
         ref_keys(("segments", i, "channel_affinity"), seg.get("channel_affinity"), "channel", ids["channels"])
+        for j, group in _list_items(seg.get("initial_prospects")):
+            here = ("segments", i, "initial_prospects", j)
+            ref_value((*here, "region"), group.get("region"), "region", regions)
+            finders = None if ids["sources"] is None else [*ids["sources"], "organic", "referral"]
+            ref_value((*here, "source"), group.get("source"), "source", finders)
+            ref_value((*here, "partner"), group.get("partner"), "partner", ids["partners"])
     for i, src in _items(data, "sources"):
         ref_keys(("sources", i, "segment_mix"), src.get("segment_mix"), "segment", ids["segments"])
         ref_keys(("sources", i, "routes_to"), src.get("routes_to"), "channel", ids["channels"])
@@ -178,7 +191,9 @@ def _supply_references(data: dict, channel_types: dict) -> list[Finding]:
     """Two-level channels: each `supplied_by` names a wholesaler the retailer can buy from."""
     found: list[Finding] = []
     partners = {p["id"]: (i, p) for i, p in _items(data, "partners") if _text(p.get("id"))}
-    margins = {c["id"]: c.get("partner_margin", 0.0) for _, c in _items(data, "channels") if _text(c.get("id"))}
+    margins = {
+        c["id"]: c.get("partner_margin", 0.0) for _, c in _items(data, "channels") if _text(c.get("id"))
+    }
     for i, retailer in _items(data, "partners"):
         supplier = retailer.get("supplied_by")
         if not _text(supplier):
@@ -194,12 +209,16 @@ def _supply_references(data: dict, channel_types: dict) -> list[Finding]:
         buyers = [str(p["id"]) for _, p in _items(data, "partners") if p.get("supplied_by") == wholesaler_id]
         for key in ("candidate", "closable"):
             if buyers and wholesaler.get(key) is True and wholesaler.get("supplied_by") is None:
-                message = f"a wholesaler (it supplies {', '.join(buyers)}) cannot be {key}: its retailers need it"
+                message = (
+                    f"a wholesaler (it supplies {', '.join(buyers)}) cannot be {key}: its retailers need it"
+                )
                 found.append((("partners", j, key), message, None, False))
     return found
 
 
-def _supply_problem(retailer: dict, wholesaler: dict, partners: dict, channel_types: dict, margins: dict) -> str | None:
+def _supply_problem(
+    retailer: dict, wholesaler: dict, partners: dict, channel_types: dict, margins: dict
+) -> str | None:
     """What is wrong with a retailer buying from `wholesaler` (None: nothing)."""
     rid, wid, channel = retailer.get("id"), wholesaler.get("id"), wholesaler.get("channel")
     upstream = wholesaler.get("supplied_by")

@@ -42,6 +42,29 @@ class Competition(Model):
     )
 
 
+class ProspectGroup(Model):
+    """People considering at week 0 who will make a first purchase (an addition to SPEC: a re-plan's state)."""
+
+    count: PosCount  # how many: converted leads still thinking it over
+    region: Id | None = (
+        None  # where they are; default: the partner's region, else spread by the segment's regions
+    )
+    source: Id | None = (
+        None  # who found them: a paid source (its routes_to applies), organic or referral; default: organic
+    )
+    partner: Id | None = (
+        None  # the partner whose own prospects they are (their first order goes there when it can)
+    )
+
+    @model_validator(mode="after")
+    def _one_finder(self) -> ProspectGroup:
+        if self.source is not None and self.partner is not None:
+            raise ValueError(
+                "name a source or a partner, not both (a partner's prospects are booked to `partners`)"
+            )
+        return self
+
+
 class Segment(Model):
     """A group of potential customers who behave alike (rates are per week)."""
 
@@ -49,6 +72,8 @@ class Segment(Model):
     population: PosCount  # potential customers, a finite pool
     regions: dict[Id, Share] | None = None  # share per region, sum 1; default: uniform over the regions
     initial_customers: Count = 0  # active customers at week 0
+    initial_prospects: list[ProspectGroup] = []  # people considering at week 0 (addition to SPEC)
+    initial_reached: Count = 0  # people past the funnel at week 0: heard of us, neither customers nor considering (addition to SPEC)
     innovation_per_week: NonNeg = 0.0  # Bass p: organic awareness
     imitation_per_week: NonNeg = 0.0  # Bass q: word of mouth
     conversion: Share = 1.0  # chance that a prospect makes a first purchase
@@ -72,7 +97,23 @@ class Segment(Model):
             raise ValueError(
                 f"initial_customers ({self.initial_customers}) exceeds population ({self.population})"
             )
+        taken = self.initial_customers + self.considering + self.initial_reached
+        if taken > self.population:
+            raise ValueError(
+                f"initial_customers + initial_prospects + initial_reached ({taken}) exceeds population "
+                f"({self.population})"
+            )
         return self
+
+    @property
+    def considering(self) -> int:
+        """People considering at week 0 (`initial_prospects`, all groups)."""
+        return sum(g.count for g in self.initial_prospects)
+
+    @property
+    def unaware_at_start(self) -> int:
+        """People who have not heard of the brand at week 0."""
+        return self.population - self.initial_customers - self.considering - self.initial_reached
 
 
 class RateTier(Model):

@@ -73,7 +73,15 @@ class Scenario(Model):
 
     def to_data(self) -> dict[str, Any]:
         """The resolved scenario as plain data (after `extends`, variant and defaults)."""
-        return self.model_dump(mode="json", exclude_defaults=False)
+        data = self.model_dump(mode="json", exclude_defaults=False)
+        for segment in data["segments"]:  # the additions to SPEC appear only where used (files as before)
+            for key, unused in (("initial_prospects", []), ("initial_reached", 0)):
+                if segment.get(key) == unused:
+                    del segment[key]
+            for group in segment.get("initial_prospects", []):
+                for key in [k for k, v in group.items() if v is None]:
+                    del group[key]
+        return data
 
     # -- look-ups the engines share -------------------------------------------------
     def channel(self, channel_id: str) -> Channel:

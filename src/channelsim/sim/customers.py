@@ -289,6 +289,16 @@ class Market:
         """An existing customer at week 0."""
         self._activate(customer)
 
+    def start_considering(self, customer: Customer, partner: int) -> None:
+        """A prospect considering at week 0 (`initial_prospects`): a converted lead who has just come
+        (by memorylessness, one who came earlier and is still thinking it over is the same)."""
+        self._prospects[customer.segment] += 1
+        self._newcomer(customer.segment, customer.region, customer.source, partner)
+
+    def considering(self, segment: int) -> list[Customer]:
+        """The prospects of `segment` who will buy and are thinking it over now."""
+        return list(self.cohorts[segment].classes[CONSIDERING])
+
     def active_customers(self) -> Iterator[Customer]:
         """Everyone active now (their equity is read at the horizon)."""
         for cohort in self.cohorts:

@@ -239,7 +239,9 @@ class Replication:
         upstream, wholesale = flows["supplier_margin"], flows["wholesale_margin"]
 
         def margin_of(outlet: int, week: int) -> float:  # its own level's margin (as the ledger's)
-            return revenue[week][outlet] - brand[week][outlet] - upstream[week][outlet] + wholesale[week][outlet]
+            return (
+                revenue[week][outlet] - brand[week][outlet] - upstream[week][outlet] + wholesale[week][outlet]
+            )
 
         def detected(outlet: Outlet, week: int) -> None:
             self.ledger.add("outlet", "detections", week, outlet.index)
@@ -257,7 +259,12 @@ class Replication:
             params.append(SegmentParams(segment, shares, list(sc.loyalty_programs), active))
             people = apportion(segment.population, shares)
             initial = apportion(segment.initial_customers, shares)
-            unaware.append([max(p - i, 0) for p, i in zip(people, initial, strict=True)])
+            taken = [0] * len(self.regions)  # considering or past the funnel at week 0 (none: as SPEC)
+            for region, count, _, _ in self._considering(segment):
+                taken[region] += count
+            for region, count in enumerate(apportion(segment.initial_reached, shares)):
+                taken[region] += count
+            unaware.append([max(p - i - k, 0) for p, i, k in zip(people, initial, taken, strict=True)])
         return Market(
             self.env,
             self.ledger,
@@ -268,6 +275,31 @@ class Replication:
             self.weeks,
             self._membership_changed,
         )
+
+    def _considering(self, segment: Any) -> list[tuple[int, int, int, int]]:
+        """(region, count, source, partner outlet or −1) of a segment's `initial_prospects`: a group
+        without a region is spread by the segment's regions, a partner's prospects live in its region."""
+        sc, out = self.scenario, []
+        sources = {s.id: i for i, s in enumerate(sc.sources)} | {
+            "organic": len(sc.sources), "referral": len(sc.sources) + 1}  # fmt: skip
+        outlets = {o.id: o for o in self.outlets}
+        for group in segment.initial_prospects:
+            partner = outlets[group.partner] if group.partner is not None else None
+            source = sources[group.source or "organic"]
+            if partner is not None and self._prospecting:
+                source = len(sc.sources) + 2  # booked to `partners`, as the partner's own prospects
+            found_by = -1 if partner is None else partner.index
+            home = self.regions.index(group.region) if group.region is not None else None
+            if home is None and partner is not None:
+                home = partner.region
+            if home is not None:
+                out.append((home, group.count, source, found_by))
+                continue
+            shares = [(segment.regions or {}).get(r, 0.0) for r in self.regions]
+            for region, count in enumerate(apportion(group.count, shares)):
+                if count:
+                    out.append((region, count, source, found_by))
+        return out
 
     # -- running ------------------------------------------------------------------------
     def run(self) -> ReplicationOutput:
@@ -287,6 +319,9 @@ class Replication:
                         if programme < len(self.programmes):
                             market.enrol_at_start(customer, programme)
                         market.start_active(customer)
+            for region, count, found, partner in self._considering(segment):
+                for _ in range(count):
+                    market.start_considering(Customer(s, region, found), partner)
             self.env.process(market.organic(s, len(sc.sources)))
         # the weekly rates are kept: `switch_policy` rewrites their future weeks in place
         self._lead_rates = self._rates()

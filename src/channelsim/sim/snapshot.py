@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from channelsim.scenario.demand import ProspectGroup, Segment
 from channelsim.scenario.design import opened
 
 if TYPE_CHECKING:
@@ -36,7 +37,10 @@ class Snapshot:
     week: int
     active: list[int]  # per segment: active customers
     unaware: list[int]  # per segment: people not yet reached
-    prospects: list[int]  # per segment: leads considering, not yet bought (not seen by the optimizer)
+    prospects: list[int]  # per segment: people who heard of us and have not bought (incl. who never will)
+    considering: list[
+        dict[tuple[str, str, str | None], int]
+    ]  # per segment: (region, source, partner) → prospects who will buy
     lapsed: list[int]  # per segment: lapsed customers (win-back's pool)
     detractors: list[int]  # per segment: active detractors (not seen by the optimizer)
     members: list[int]  # per loyalty programme
@@ -55,6 +59,7 @@ def take(replication: Replication, week: int) -> Snapshot:
         active=list(market.active),
         unaware=[sum(regions) for regions in market.unaware],
         prospects=list(market.prospects),
+        considering=[_considering(replication, s) for s in range(len(market.active))],
         lapsed=list(market.lapsed_count),
         detractors=list(market.detractors),
         members=replication.members(),
@@ -63,6 +68,20 @@ def take(replication: Replication, week: int) -> Snapshot:
         exited=[o.id for o in outlets if not o.is_open and o.index not in replication.closed_by_plan],
         penalised=[o.id for o in outlets if conflict is not None and conflict.penalised(o)],
     )
+
+
+def _considering(replication: Replication, segment: int) -> dict[tuple[str, str, str | None], int]:
+    """The prospects of `segment` thinking it over, counted by region, who found them and the partner."""
+    names, outlets = replication.entities, replication.outlets
+    out: dict[tuple[str, str, str | None], int] = {}
+    for c in replication.market.considering(segment):
+        key = (
+            names.regions[c.region],
+            names.sources[c.source],
+            outlets[c.partner].id if c.partner >= 0 else None,
+        )
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")))
 
 
 def period_count(horizon: int, periods: int, left: int) -> int:
@@ -80,9 +99,12 @@ def as_scenario(sc: Scenario, snap: Snapshot, policy: Policy) -> Scenario:
     closed = {pid: False for pid in snap.exited}
     now = opened(sc, policy.open | closed)  # the design played, the partners that left taken out
     total_active = sum(snap.active)
+    kept_partners = {p.id for p in now.partners}
     segments = [
-        s.model_copy(update={"initial_customers": a, "population": a + u})
-        for s, a, u in zip(now.segments, snap.active, snap.unaware, strict=True)
+        _at_state(s, a, u, considering, kept_partners)
+        for s, a, u, considering in zip(
+            now.segments, snap.active, snap.unaware, snap.considering, strict=True
+        )
     ]
     effective = policy.effective_spend(sc)
     week = snap.week
@@ -112,6 +134,27 @@ def as_scenario(sc: Scenario, snap: Snapshot, policy: Policy) -> Scenario:
         "horizon_weeks": left, "segments": segments, "sources": sources, "channels": channels,
         "partners": partners, "incentives": incentives, "loyalty_programs": programmes, "winback": winback,
         "optimize": settings,
+    })  # fmt: skip
+
+
+def _at_state(segment: Segment, active: int, unaware: int, considering: dict[tuple[str, str, str | None], int],
+              partners: set[str]) -> Segment:  # fmt: skip
+    """A segment as the snapshot finds it: its population as written (word of mouth reaches q·A/N of the
+    unaware), the active customers, the prospects thinking it over (a partner's that left buy as
+    anyone's), and everyone else past the funnel (lapsed, lost to rivals, never to buy)."""
+    groups: dict[tuple[str, str | None, str | None], int] = {}
+    for (region, source, partner), count in considering.items():
+        key: tuple[str, str | None, str | None]
+        if partner is not None and partner in partners:
+            key = (region, None, partner)
+        else:  # found by a paid source (its route on the first purchase), or as organic or referral
+            key = (region, None if source == "partners" else source, None)
+        groups[key] = groups.get(key, 0) + count
+    prospects = [ProspectGroup(count=n, region=r, source=src, partner=p) for (r, src, p), n in groups.items()]
+    waiting = sum(groups.values())
+    return segment.model_copy(update={
+        "initial_customers": active, "initial_prospects": prospects,
+        "initial_reached": segment.population - active - waiting - unaware,
     })  # fmt: skip
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from channelsim.model.adstock import adstock_path
 from channelsim.model.media import source_cost
 from channelsim.model.satisfaction import PROMOTER_REFERRAL_WEIGHT
-from channelsim.scenario.demand import Source
+from channelsim.scenario.demand import Segment, Source
 from channelsim.scenario.schema import Scenario
 from channelsim.valuation.expected_diversion import diversion_totals
 from channelsim.valuation.lead_value import Layout, Valuation
@@ -54,11 +54,14 @@ def bass_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray, mark
     found = partner_leads or {}
     for s, seg in enumerate(sc.segments):
         n = float(seg.population)
-        unaware, active = n - seg.initial_customers, float(seg.initial_customers)
+        unaware, active = float(seg.unaware_at_start), float(seg.initial_customers)
+        waiting = Considering(seg, market, s, step)
         won = 1.0 - (market.first_rival_share(s) if market is not None else 0.0)
         leave = seg.churn_per_week + (market.defection(s) if market is not None else 0.0)
         if market is not None and market.promoting_members(s):  # members stay longer and refer twice
-            out[s], actives[s], arrivals[s] = _bass_with_members(sc, s, leads, grid, market, found, won, leave)
+            out[s], actives[s], arrivals[s] = _bass_with_members(
+                sc, s, leads, grid, market, found, won, leave
+            )
             continue
         own = sum(
             rate * (p.segment_mix or {}).get(seg.id, 0.0)
@@ -72,10 +75,30 @@ def bass_path(sc: Scenario, leads: dict[str, np.ndarray], grid: np.ndarray, mark
             paid = sum(leads[src.id][week] * (src.segment_mix or {}).get(seg.id, 0.0) for src in sc.sources)
             awaken = min((seg.innovation_per_week + seg.imitation_per_week * active / n) * unaware + paid + own,
                          max(unaware, 0.0) / step)  # fmt: skip
-            arrivals[s, i] = seg.conversion * awaken * won
+            come = waiting.come()
+            arrivals[s, i] = seg.conversion * awaken * won + come
             unaware -= awaken * step
-            active += (seg.conversion * awaken * won - leave * active) * step
+            active += (seg.conversion * awaken * won + come - leave * active) * step
     return out, actives, arrivals
+
+
+class Considering:
+    """A segment's prospects considering at week 0 who will become customers (`initial_prospects`, the
+    ones whose first occasion is ours): Exp(consideration) to their first purchase, so over each step
+    of the grid the pool shrinks by exp(−step/w) (all at once when w = 0)."""
+
+    def __init__(self, seg: Segment, market: Valuation | None, s: int, step: float) -> None:
+        self.pool = market.considering_won(s) if market is not None else float(seg.considering)
+        self.keep = math.exp(-step / seg.consideration_weeks) if seg.consideration_weeks > 0 else 0.0
+        self.step = step
+
+    def come(self) -> float:
+        """New customers a week over the next step (from the pool), and the pool moved on."""
+        if self.pool <= 0.0:
+            return 0.0
+        gone = self.pool * (1.0 - self.keep)
+        self.pool -= gone
+        return gone / self.step
 
 
 def _bass_with_members(sc: Scenario, s: int, leads: dict[str, np.ndarray], grid: np.ndarray, market: Valuation,
@@ -88,8 +111,11 @@ def _bass_with_members(sc: Scenario, s: int, leads: dict[str, np.ndarray], grid:
     hazards, start = market.member_hazards(s), market.initial_member_shares(s)
     members = {k: start[k] * seg.initial_customers for k in joins}
     others = seg.initial_customers - sum(members.values())
-    unaware = n - seg.initial_customers
-    own = sum(rate * (p.segment_mix or {}).get(seg.id, 0.0) for p in sc.partners if (rate := found.get(p.id, 0.0)))
+    unaware = float(seg.unaware_at_start)
+    waiting = Considering(seg, market, s, step)
+    own = sum(
+        rate * (p.segment_mix or {}).get(seg.id, 0.0) for p in sc.partners if (rate := found.get(p.id, 0.0))
+    )
     out, actives, arrivals = (np.zeros(len(grid)) for _ in range(3))
     for i, t in enumerate(grid):
         out[i] = max(unaware, 0.0) / n
@@ -99,7 +125,7 @@ def _bass_with_members(sc: Scenario, s: int, leads: dict[str, np.ndarray], grid:
         referrers = others + PROMOTER_REFERRAL_WEIGHT * sum(members.values())
         awaken = min((seg.innovation_per_week + seg.imitation_per_week * referrers / n) * unaware + paid + own,
                      max(unaware, 0.0) / step)  # fmt: skip
-        arrivals[i] = seg.conversion * awaken * won
+        arrivals[i] = seg.conversion * awaken * won + waiting.come()
         unaware -= awaken * step
         joined = {k: e * others for k, e in joins.items()}
         others += (arrivals[i] - (leave + sum(joins.values())) * others) * step

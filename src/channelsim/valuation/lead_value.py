@@ -273,11 +273,13 @@ class Valuation:
         assert seg.regions is not None
         return [seg.regions.get(r, 0.0) for r in self.sc.regions]
 
-    def _first_orders(self, s: int, route: dict[str, float] | None) -> np.ndarray:
-        """[grid, out]: a customer of segment s whose first purchase (with `route`) is at t, own orders only."""
+    def _first_orders(self, s: int, route: dict[str, float] | None, home: str | None = None) -> np.ndarray:
+        """[grid, out]: a customer of segment s whose first purchase (with `route`) is at t, own orders
+        only; of the segment's regions by their shares, or of region `home` alone."""
         seg, sc = self.sc.segments[s], self.sc
         out = np.zeros((len(self.grid), self.layout.size))
-        for r, (region, share) in enumerate(zip(sc.regions, self._region_shares(s), strict=True)):
+        shares = self._region_shares(s) if home is None else [float(r == home) for r in sc.regions]
+        for r, (region, share) in enumerate(zip(sc.regions, shares, strict=True)):
             if share <= 0:
                 continue
             ch = choice(sc, self.sellers, seg, region, self.tiers)
@@ -487,6 +489,62 @@ class Valuation:
             total += share * seg.conversion * delay_convolve(customer, seg.consideration_weeks, self.step)
         return total
 
+    def considering_values(self, s: int) -> list[tuple[int, np.ndarray]]:
+        """Per group of segment s's `initial_prospects`: (count, [out] one of them brings). A prospect considering at week 0 is a converted lead who has just
+        come (the wait is memoryless): the first purchase after Exp(consideration), with the route of
+        the source that found them, or at the partner whose own prospect they are (no logit, no rival);
+        then what the customer refers. Region: the group's, the partner's, or the segment's spread."""
+        seg, out = self.sc.segments[s], []
+        values = self.segment_values(s)
+        sources = {src.id: src for src in self.sc.sources}
+        for group in seg.initial_prospects:
+            partner = next((j for j, x in enumerate(self.sellers) if x.id == group.partner), None)
+            if partner is not None:
+                customer = self._partner_first(s, partner, group.region)
+            else:
+                route = dict(sources[group.source].routes_to) if group.source in sources else None
+                first = self._first_orders(s, route, group.region)
+                customer = first + (first[:, 2:3] if seg.competition is not None else 1.0) * values.referral
+            out.append((group.count, delay_convolve(customer, seg.consideration_weeks, self.step)[0]))
+        return out
+
+    def _partner_first(self, s: int, j: int, home: str | None) -> np.ndarray:
+        """[grid, out]: a prospect of partner j whose first purchase is at t: at the partner, then the
+        usual choice with loyalty to it, plus word of mouth (none where the partner does not serve)."""
+        seller, seg = self.sellers[j], self.sc.segments[s]
+        region = home or seller.home
+        assert region is not None  # a partner has a home region
+        ch = choice(self.sc, self.sellers, seg, region, self.tiers)
+        if j not in ch.offered:
+            return np.zeros((len(self.grid), self.layout.size))
+        start = (ch.offered == j).astype(float)
+        own = self._customer_orders(
+            s, self.sc.regions.index(region), ch, start, self.horizon - self.grid, new=True
+        )
+        own[:, 2] = 1.0
+        return own + self.segment_values(s).referral
+
+    def considering_won(self, s: int) -> float:
+        """The prospects considering at week 0 who become customers, in expectation (the Bass path's):
+        a partner's own prospect buys at the partner; anyone else's first occasion is ours with 1 − P_0
+        (of the source's route, in their region)."""
+        seg, sc, total = self.sc.segments[s], self.sc, 0.0
+        routes = {src.id: dict(src.routes_to) for src in sc.sources}
+        for group in seg.initial_prospects:
+            if group.partner is not None and any(x.id == group.partner for x in self.sellers):
+                total += group.count
+                continue
+            shares = (
+                self._region_shares(s)
+                if group.region is None
+                else [float(r == group.region) for r in sc.regions]
+            )
+            for region, share in zip(sc.regions, shares, strict=True):
+                ch = choice(sc, self.sellers, seg, region, self.tiers)
+                if share > 0 and len(ch.offered):
+                    total += group.count * share * (1.0 - ch.rival_share(routes.get(group.source or "")))
+        return total
+
     def route_key(self, source: Source) -> RouteKey:
         key = tuple(sorted(source.routes_to.items()))
         self._routes[key] = dict(source.routes_to)
@@ -517,11 +575,14 @@ class Valuation:
         return np.stack([np.interp(mids, self.grid, curve[:, k]) for k in range(curve.shape[1])], axis=1)
 
     def organic(self) -> np.ndarray:
-        """[out]: initial customers (their orders and referrals) and Bass innovation prospects."""
+        """[out]: initial customers (their orders and referrals), prospects considering at week 0 and
+        Bass innovation prospects."""
         total = np.zeros(self.layout.size)
         for s, seg in enumerate(self.sc.segments):
             values = self.segment_values(s)
             total += seg.initial_customers * values.initial
+            for count, value in self.considering_values(s):  # `initial_prospects` (none: as SPEC)
+                total += count * value
             flow = seg.innovation_per_week * seg.population * self.unaware[s]
             total += np.trapezoid(flow[:, None] * values.prospect, self.grid, axis=0)
         return total
