@@ -286,6 +286,7 @@ def _state(stages: list[Stage]) -> dict[str, Any] | None:
     return {
         "active_customers": _mean([float(sum(s.active)) for s in snaps]),
         "prospects": _mean([float(sum(s.prospects)) for s in snaps]),
+        "considering": _mean([float(sum(sum(c.values()) for c in s.considering)) for s in snaps]),
         "detractors": _mean([float(sum(s.detractors)) for s in snaps]),
         "partners_left": dict(sorted(exits.items())),  # in how many replications
         "penalised": dict(sorted(Counter(pid for s in snaps for pid in s.penalised).items())),

@@ -43,17 +43,23 @@ class Competition(Model):
 
 
 class ProspectGroup(Model):
-    """People considering at week 0 who will make a first purchase (an addition to SPEC: a re-plan's state)."""
+    """People considering at week 0 who will make a first purchase (an addition to SPEC: a re-plan's state).
+
+    Each is a converted lead who has just come: the first purchase after an exponential wait of
+    the segment's `consideration_weeks` (at once when 0), where a rival can win it (the prospect is
+    then lost, as any lead's), with the `routes_to` bonus of the paid source that found them, or
+    at the partner whose own prospect they are (no logit, no rival, when it is open and in stock).
+    They are part of `population`, not unaware; so are `initial_reached`, the people past the
+    funnel (lapsed, lost to a rival, never to buy): leads and word of mouth reach only the rest.
+    """
 
     count: PosCount  # how many: converted leads still thinking it over
-    region: Id | None = (
-        None  # where they are; default: the partner's region, else spread by the segment's regions
-    )
+    region: Id | None = None  # where they live; default: the partner's region, else by the segment's regions
     source: Id | None = (
-        None  # who found them: a paid source (its routes_to applies), organic or referral; default: organic
+        None  # who found them: a paid source (routes_to applies), organic, referral; default: organic
     )
     partner: Id | None = (
-        None  # the partner whose own prospects they are (their first order goes there when it can)
+        None  # whose own prospects they are: the first order goes to that partner when it can
     )
 
     @model_validator(mode="after")

@@ -1,18 +1,23 @@
 """The state of a running replication at a week's start, and that state as a scenario of the weeks left.
 
 Re-planning (`channelsim replan`) stops a replication at a week, reads its state here and
-hands the optimizer a scenario that starts from it: the weeks left as the horizon, each
-segment's active customers as its initial customers (the unaware ones still to win beside
-them), the programmes' members, the stock on hand, today's prices, the partners that left
-taken out, the design the run plays (opened outlets as if always there, no decision left),
-and the current spend (its adstock level), tiers and win-back as the baseline. What the
-scenario format cannot hold the optimizer does not see: the prospects still considering, the
-regions and loyalty of the customers (their last outlet, rival or ours), their mood (detractors
-and promoters), the lapsed ones, stock on order, penalties running and the trailing margins
-partners judge their exit by.
+hands the optimizer a scenario that starts from it: the weeks left as the horizon; each
+segment's active customers as its initial customers, the prospects still thinking it over as
+its `initial_prospects` (by region, the paid source whose route their first purchase has, or
+the partner whose own prospects they are), everyone else who has heard of the brand (lapsed,
+lost to a rival, never to buy) as `initial_reached`, and the population as written (word of
+mouth reaches q·A/N of the unaware); the programmes' members, the stock on hand, today's
+prices, the partners that left taken out, the design the run plays (opened outlets as if always
+there, no decision left), and the current spend (its adstock level), tiers and win-back as the
+baseline. What the scenario does not hold the optimizer does not see: the regions and loyalty of
+the active customers (their last outlet, rival or ours: they start as if without one, spread as
+the population is), their mood (detractors and promoters), the lapsed as win-back's pool, stock
+on order, penalties running and the trailing margins partners judge their exit by (measured on
+the gallery: the prospects were the gap, see docs/optimize.md).
 
 The replication is read only through what its weekly books read too (the market's counts, the
-outlets' state), so the customer engine can change underneath.
+outlets' state) and the market's list of who is considering (`Market.considering`), so the
+customer engine can change underneath.
 """
 
 from __future__ import annotations
