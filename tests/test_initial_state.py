@@ -94,12 +94,20 @@ def test_the_forecast_counts_the_prospects_considering_and_agrees_with_the_simul
     runs = [run_replication(sc, Policy.baseline(sc), s).tables for s in replication_seeds(sc.seed, 8)]
     assert_mean_within_se([t["segment"]["new_customers"].sum() for t in runs], fc.customers, "new customers")
     assert_mean_within_se([t["total"]["contribution"].sum() for t in runs], fc.contribution, "contribution")
-    # the people past the funnel are nobody's: without them the same pool would be unaware
-    none_reached = considering(replications=8).model_copy(
-        update={"segments": [sc.segments[0].model_copy(update={"initial_reached": 0})]}
-    )
-    assert sc.segments[0].unaware_at_start == 10_000 - WAITING - 2000
-    assert none_reached.segments[0].unaware_at_start == 10_000 - WAITING
+
+
+def test_people_past_the_funnel_are_not_reached_again() -> None:
+    # Bass innovators come from the unaware only: population − initial_reached here
+    people = segment(population=10_000, initial_reached=6000, innovation_per_week=0.02, purchases_per_week=0.2,
+                     order_value=100, competition={"utility": 0.0})  # fmt: skip
+    sc = scenario(horizon_weeks=WEEKS, replications=8, segments=[people])
+    assert sc.segments[0].unaware_at_start == 4000
+    runs = [run_replication(sc, Policy.baseline(sc), s).tables for s in replication_seeds(sc.seed, 8)]
+    heard = 1.0 - math.exp(-0.02 * WEEKS)  # each unaware person hears at rate p
+    leads = [t["source"]["leads"].sum() / 4000 for t in runs]
+    assert_within_se(float(np.mean(leads)), heard, binomial_se(heard, 4000 * 8), "innovators")
+    fc = va.forecast(sc, {}, {})
+    assert_mean_within_se([t["segment"]["new_customers"].sum() for t in runs], fc.customers, "new customers")
 
 
 def waiting_funnel() -> Scenario:
