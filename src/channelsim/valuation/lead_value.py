@@ -105,6 +105,8 @@ class Valuation:
         self.unaware = unaware if unaware is not None else np.ones((len(sc.segments), len(self.grid)))
         self._segments: dict[int, SegmentValues] = {}
         self._routes: dict[RouteKey, dict[str, float]] = {}
+        self._first_cache: dict[tuple[int, int, RouteKey], np.ndarray] = {}  # see `_first_in`
+        self._partner_cache: dict[tuple[int, int, int], np.ndarray] = {}  # see `_partner_own`
 
     # -- per order and per choice ---------------------------------------------------------
     def money(self, s: int) -> np.ndarray:
@@ -285,11 +287,29 @@ class Valuation:
             ch = choice(sc, self.sellers, seg, region, self.tiers)
             if len(ch.offered) == 0:
                 continue  # nowhere to buy: the prospect never becomes a customer
+            out += share * self._first_in(s, r, ch, route)
+        return out
+
+    def _first_in(self, s: int, r: int, ch: Choice, route: dict[str, float] | None) -> np.ndarray:
+        """`_first_orders` in region r alone (kept: a lead's value and a prospect considering share it)."""
+        key = (s, r, tuple(sorted((route or {}).items())))
+        if key not in self._first_cache:
             start = ch.shares(route)
             part = self._customer_orders(s, r, ch, start, self.horizon - self.grid, new=True)
             part[:, 2] = 1.0 if ch.rival is None else float(start.sum())  # new customers: 1 − P_0
-            out += share * part
-        return out
+            self._first_cache[key] = part
+        return self._first_cache[key]
+
+    def _partner_own(self, s: int, r: int, ch: Choice, j: int) -> np.ndarray:
+        """[grid, out]: the own orders of partner j's prospect whose first purchase, at the partner, is at t."""
+        key = (s, r, j)
+        if key not in self._partner_cache:
+            own = self._customer_orders(
+                s, r, ch, (ch.offered == j).astype(float), self.horizon - self.grid, new=True
+            )
+            own[:, 2] = 1.0
+            self._partner_cache[key] = own
+        return self._partner_cache[key]
 
     def _solve_segment(self, s: int) -> SegmentValues:
         """Backward in time: word of mouth makes a customer's value depend on later prospects' values."""
@@ -482,16 +502,13 @@ class Valuation:
             ch = choice(self.sc, self.sellers, seg, seller.home, self.tiers)
             if share <= 0 or j not in ch.offered:
                 continue
-            start = (ch.offered == j).astype(float)
-            own = self._customer_orders(s, r, ch, start, self.horizon - self.grid, new=True)
-            own[:, 2] = 1.0
-            customer = own + self.segment_values(s).referral
+            customer = self._partner_own(s, r, ch, j) + self.segment_values(s).referral
             total += share * seg.conversion * delay_convolve(customer, seg.consideration_weeks, self.step)
         return total
 
     def considering_values(self, s: int) -> list[tuple[int, np.ndarray]]:
-        """Per group of segment s's `initial_prospects`: (count, [out] one of them brings). A prospect considering at week 0 is a converted lead who has just
-        come (the wait is memoryless): the first purchase after Exp(consideration), with the route of
+        """Per group of segment s's `initial_prospects`: (count, [out] one of them brings). A prospect
+        considering at week 0 is a converted lead who has just come (the wait is memoryless): the first purchase after Exp(consideration), with the route of
         the source that found them, or at the partner whose own prospect they are (no logit, no rival);
         then what the customer refers. Region: the group's, the partner's, or the segment's spread."""
         seg, out = self.sc.segments[s], []
@@ -517,12 +534,7 @@ class Valuation:
         ch = choice(self.sc, self.sellers, seg, region, self.tiers)
         if j not in ch.offered:
             return np.zeros((len(self.grid), self.layout.size))
-        start = (ch.offered == j).astype(float)
-        own = self._customer_orders(
-            s, self.sc.regions.index(region), ch, start, self.horizon - self.grid, new=True
-        )
-        own[:, 2] = 1.0
-        return own + self.segment_values(s).referral
+        return self._partner_own(s, self.sc.regions.index(region), ch, j) + self.segment_values(s).referral
 
     def considering_won(self, s: int) -> float:
         """The prospects considering at week 0 who become customers, in expectation (the Bass path's):
