@@ -9,6 +9,7 @@ of the paid source that found them, or at the partner whose own prospect they ar
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from channelsim.sim.engine import run_replication
 from channelsim.sim.policy import Policy, policy_from_plan
 from channelsim.sim.streams import replication_seeds
 from channelsim.stats import describe
+from conftest import run_cli
 from stats import assert_mean_within_se, assert_within_se, binomial_se
 
 WAITING, WEEKS, THINK = 3000, 8, 4.0  # prospects at week 0, horizon, mean consideration (weeks)
@@ -147,3 +149,28 @@ def test_the_replans_forecast_of_the_weeks_left_is_what_they_bring_and_without_t
     assert now["agree"], now
     before = agreement(float(np.mean(blind)), simulated)
     assert not before["agree"] and before["gap"] < 0, before
+
+
+def test_bad_initial_state_gives_one_line_per_problem_with_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "mid_funnel.yaml"
+    path.write_text(
+        "name: t\nhorizon_weeks: 8\nregions: [north]\nchannels: [{id: shop}]\n"
+        "segments:\n"
+        "  - id: people\n    population: 100\n    initial_prospects:\n"
+        "      - {count: 5, region: nowhere}\n"
+        "      - {count: 5, source: tv}\n"
+        "      - {count: 0}\n"
+        "  - id: others\n    population: 100\n    initial_customers: 50\n    initial_reached: 40\n"
+        "    initial_prospects: [{count: 20}]\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"{path}:9:28: segments[0].initial_prospects[0].region: unknown region 'nowhere' (known: north)",
+        f"{path}:10:28: segments[0].initial_prospects[1].source: unknown source 'tv' (known: organic, referral)",
+        f"{path}:11:17: segments[0].initial_prospects[2].count: must be >= 1 (got 0)",
+        f"{path}:12:5: segments[1]: initial_customers + initial_prospects + initial_reached (110) exceeds "
+        "population (100)",
+    ], result.stderr
