@@ -7,6 +7,10 @@ forms are nested or close, BIC picks the true one with probability → 1 as the 
 (AIC keeps a fixed chance of the extra Hill shape), and with two years of weeks a rolling-origin
 cross-validation scores each form on a handful of hold-out quarters whose spend may not even
 reach the knee; the bootstrap, not the choice, carries the uncertainty into the plan.
+
+The bootstrap draws histories from the fitted model (`bootstrap`), which takes the weeks to be
+independent given the spend; the Pearson residuals of the chosen fit are tested for
+autocorrelation (Ljung–Box) and a planner warned when they have it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import numpy as np
 from channelsim.curves import Curve, HillCurve, LinearCurve, TanhCurve, leads_at
 from channelsim.fit.bootstrap import Bootstrap, bootstrap
 from channelsim.fit.estimate import (
+    Autocorrelation,
     Data,
     FormFit,
     Overdispersion,
+    autocorrelation,
     fit_form,
     from_poisson,
     mean_leads,
@@ -56,6 +62,7 @@ class SourceFit:
     fitted_: np.ndarray  # μ_t
     today_: float  # the scenario's spend per week
     scales_: Scales  # the data's units (forms.Scales)
+    residuals_: Autocorrelation  # the Ljung–Box test of the chosen fit's residuals
     intervals_: dict[str, tuple[float, float]] = field(default_factory=dict)
     warnings_: list[str] = field(default_factory=list)
 
@@ -104,8 +111,10 @@ def fit_source(
     boot = bootstrap(chosen, data, replicates, rng)
     boot.curves = [curve_as(f, name, data.scales) for f in boot.fits]
     effective = adstock_series(chosen.adstock, float(history.spend[0]), history.spend)
+    fitted = mean_leads(chosen.form, chosen.theta, data)
+    residuals = autocorrelation(data.leads, fitted, chosen.size)
     fit = SourceFit(history.source, history, test, family, table, chosen, curve, round(chosen.adstock, 4), boot,
-                    effective, mean_leads(chosen.form, chosen.theta, data), source.spend_per_week, data.scales)  # fmt: skip
+                    effective, fitted, source.spend_per_week, data.scales, residuals)  # fmt: skip
     fit.intervals_ = _intervals(fit)
     fit.warnings_ = warnings(fit, source)
     return fit
@@ -146,6 +155,10 @@ def warnings(fit: SourceFit, source: Source) -> list[str]:
     if ceiling is not None and ceiling > 1.5 * top:
         out.append(f"the optimizer may spend up to {ceiling:,.0f} a week (max_spend_per_week), but the history "
                    f"never spent more than {top:,.0f}: plans above that rest on the curve's extrapolation")  # fmt: skip
+    if fit.residuals_.autocorrelated:
+        out.append(f"the weeks' residuals follow each other (Ljung–Box over {fit.residuals_.lags} lags, p = "
+                   f"{fit.residuals_.p:.2g}): something the model leaves out (a season, a trend, a campaign) moves the "
+                   "leads, and the bands, drawn as if weeks were independent given spend, are too narrow")  # fmt: skip
     if isinstance(fit.curve_, HillCurve) and fit.curve_.shape > 1 and fit.curve_.inflection > top:
         out.append(
             "the fitted S-curve is steepest beyond any spend in the history: its shape there is not observed"
