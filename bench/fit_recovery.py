@@ -61,7 +61,9 @@ def run(name: str, reps: int, refits: int) -> None:
             lo, hi = boot.interval([d[key] for d in draws])
             hits[key] += lo <= true[key] <= hi
             if i == 0:
-                print(f"  {key:<19} true {true[key]:>9.4g}   fitted {fitted[key]:>9.4g}   95% [{lo:.4g}, {hi:.4g}]")
+                print(
+                    f"  {key:<19} true {true[key]:>9.4g}   fitted {fitted[key]:>9.4g}   95% [{lo:.4g}, {hi:.4g}]"
+                )
     se = math.sqrt(0.95 * 0.05 / reps)
     print(f"  coverage of the 95% intervals over {reps} histories ({refits} refits each; s.e. {se:.3f}):")
     for key, count in hits.items():

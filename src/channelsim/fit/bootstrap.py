@@ -48,7 +48,9 @@ class Bootstrap:
         tail = 100 * (1 - level) / 2
         return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
 
-    def week_band(self, spends: np.ndarray, level: float = LEVEL, per_refit: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    def week_band(
+        self, spends: np.ndarray, level: float = LEVEL, per_refit: int = 20
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Where one week's leads fall at steady `spends`: `per_refit` counts drawn from each refit's curve
         and family (the curve's uncertainty and a week's noise together), and their percentiles."""
         rng = np.random.default_rng(0)  # a fixed stream: the same fit always shows the same band

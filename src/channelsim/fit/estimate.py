@@ -196,7 +196,6 @@ class Autocorrelation:
         return self.p < AUTOCORRELATION_P
 
 
-
 def autocorrelation(y: np.ndarray, mu: np.ndarray, size: float | None = None) -> Autocorrelation:
     """Q = T(T+2)·Σ_k ρ_k²/(T−k) over lags 1 … min(10, T/5), χ² with that many degrees of freedom.
 

@@ -27,7 +27,9 @@ def curve_chart(fit: SourceFit, currency: str) -> bytes:
         # lies) is far narrower than the range one week's leads scatter over
         ax.fill_between(spends, week_lo, week_hi, color=style.BLUE, alpha=0.09, lw=0,
                         label="one week's leads, 95% range")  # fmt: skip
-        ax.fill_between(spends, lo, hi, color=style.BLUE, alpha=0.3, lw=0, label="the curve (average leads), 95% interval")
+        ax.fill_between(
+            spends, lo, hi, color=style.BLUE, alpha=0.3, lw=0, label="the curve (average leads), 95% interval"
+        )
         ax.plot(spends, mid, color=style.BLUE, label=f"fitted {fit.form_} curve")
         ax.scatter(fit.effective_, fit.history.leads, s=28, color=style.BLACK, alpha=0.55, zorder=3,
                    label="a week of the history")  # fmt: skip
@@ -53,7 +55,9 @@ def weeks_chart(fit: SourceFit, currency: str) -> bytes:
     with style.styled():
         figure, grid = style.new_grid(11, 7.2, 2, 1)
         ax, below = grid[0, 0], grid[1, 0]
-        ax.fill_between(weeks, lo, hi, color=style.BLUE, alpha=0.22, lw=0, label="expected leads, 95% interval")
+        ax.fill_between(
+            weeks, lo, hi, color=style.BLUE, alpha=0.22, lw=0, label="expected leads, 95% interval"
+        )
         ax.plot(weeks, fit.fitted_, color=style.BLUE, label="fitted (expected leads)")
         ax.plot(weeks, fit.history.leads, "o", ms=4, color=style.BLACK, alpha=0.7, label="observed")
         ax.set_ylabel("leads a week")

@@ -125,10 +125,12 @@ def _intervals(fit: SourceFit) -> str:
     values = {"adstock": fit.adstock_, **{k: v for k, v in fit.curve_.model_dump().items() if k != "curve"}}
     rows = "".join(f"<tr><td>{escape(k)}</td><td>{values[k]:.4g}</td><td>{lo:.4g}</td><td>{hi:.4g}</td></tr>"
                    for k, (lo, hi) in fit.intervals_.items())  # fmt: skip
-    return ("<h3>Parameters</h3><p>Each with its 95% interval (2.5% and 97.5% of the refits). The parameters of "
-            "a saturating curve trade off (a higher ceiling with a later knee draws nearly the same curve where the "
-            "history spent), so a wide interval of one parameter can go with a narrow band of the curve.</p>"
-            "<table><tr><th>parameter</th><th>fitted</th><th>2.5%</th><th>97.5%</th></tr>" + rows + "</table>")
+    return (
+        "<h3>Parameters</h3><p>Each with its 95% interval (2.5% and 97.5% of the refits). The parameters of "
+        "a saturating curve trade off (a higher ceiling with a later knee draws nearly the same curve where the "
+        "history spent), so a wide interval of one parameter can go with a narrow band of the curve.</p>"
+        "<table><tr><th>parameter</th><th>fitted</th><th>2.5%</th><th>97.5%</th></tr>" + rows + "</table>"
+    )
 
 
 def _spread(fitted: Fitted, spread: PlanSpread, figures: dict[str, bytes]) -> list[str]:
