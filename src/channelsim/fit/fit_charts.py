@@ -51,7 +51,7 @@ def curve_chart(fit: SourceFit, currency: str) -> bytes:
 def weeks_chart(fit: SourceFit, currency: str) -> bytes:
     """Each week: the leads observed and fitted (with the refits' 95% band), and the spend below."""
     weeks = fit.history.weeks
-    lo, hi = np.percentile(fit.boot_.means, [2.5, 97.5], axis=0)
+    lo, hi = fit.boot_.weekly_band()
     with style.styled():
         figure, grid = style.new_grid(11, 7.2, 2, 1)
         ax, below = grid[0, 0], grid[1, 0]
