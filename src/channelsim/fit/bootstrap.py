@@ -12,7 +12,7 @@ furthest along the curve, the weeks that pin down M and the curve at twice today
 underestimates it there as a sandwich estimator without leverage correction does (HC0): on
 synthetic histories its 95% intervals of the leads at twice today's spend held the truth in 90%
 of 200 fits (0.95 ± 0.015), its adstock in 92%. The parametric bootstrap takes the variance
-from the model (μ̂_t, and r̂), where the percentile intervals cover 94–97% (docs/curves.md). Its
+from the model (μ̂_t, and r̂), where the percentile intervals cover 92–99% (docs/curves.md). Its
 price: it trusts the model's independence of weeks given spend, so `source_fit` tests the
 residuals for autocorrelation and warns when they have some.
 """
