@@ -13,8 +13,8 @@ histories are independent, so at each spend the 2·REPS hits are independent tri
 share has SE √(0.95·0.05/(2·REPS)) = 0.0154 at the nominal 0.95. Intervals that are too narrow
 (the failure a planner pays for: a plan trusting a curve it should not) fail a one-sided check at
 `stats.Z_DIRECTION` = 3 SE (a correct method fails it about once in 700): the share must be at
-least 0.95 − 3·0.0154 = 0.904, which the block bootstrap this replaced (0.90 at twice today's
-spend over 200 exponential histories, docs/curves.md) does not pass. Too wide intervals fail the
+least 0.95 − 3·0.0154 = 0.904, above the 0.90 the block bootstrap this replaced had at twice
+today's spend over 200 exponential histories (docs/curves.md). Too wide intervals fail the
 two-sided `stats.Z` = 4 SE above (vacuous here: 0.95 + 4·0.0154 > 1, so only the lower side binds
 at this number of histories). The seeds are fixed: a failure is a change of the method.
 
