@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from channelsim.curves import ExponentialCurve, HillCurve, leads_at
-from channelsim.fit.estimate import Data, fit_form
+from channelsim.fit.estimate import Data, autocorrelation, fit_form
 from channelsim.fit.forms import ESTIMATED, parameters
 from channelsim.fit.history import SourceHistory
 from channelsim.fit.source_fit import SourceFit, fit_source
@@ -71,7 +71,7 @@ def test_overdispersed_counts_are_fitted_negative_binomial_and_recovered() -> No
 
 def test_forms_the_data_cannot_tell_apart_are_warned_about() -> None:
     """Seed 4's noisy history: a linear curve with more carry-over fits as well as the true exponential
-    (ΔBIC < 2); the bootstrap band assumes the chosen form, so the report says so."""
+    (ΔBIC < 6); the bootstrap band assumes the chosen form, so the report says so."""
     fit = _fit(CONCAVE, seed=4, size=20.0, refits=20)
     assert any("hardly tells" in w for w in fit.warnings_), fit.warnings_
 
@@ -103,3 +103,21 @@ def test_the_weekly_means_are_the_models_own() -> None:
     from channelsim.fit.estimate import mean_leads
 
     assert np.allclose(mean_leads("exponential", fit.theta, Data.of(spend, leads)), expected, rtol=1e-12)
+
+
+def test_residuals_that_follow_each_other_are_found_and_independent_ones_are_not() -> None:
+    """Ljung–Box on the Pearson residuals: Poisson weeks around the true means pass at 1%; a season the
+    model leaves out (±30% over 26 weeks) is caught, and the fit warns about it."""
+    rng = np.random.default_rng(3)
+    spend, _ = weekly(CONCAVE, ADSTOCK, LEVEL, WEEKS, rng)
+    mu = leads_at(CONCAVE, adstock_series(ADSTOCK, float(spend[0]), spend))
+    assert not autocorrelation(rng.poisson(mu).astype(float), mu).autocorrelated
+    season = 1 + 0.3 * np.sin(2 * np.pi * np.arange(WEEKS) / 26)
+    leads = rng.poisson(mu * season)
+    found = autocorrelation(leads.astype(float), mu)
+    assert found.autocorrelated and found.lags == 10, found
+    history = SourceHistory("ads", np.arange(WEEKS), spend, leads, np.arange(WEEKS) + 2)
+    fit = fit_source(history, Source(id="ads", spend_per_week=LEVEL, response=CONCAVE), 20, rng)
+    assert fit.residuals_.autocorrelated and any("follow each other" in w for w in fit.warnings_), (
+        fit.warnings_
+    )

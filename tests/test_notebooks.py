@@ -40,8 +40,8 @@ FigureCanvasBase.print_figure = _checked_print_figure
 REPORT_CHARTS = "assert not _chart_problems, _chart_problems\nprint('charts checked')"
 
 
-def test_there_are_five_workshop_notebooks() -> None:
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_"]
+def test_there_are_six_workshop_notebooks() -> None:
+    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_", "06_"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

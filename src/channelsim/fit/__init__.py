@@ -2,8 +2,8 @@
 (`import_curves`), written into a scenario file that keeps its comments (docs/curves.md).
 
 Modules: `history` (HISTORY.csv, checked line by line), `forms` (the curve forms as vectors),
-`estimate` (the likelihood, multi-start maximum likelihood, the overdispersion test), `bootstrap`
-(the circular block bootstrap), `source_fit` (one source: family, form by BIC, intervals,
+`estimate` (the likelihood, multi-start maximum likelihood, the overdispersion and autocorrelation tests),
+`bootstrap` (the parametric bootstrap), `source_fit` (one source: family, form by BIC, intervals,
 warnings), `run_fit` (every source, the draws), `roundtrip` (FITTED.yaml), `external` (PyMC-Marketing,
 Meridian, Robyn), `plan_spread`, `fit_charts` and `fit_page` (fit.html).
 """

@@ -14,14 +14,22 @@ if TYPE_CHECKING:
 
 
 def curve_chart(fit: SourceFit, currency: str) -> bytes:
-    """Leads a week against effective spend: the weeks, the fitted curve, its 95% band, today's spend."""
+    """Leads a week against effective spend: the weeks, the fitted curve with its 95% interval and the 95% range
+    of one week's leads, today's spend."""
     top = float(fit.effective_.max())
     upper = max(1.25 * top, 1.15 * fit.today_)
     spends, mid, lo, hi = leads_grid(fit, upper)
+    week_lo, week_hi = fit.boot_.week_band(spends)
     with style.styled():
         figure, ax = style.new_figure(11, 6.2)
         ax.axvspan(top, upper, color=style.GREY, alpha=0.15, lw=0, label="beyond the history (extrapolated)")
-        ax.fill_between(spends, lo, hi, color=style.BLUE, alpha=0.22, lw=0, label="95% bootstrap band")
+        # two bands, because a planner reads the dots against the band: the curve's (where the average
+        # lies) is far narrower than the range one week's leads scatter over
+        ax.fill_between(spends, week_lo, week_hi, color=style.BLUE, alpha=0.09, lw=0,
+                        label="one week's leads, 95% range")  # fmt: skip
+        ax.fill_between(
+            spends, lo, hi, color=style.BLUE, alpha=0.3, lw=0, label="the curve (average leads), 95% interval"
+        )
         ax.plot(spends, mid, color=style.BLUE, label=f"fitted {fit.form_} curve")
         ax.scatter(fit.effective_, fit.history.leads, s=28, color=style.BLACK, alpha=0.55, zorder=3,
                    label="a week of the history")  # fmt: skip
@@ -31,7 +39,7 @@ def curve_chart(fit: SourceFit, currency: str) -> bytes:
             ax.annotate(f"today {style.amount(fit.today_)}: {value:,.0f} leads", (fit.today_, value),
                         xytext=(8, -28), textcoords="offset points", color=style.VERMILION, fontsize=13)  # fmt: skip
         ax.set_xlim(0, upper)
-        ax.set_ylim(0, max(float(np.max(hi)), float(fit.history.leads.max())) * 1.08)
+        ax.set_ylim(0, max(float(np.max(week_hi)), float(fit.history.leads.max())) * 1.08)
         ax.set_xlabel(f"effective spend a week ({currency}; adstock {fit.adstock_:.2f} carried over)")
         ax.set_ylabel("leads a week")
         style.number_axis(ax.xaxis)
@@ -43,11 +51,13 @@ def curve_chart(fit: SourceFit, currency: str) -> bytes:
 def weeks_chart(fit: SourceFit, currency: str) -> bytes:
     """Each week: the leads observed and fitted (with the refits' 95% band), and the spend below."""
     weeks = fit.history.weeks
-    lo, hi = np.percentile(fit.boot_.means, [2.5, 97.5], axis=0)
+    lo, hi = fit.boot_.weekly_band()
     with style.styled():
         figure, grid = style.new_grid(11, 7.2, 2, 1)
         ax, below = grid[0, 0], grid[1, 0]
-        ax.fill_between(weeks, lo, hi, color=style.BLUE, alpha=0.22, lw=0, label="fitted, 95% band")
+        ax.fill_between(
+            weeks, lo, hi, color=style.BLUE, alpha=0.22, lw=0, label="expected leads, 95% interval"
+        )
         ax.plot(weeks, fit.fitted_, color=style.BLUE, label="fitted (expected leads)")
         ax.plot(weeks, fit.history.leads, "o", ms=4, color=style.BLACK, alpha=0.7, label="observed")
         ax.set_ylabel("leads a week")
