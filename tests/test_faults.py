@@ -118,6 +118,31 @@ def _pool_run(folder: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(args, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _dies_while_sending_its_result(index: int) -> int:
+    """A pool task that dies half-way through sending its result: on the pool's result pipe it
+    writes a message's length and the first few of the bytes it promises, then is killed."""
+    import gc
+    import struct
+    from multiprocessing.queues import SimpleQueue
+
+    results = next(o for o in gc.get_objects() if isinstance(o, SimpleQueue))
+    os.write(results._writer.fileno(), struct.pack("!i", 1_000_000) + b"the start")
+    os.kill(os.getpid(), signal.SIGKILL)
+    return index
+
+
+def test_a_worker_killed_while_it_sends_a_result_ends_the_run_not_hangs() -> None:
+    """The pool's own reader then waits for the rest of the message forever (found as a rare hang
+    of the SIGTERM test below): the run must still end, with the one line, and leave no thread."""
+    from channelsim.runner import Execution, run_tasks
+
+    started = time.perf_counter()
+    with pytest.raises(ExecutionError, match="a worker process died"):
+        run_tasks(_dies_while_sending_its_result, [(i,) for i in range(4)], Execution(jobs=2))
+    assert time.perf_counter() - started < 30
+    assert not [t for t in threading.enumerate() if t.name.startswith(("ExecutorManager", "QueueFeeder"))]
+
+
 def test_a_pool_worker_killed_ends_the_run_with_one_line(tmp_path: Path) -> None:
     psutil = pytest.importorskip("psutil")
     proc = _pool_run(tmp_path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -183,7 +183,7 @@ def _run(
         futures = [pool.submit(work, *task) for task in tasks]
         try:
             for future in futures:
-                yield _pool_result(future)
+                yield _pool_result(pool, future)
         except BaseException:  # Ctrl-C, SIGTERM (the CLI raises it here), a failed task
             _stop_workers(pool)
             raise
@@ -191,23 +191,44 @@ def _run(
             pool.shutdown(wait=True)
 
 
-def _pool_result(future: Future[Any]) -> Any:
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise ExecutionError(
-            "--jobs: a worker process died (killed, or out of memory?); the run stops, the old results stay"
-        ) from None
+WORKER_CHECK_SECONDS = 0.5  # how often a wait for a replication also checks that the workers live
+
+
+def _pool_result(pool: ProcessPoolExecutor, future: Future[Any]) -> Any:
+    """The future's result; a worker that died ends the run. The pool itself says so (a broken
+    pool) unless the worker died while sending a result: then the pool's reader waits for the rest
+    of that message forever and the future never ends, so the wait also looks at the workers."""
+    while True:
+        done, _ = wait([future], timeout=WORKER_CHECK_SECONDS)
+        if done:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                break
+        processes = (getattr(pool, "_processes", None) or {}).values()
+        if any(not process.is_alive() for process in processes):
+            break
+    raise ExecutionError(
+        "--jobs: a worker process died (killed, or out of memory?); the run stops, the old results stay"
+    ) from None
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End the pool's processes now: shutdown() alone would wait for the replications they run."""
+    """End the pool's processes now: shutdown() alone would wait for the replications they run.
+
+    A worker ended while it sent a result leaves the pool's reader waiting for the rest of the
+    message, and shutdown (or Python's exit) waiting for that reader: the pipe's other end is open
+    here too. Closing it once the workers are gone ends the wait (end of file), and the pool then
+    winds itself down as broken."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=5)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def _dask(tasks: Sequence[tuple[Any, ...]], execution: Execution, work: Callable[..., Any]) -> Iterator[Any]:
