@@ -279,15 +279,13 @@ class Replication:
     def _considering(self, segment: Any) -> list[tuple[int, int, int, int]]:
         """(region, count, source, partner outlet or −1) of a segment's `initial_prospects`: a group
         without a region is spread by the segment's regions, a partner's prospects live in its region."""
-        sc, out = self.scenario, []
-        sources = {s.id: i for i, s in enumerate(sc.sources)} | {
-            "organic": len(sc.sources), "referral": len(sc.sources) + 1}  # fmt: skip
+        sources, out = self.entities.sources, []  # paid, "organic", "referral", ("partners")
         outlets = {o.id: o for o in self.outlets}
         for group in segment.initial_prospects:
             partner = outlets[group.partner] if group.partner is not None else None
-            source = sources[group.source or "organic"]
+            source = sources.index(group.source or "organic")
             if partner is not None and self._prospecting:
-                source = len(sc.sources) + 2  # booked to `partners`, as the partner's own prospects
+                source = sources.index("partners")  # booked as the partner's own prospects
             found_by = -1 if partner is None else partner.index
             home = self.regions.index(group.region) if group.region is not None else None
             if home is None and partner is not None:
