@@ -417,7 +417,8 @@ class Kernel:
         events = int(self.leads.sum() + self.orders.sum() + self.lapses.sum())
         return Result(events, seconds, float(self.leads.sum()), float(self.orders.sum()), float(self.lapses.sum()),
                       float(self.active.sum()), self.orders.sum(axis=0), stock_weeks, float(self.revenue.sum()),
-                      self.new_customers, float(self._detractors()), dict(self.phases), self.step_log, self.simpy_events)  # fmt: skip
+                      self.new_customers, float(self._detractors()), dict(self.phases), self.step_log,
+                      self.simpy_events)  # fmt: skip
 
     def _detractors(self) -> int:
         rows = np.flatnonzero(self.state[: self.n] == ACTIVE)
@@ -433,19 +434,28 @@ class Kernel:
         began = t = time.perf_counter()
         self.week = week
         self._book_slow(t1)
-        booked = self._leads(t0, t1, week)
+        before = self.referrers.copy()
+        booked = self._paid_week(week) if t0 <= week + 1e-9 else 0  # a week of paid leads at its start
         t = self._tick("leads", t)
         self._out_whole_step(t1)
         due = np.flatnonzero(self.due[: self.n] < t1)
         t = self._tick("scan", t)
-        rows, times, outlet, prev, first, lapses = self._events(due, t1)
+        events = [self._events(due, t1)]
+        t = self._tick("events", t)
+        start = self.n
+        booked += self._organic(t0, t1, week, before)  # after the events: word of mouth at the step's end
+        t = self._tick("leads", t)
+        soon = start + np.flatnonzero(self.due[start : self.n] < t1)  # organic newcomers who buy in the step
+        if soon.size:
+            events.append(self._events(soon, t1))
+        rows, times, outlet, prev, first = (np.concatenate([e[i] for e in events]) for i in range(5))
+        lapses = sum(e[5] for e in events)
         self.lapses[week] += lapses
         t = self._tick("events", t)
-        outlet, disappointed = self._stock(rows, times, outlet, prev, t0, t1, week)
-        self.last[rows] = (
-            outlet  # where they bought in the end (a redrawn order's outlet; the step's last order wins)
-        )
-        self._disappoint(disappointed, t1)
+        outlet, disappointed, when = self._stock(rows, times, outlet, prev, t0, t1, week)
+        # where they bought in the end: a redrawn order's outlet (a row's last order in the step wins)
+        self.last[rows] = outlet
+        self._disappoint(disappointed, t1, when)
         t = self._tick("stock", t)
         if self.queue_kind == "heap":
             self._queue_heap(rows, times, outlet)
@@ -479,21 +489,20 @@ class Kernel:
         np.add.at(f["region", "new_customers"], (week, region[first]), 1.0)
 
     # -- leads -------------------------------------------------------------------------------
-    def _leads(self, t0: float, t1: float, week: int) -> int:
-        """The step's leads: a week of paid ones at the week's start (they do not depend on the state),
-        organic ones by segment at the Bass rate read at the step's start (word of mouth from the
-        active rows)."""
+    def _organic(self, t0: float, t1: float, week: int, before: np.ndarray) -> int:
+        """The step's organic leads by segment: Bass at the rate of the step's mean word of mouth (the
+        trapezoid of the active rows' referrals at its start, `before`, and at its end)."""
         w, rng = self.w, self.rng
-        n = self._paid_week(week) if t0 <= week + 1e-9 else 0
         left = self.unaware.sum(axis=1)
-        counts = np.minimum(rng.poisson((w.p + w.q * self.referrers / w.population) * left * (t1 - t0)), left)
+        referrers = 0.5 * (before + self.referrers)
+        counts = np.minimum(rng.poisson((w.p + w.q * referrers / w.population) * left * (t1 - t0)), left)
         organic = int(counts.sum())
         if organic:
             seg = np.repeat(self.segments, counts)
             u = 1.0 - rng.random((3, organic))
             region = _pick(np.cumsum(self.unaware, axis=1)[seg], u[0])  # where the unaware people are
             self._arrive(seg, region, u[1], t0 + (t1 - t0) * u[2], week, len(w.rates))
-        return n + organic
+        return organic
 
     def _paid_week(self, week: int) -> int:
         """A week of paid leads: Poisson per source, at uniform times, segment by the source's mix and
@@ -576,10 +585,11 @@ class Kernel:
 
     # -- stock -------------------------------------------------------------------------------
     def _stock(self, rows: np.ndarray, times: np.ndarray, outlet: np.ndarray, prev: np.ndarray,
-               t0: float, t1: float, week: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+               t0: float, t1: float, week: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
         """Partners' stock over the step's orders in time order; an order at a partner out of stock at
         its time is redrawn among the outlets in stock then (the logit restricted: exact under IIA),
-        until no order is left at an outlet out of stock. Returns the outlets and who was disappointed."""
+        until no order is left at an outlet out of stock. Returns the outlets, and who was disappointed
+        (their last outlet out of stock at their order) and when."""
         w, fp = self.w, self.w.first_partner
         partners = len(self.on_hand)
         walks: dict[int, Walk] = {}
@@ -614,7 +624,7 @@ class Kernel:
             for start, end in result.out:
                 self.stockout[week, p] += max(0.0, min(end, t1) - max(start, t0))
                 disappointed |= (prev == fp + p) & (times >= start) & (times < end)
-        return outlet, rows[disappointed]
+        return outlet, rows[disappointed], times[disappointed]
 
     def _out_whole_step(self, t1: float) -> None:
         """The partners out of stock from the step's start to its end (no delivery before t1)."""
@@ -650,10 +660,14 @@ class Kernel:
         cum = np.cumsum(weights, axis=1)
         return _pick(cum, 1.0 - self.rng.random(len(rows)))
 
-    def _disappoint(self, rows: np.ndarray, t1: float) -> None:
-        """A bad experience: the mood falls a step; a new detractor lapses faster and stops referring."""
-        rows = np.unique(rows)
-        rows = rows[self.state[rows] == ACTIVE]
+    def _disappoint(self, rows: np.ndarray, t1: float, since: np.ndarray | None = None) -> None:
+        """A bad experience (at `since`; None: during the step): the mood falls a step; a new detractor
+        lapses faster and stops referring. Memoryless: the faster clock is drawn again from `since`;
+        a next event that falls before the step's end waits for it (the step cannot go back)."""
+        rows, first = np.unique(rows, return_index=True)
+        at = np.full(len(rows), t1) if since is None else since[first]
+        live = self.state[rows] == ACTIVE
+        rows, at = rows[live], at[live]
         if not rows.size:
             return
         before = self.mood[rows].copy()
@@ -661,8 +675,9 @@ class Kernel:
         seg = self.seg[rows]
         change = _referral(self.mood[rows]) - _referral(before)
         self.referrers += np.bincount(seg, weights=change, minlength=len(self.referrers))
-        turned = rows[(before > -1) & (self.mood[rows] <= -1)]  # memoryless: redraw from the step's end
-        self.due[turned] = t1 + self.rng.standard_exponential(len(turned)) / self._rate(turned)
+        turned = (before > -1) & (self.mood[rows] <= -1)
+        redrawn = at[turned] + self.rng.standard_exponential(int(turned.sum())) / self._rate(rows[turned])
+        self.due[rows[turned]] = np.maximum(redrawn, t1)
 
     def _book_slow(self, t1: float) -> None:
         if self.slow:
