@@ -448,11 +448,17 @@ class Kernel:
         soon = start + np.flatnonzero(self.due[start : self.n] < t1)  # organic newcomers who buy in the step
         if soon.size:
             events.append(self._events(soon, t1))
-        rows, times, outlet, prev, first = (np.concatenate([e[i] for e in events]) for i in range(5))
-        lapses = sum(e[5] for e in events)
+        if len(events) > 1:  # the newcomers' links point into their own batch
+            events[1] = (
+                *events[1][:5],
+                np.where(events[1][5] >= 0, events[1][5] + len(events[0][0]), -1),
+                events[1][6],
+            )
+        rows, times, outlet, prev, first, link = (np.concatenate([e[i] for e in events]) for i in range(6))
+        lapses = sum(e[6] for e in events)
         self.lapses[week] += lapses
         t = self._tick("events", t)
-        outlet, disappointed, when = self._stock(rows, times, outlet, prev, t0, t1, week)
+        outlet, disappointed, when = self._stock(rows, times, outlet, prev, link, t0, t1, week)
         # where they bought in the end: a redrawn order's outlet (a row's last order in the step wins)
         self.last[rows] = outlet
         self._disappoint(disappointed, t1, when)
@@ -536,10 +542,12 @@ class Kernel:
     # -- the rows' events --------------------------------------------------------------------
     def _events(self, due: np.ndarray, t1: float) -> tuple[np.ndarray, ...]:
         """The events of the rows due before t1, pass after pass (an event's next one may fall in
-        the step too). Returns the orders (rows, times, outlets, last outlet before) and the lapses."""
+        the step too). Returns the orders (rows, times, outlets, last outlet before, first purchase or
+        not, and the index of the same row's previous order in the step or −1) and the lapses."""
         w, rng = self.w, self.rng
-        out_rows, out_times, out_outlet, out_prev, out_first = [], [], [], [], []
-        lapses = 0
+        out_rows, out_times, out_outlet, out_prev, out_first, out_link = [], [], [], [], [], []
+        lapses, count = 0, 0
+        back = np.full(len(due), -1, dtype=np.intp)  # per row due: its previous order in the step
         while due.size:
             times, state, seg = self.due[due], self.state[due], self.seg[due]
             u = 1.0 - rng.random((2, len(due)))
@@ -565,14 +573,16 @@ class Kernel:
                 outlet = _pick(w.cum[self.seg[rows], self.region[rows], prev + 1], u[1][buys])
             self.last[rows] = outlet
             out_rows.append(rows), out_times.append(at), out_outlet.append(outlet), out_prev.append(prev)
-            out_first.append(first[buys])
+            out_first.append(first[buys]), out_link.append(back[buys])
             self.due[rows] = at + rng.standard_exponential(len(rows)) / self._rate(rows)
-            due = rows[self.due[rows] < t1]
+            again = self.due[rows] < t1
+            due, back = rows[again], count + np.flatnonzero(again)
+            count += len(rows)
         if not out_rows:
             empty = np.zeros(0, dtype=np.intp)
-            return empty, np.zeros(0), empty, empty, np.zeros(0, dtype=bool), lapses
+            return empty, np.zeros(0), empty, empty, np.zeros(0, dtype=bool), empty, lapses
         return (np.concatenate(out_rows), np.concatenate(out_times), np.concatenate(out_outlet),
-                np.concatenate(out_prev), np.concatenate(out_first), lapses)  # fmt: skip
+                np.concatenate(out_prev), np.concatenate(out_first), np.concatenate(out_link), lapses)  # fmt: skip
 
     def _lapse(self, rows: np.ndarray) -> None:
         self.state[rows], self.due[rows] = LAPSED, math.inf
@@ -585,7 +595,7 @@ class Kernel:
 
     # -- stock -------------------------------------------------------------------------------
     def _stock(self, rows: np.ndarray, times: np.ndarray, outlet: np.ndarray, prev: np.ndarray,
-               t0: float, t1: float, week: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+               link: np.ndarray, t0: float, t1: float, week: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
         """Partners' stock over the step's orders in time order; an order at a partner out of stock at
         its time is redrawn among the outlets in stock then (the logit restricted: exact under IIA),
         until no order is left at an outlet out of stock. Returns the outlets, and who was disappointed
@@ -615,6 +625,10 @@ class Kernel:
         easy[list(walks)] = False
         self.on_hand[easy] -= counts[easy]
         self.position[easy] -= counts[easy]
+        # an order's last outlet is its row's previous order's in the step, as it ended (redrawn or not)
+        prev = prev.copy()
+        linked = link >= 0
+        prev[linked] = outlet[link[linked]]
         disappointed = self.out_prev[prev + 1]  # their last outlet out of stock all the step
         self.stockout[week] += self.out_all * (t1 - t0)
         for p, result in walks.items():
