@@ -1,39 +1,48 @@
 """A design measurement for issue 16 (run by hand, never a test; not wired into the product).
 
     python bench/batch_design.py                      # dt 1/20, 1/10 and 1 week; speed, then accuracy
-    python bench/batch_design.py --seeds 8 --engine-seeds 6 --dts 0.05,0.1,1
+    python bench/batch_design.py --rounds 3 --seeds 20 --engine-seeds 16 --dts 0.05,0.1,1
+    python bench/batch_design.py --no-accuracy        # only the speed and where the time goes (~4 min)
 
 A stepped numpy kernel of bench/simulate.py's market (`large_scenario`): customers are array
-rows (segment, region, state, time of their next event, last outlet, mood); each step of `dt`
-weeks draws that step's leads with numpy, finds the rows whose next event falls in it, books
-them with numpy, and only the stock and the store's queue see orders one at a time in time
-order. SimPy is the clock: one process wakes at each step, and the store's orders are calls on
-SimPy's clock at their own times against a `simpy.Resource`, as in the engine.
+rows (segment, region, state, time of their next event, last outlet, mood, source); each step of
+`dt` weeks finds the rows whose next event falls in it and books those events with numpy; only
+the stock and the store's queue see orders one at a time in time order. SimPy is the clock: one
+process wakes at each step, and the store's orders are calls on SimPy's clock at their own times
+against a `simpy.Resource`, as in the engine (or, `queue="heap"`, the same first-come-first-served
+queue of c servers computed with a heap of the times its servers come free, without SimPy).
 
 What it models, as the engine does (sim/customers.py, sim/cohort.py, sim/engine.py `sell`):
-paid leads (Poisson per source and week at the rates of `valuation.forecast.lead_rates`, at
-uniform times in the step), segment by the source's mix and region by the segment's shares,
-conversion at the lead; organic Bass (p + q·A/N)·U per segment, A the word of mouth of the
-active customers (`model.satisfaction.referral_weight`), read once per step; consideration,
-repeat purchases and lapses as exponential clocks per row (each row's next event time is drawn
-exactly: what a step discretises is only the interactions, word of mouth and stock-outs); the
-multinomial logit over the outlets offered in the customer's region with the loyalty term of
-the last outlet (`model.logit`); (s, S) stock per partner with lead time, an order at an outlet
-out of stock at its time redrawn among the outlets in stock (exact under IIA: the logit
-restricted to the rest); a stock-out disappoints a customer whose last outlet it was (a
-detractor lapses twice as fast and refers nobody), as a slow order at the store does; the
-ledger of orders and revenue per outlet and week with `np.add.at`.
+paid leads (Poisson per source and week at the rates of `valuation.forecast.lead_rates`, drawn a
+week at a time at uniform times, as the engine does), segment by the source's mix and region by
+the segment's shares, conversion at the lead; organic Bass (p + q·A/N)·U per segment, A the word
+of mouth of the active customers (`model.satisfaction.referral_weight`), at the step's mean A
+(the trapezoid of its start and end); consideration, repeat purchases and lapses as exponential
+clocks per row (each row's next event time is drawn exactly: what a step discretises is only the
+interactions); the multinomial logit over the outlets offered in the customer's region with the
+loyalty term of the last outlet (`model.logit`); (s, S) stock per partner with lead time, an
+order at an outlet out of stock at its time redrawn among the outlets in stock (exact under IIA:
+the logit restricted to the rest); a stock-out disappoints a customer whose last outlet it was
+(a detractor lapses twice as fast and refers nobody), as a slow order at the store does; the
+ledger of orders and revenue per outlet and week with `np.add.at` (`ledger="full"`: also the
+rest of the engine's per-order flows, to time them).
+
+What a step still discretises: word of mouth within a step (trapezoid); the unaware count falls
+by a week's paid leads at the week's start; an event that a mid-step change (a new detractor's
+faster clock) would put before the step's end waits for the end; a row's second order in a step
+was drawn with loyalty to its first order's outlet before any redraw.
 
 What it leaves out (the benchmark does not use them; the kernel refuses a scenario that does):
 loyalty programmes and enrolment, rivals, win-back, conflict agents (price wars, diversion,
 MAP enforcement, exits), partners' own prospecting, two-level channels, first-purchase routes,
-initial prospects, direct channels with stock, price changes (delight/disappoint by price) and
-most of the ledger's other tables (contribution, attribution, states per week, equity).
+initial prospects, direct channels with stock, price changes (delight/disappoint by price),
+cannibalisation, and the ledger's states (per week), stock unit-weeks, costs and equity.
 
 It prints, in one run: business events per second of the kernel ÷ bare SimPy events per second
-(`bench/simulate.py`'s `bare_simpy`, measured right before each timed run) for each dt, with the
-engine's own ratio for reference; where a step's time goes; and the kernel's totals against
-`run_replication`'s over several seeds, as differences in standard errors.
+(`bench/simulate.py`'s `bare_simpy`, measured right before each timed run, medians over
+interleaved rounds) for each dt, with the engine's own ratio for reference; where a step's time
+goes; and the kernel's totals against `run_replication`'s over several seeds, as differences in
+standard errors (and each dt against the smallest).
 """
 
 from __future__ import annotations
@@ -468,31 +477,31 @@ class Kernel:
         else:
             self._queue(rows, times, outlet, t0)
         t = self._tick("queue", t)
-        np.add.at(self.orders, (week, outlet), 1.0)
-        np.add.at(self.revenue, (week, outlet), self.w.payment[outlet, self.seg[rows]])
+        np.add.at(self.orders[week], outlet, 1.0)
+        np.add.at(self.revenue[week], outlet, self.w.payment[outlet, self.seg[rows]])
         if self.ledger_kind == "full":
             self._book_full(week, rows, outlet, first)
         self._tick("book", t)
-        self.step_log.append((booked + len(rows) + lapses, time.perf_counter() - began))
+        self.step_log.append((int(booked + len(rows) + lapses), time.perf_counter() - began))
 
     def _book_full(self, week: int, rows: np.ndarray, outlet: np.ndarray, first: np.ndarray) -> None:
         """The rest of the engine's per-order flows (`Ledger.order`, satisfaction, new customers)."""
         f, w = self.flows, self.w
         seg, region, source, mood = self.seg[rows], self.region[rows], self.source[rows], self.mood[rows]
         contribution = w.contribution[outlet, seg]
-        np.add.at(f["outlet", "brand_revenue"], (week, outlet), w.brand[outlet, seg])
-        np.add.at(f["outlet", "contribution"], (week, outlet), contribution)
-        np.add.at(f["outlet", "promoter_orders"], (week, outlet[mood >= 1]), 1.0)
-        np.add.at(f["outlet", "detractor_orders"], (week, outlet[mood <= -1]), 1.0)
-        np.add.at(f["segment", "orders"], (week, seg), 1.0)
-        np.add.at(f["segment", "contribution"], (week, seg), contribution)
-        np.add.at(f["region", "orders"], (week, region), 1.0)
-        np.add.at(f["region", "revenue"], (week, region), w.payment[outlet, seg])
+        np.add.at(f["outlet", "brand_revenue"][week], outlet, w.brand[outlet, seg])
+        np.add.at(f["outlet", "contribution"][week], outlet, contribution)
+        np.add.at(f["outlet", "promoter_orders"][week], outlet[mood >= 1], 1.0)
+        np.add.at(f["outlet", "detractor_orders"][week], outlet[mood <= -1], 1.0)
+        np.add.at(f["segment", "orders"][week], seg, 1.0)
+        np.add.at(f["segment", "contribution"][week], seg, contribution)
+        np.add.at(f["region", "orders"][week], region, 1.0)
+        np.add.at(f["region", "revenue"][week], region, w.payment[outlet, seg])
         paid = source >= 0
-        np.add.at(f["source", "attributed_contribution"], (week, source[paid]), contribution[paid])
-        np.add.at(f["source", "new_customers"], (week, source[first]), 1.0)
-        np.add.at(f["segment", "new_customers"], (week, seg[first]), 1.0)
-        np.add.at(f["region", "new_customers"], (week, region[first]), 1.0)
+        np.add.at(f["source", "attributed_contribution"][week], source[paid], contribution[paid])
+        np.add.at(f["source", "new_customers"][week], source[first], 1.0)
+        np.add.at(f["segment", "new_customers"][week], seg[first], 1.0)
+        np.add.at(f["region", "new_customers"][week], region[first], 1.0)
 
     # -- leads -------------------------------------------------------------------------------
     def _organic(self, t0: float, t1: float, week: int, before: np.ndarray) -> int:
@@ -540,12 +549,20 @@ class Kernel:
         self.leads[week] += n
 
     # -- the rows' events --------------------------------------------------------------------
-    def _events(self, due: np.ndarray, t1: float) -> tuple[np.ndarray, ...]:
+    def _events(self, due: np.ndarray, t1: float) -> tuple[Any, ...]:
         """The events of the rows due before t1, pass after pass (an event's next one may fall in
         the step too). Returns the orders (rows, times, outlets, last outlet before, first purchase or
         not, and the index of the same row's previous order in the step or −1) and the lapses."""
         w, rng = self.w, self.rng
-        out_rows, out_times, out_outlet, out_prev, out_first, out_link = [], [], [], [], [], []
+        parts: tuple[list[np.ndarray], ...] = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )  # rows, times, outlet, prev, first, link
+        out_rows = parts[0]
         lapses, count = 0, 0
         back = np.full(len(due), -1, dtype=np.intp)  # per row due: its previous order in the step
         while due.size:
@@ -572,8 +589,8 @@ class Kernel:
             else:
                 outlet = _pick(w.cum[self.seg[rows], self.region[rows], prev + 1], u[1][buys])
             self.last[rows] = outlet
-            out_rows.append(rows), out_times.append(at), out_outlet.append(outlet), out_prev.append(prev)
-            out_first.append(first[buys]), out_link.append(back[buys])
+            for out, part in zip(parts, (rows, at, outlet, prev, first[buys], back[buys]), strict=True):
+                out.append(part)
             self.due[rows] = at + rng.standard_exponential(len(rows)) / self._rate(rows)
             again = self.due[rows] < t1
             due, back = rows[again], count + np.flatnonzero(again)
@@ -581,14 +598,13 @@ class Kernel:
         if not out_rows:
             empty = np.zeros(0, dtype=np.intp)
             return empty, np.zeros(0), empty, empty, np.zeros(0, dtype=bool), empty, lapses
-        return (np.concatenate(out_rows), np.concatenate(out_times), np.concatenate(out_outlet),
-                np.concatenate(out_prev), np.concatenate(out_first), np.concatenate(out_link), lapses)  # fmt: skip
+        return (*(np.concatenate(part) for part in parts), lapses)
 
     def _lapse(self, rows: np.ndarray) -> None:
         self.state[rows], self.due[rows] = LAPSED, math.inf
         seg = self.seg[rows]
         if self.ledger_kind == "full":
-            np.add.at(self.flows["segment", "lapses"], (self.week, seg), 1.0)
+            np.add.at(self.flows["segment", "lapses"][self.week], seg, 1.0)
         segs = len(self.active)
         self.active -= np.bincount(seg, minlength=segs)
         self.referrers -= np.bincount(seg, weights=_referral(self.mood[rows]), minlength=segs)
@@ -743,7 +759,10 @@ class Kernel:
                 if env.now - placed > expect:
                     self.slow.append(row)
 
-            turn.callbacks.append(lambda _: call_in(env, took, served))
+            def serve(_: object) -> None:
+                call_in(env, took, served)
+
+            turn.callbacks.append(serve)
 
         return arrive
 
