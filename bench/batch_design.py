@@ -844,13 +844,15 @@ def breakdown(world: World, timed: dict[float, Result]) -> None:
               f"  {per_step * len(r.steps) / r.seconds:11.0%}   ({r.simpy_events:,} queue events)")  # fmt: skip
 
 
-def accuracy(world: World, sc: cs.Scenario, dts: list[float], seeds: int, engine_seeds: int) -> None:
+def accuracy(
+    world: World, sc: cs.Scenario, dts: list[float], seeds: int, engine_seeds: int, base: int = 1000
+) -> None:
     """The kernel's totals against the engine's, in standard errors of the difference of the means;
     then each dt against the smallest (the kernel alone: more seeds for the same time, a sharper view
     of what the step costs). The rows against the engine share the engine's sample."""
     engine = [run_engine(sc, 100 + k) for k in range(engine_seeds)]
     print(f"\nengine: {engine_seeds} replications ({sum(r.seconds for r in engine):.0f} s)")
-    kernels = {dt: [Kernel(world, dt, seed=1000 * (i + 1) + k).run() for k in range(seeds)]
+    kernels = {dt: [Kernel(world, dt, seed=base * (i + 1) + k).run() for k in range(seeds)]
                for i, dt in enumerate(dts)}  # fmt: skip
     for dt, kernel in kernels.items():
         _compare(
@@ -907,6 +909,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=8, help="kernel replications per dt for the accuracy")
     parser.add_argument("--engine-seeds", type=int, default=6, help="engine replications for the accuracy")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (medians)")
+    parser.add_argument("--seed-base", type=int, default=1000, help="the kernel's seeds: base·(i + 1) + k")
     parser.add_argument("--no-speed", action="store_true", help="only the accuracy")
     parser.add_argument("--no-accuracy", action="store_true", help="only the speed and the breakdown")
     parser.add_argument("--population", type=int, default=2_000_000)
@@ -917,7 +920,7 @@ def main() -> int:
     if not args.no_speed:
         breakdown(world, speed(world, dts, sc, args.rounds))
     if not args.no_accuracy:
-        accuracy(world, sc, dts, args.seeds, args.engine_seeds)
+        accuracy(world, sc, dts, args.seeds, args.engine_seeds, args.seed_base)
     return 0
 
 
