@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from channelsim.curves import ExponentialCurve, HillCurve, leads_at
-from channelsim.fit.estimate import Data, autocorrelation, fit_form
+from channelsim.fit.blas import _openblas, one_blas_thread
+from channelsim.fit.estimate import Data, autocorrelation, fit_form, grid_starts, nll, nll_and_gradient
 from channelsim.fit.forms import ESTIMATED, parameters
 from channelsim.fit.history import SourceHistory
 from channelsim.fit.source_fit import SourceFit, fit_source
@@ -103,6 +104,47 @@ def test_the_weekly_means_are_the_models_own() -> None:
     from channelsim.fit.estimate import mean_leads
 
     assert np.allclose(mean_leads("exponential", fit.theta, Data.of(spend, leads)), expected, rtol=1e-12)
+
+
+def test_the_likelihoods_gradient_is_the_slope_of_the_models_own_likelihood() -> None:
+    """The analytic gradient (fit/forms.slopes and the adstock's) against central differences of `nll`,
+    which evaluates `curves.leads_at` of `model.adstock`: every estimated form, both families, at the
+    starts and away from them. Central differences at h = 1e-6 are off by ~h²·|f‴| ≈ 1e-12 and
+    ~ε·|nll|/h ≈ 1e-7 of rounding: 1e-6 of the nll's size is far above both and far below a wrong term."""
+    rng = np.random.default_rng(4)
+    spend, leads = weekly(S_CURVE, ADSTOCK, LEVEL, WEEKS, rng, size=20.0)
+    data = Data.of(spend, leads)
+    for form in ESTIMATED:
+        for family in ("poisson", "negbin"):
+            for start in grid_starts(form, family, data):
+                theta = start + rng.normal(0.0, 0.2, len(start))
+                theta[0] = float(np.clip(theta[0], 0.02, 0.93))
+                value, gradient = nll_and_gradient(theta, form, family, data)
+                assert value == nll(theta, form, family, data)
+                steps = np.eye(len(theta)) * 1e-6
+                central = [(nll(theta + h, form, family, data) - nll(theta - h, form, family, data)) / 2e-6
+                           for h in steps]  # fmt: skip
+                assert np.allclose(gradient, central, rtol=1e-5, atol=1e-6 * value), (form, family, theta)
+
+
+def test_the_fit_asks_blas_for_one_thread_and_gives_the_count_back() -> None:
+    """fit/blas.py: L-BFGS-B's tiny BLAS calls on one thread while fitting, the count restored after
+    (nested blocks restore it once, at the outermost)."""
+    calls = _openblas()
+    if calls is None:
+        pytest.skip("this SciPy has no OpenBLAS of its own in scipy.libs (another BLAS or platform)")
+    get, put = calls
+    before = get()
+    put(2)
+    try:
+        with one_blas_thread():
+            assert get() == 1
+            with one_blas_thread():
+                assert get() == 1
+            assert get() == 1
+        assert get() == 2
+    finally:
+        put(before)
 
 
 def test_residuals_that_follow_each_other_are_found_and_independent_ones_are_not() -> None:

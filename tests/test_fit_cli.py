@@ -16,10 +16,11 @@ from fit_data import weekly, write_history
 WORKSHOP = next(p for p in GALLERY if p.name == "workshop_intro.yaml")
 
 
-def _history(path: Path, weeks: int = 60) -> Path:
+def _history(path: Path, weeks: int = 60, sources: int | None = None) -> Path:
+    """A history of the workshop's sources (the first `sources` of them; None: all)."""
     sc = cs.load(WORKSHOP)
     rng = np.random.default_rng(11)
-    series = {s.id: weekly(s.response, 0.3, s.spend_per_week, weeks, rng) for s in sc.sources}
+    series = {s.id: weekly(s.response, 0.3, s.spend_per_week, weeks, rng) for s in sc.sources[:sources]}
     return write_history(path, series)
 
 
@@ -59,12 +60,19 @@ def test_a_history_without_its_columns_or_with_gaps_is_refused(
     assert line["line"] == "9" and "between 6 and 8" in line["message"]
 
 
-def test_fit_writes_a_valid_scenario_keeping_comments_order_and_adds_draws(tmp_path: Path) -> None:
+def test_fit_writes_a_valid_scenario_keeping_comments_order_and_adds_draws(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     history = _history(tmp_path / "history.csv")
     out = tmp_path / "fitted.yaml"
     args = ["fit", str(history), "--scenario", str(WORKSHOP), "--out", str(out), "--draws", "3",
             "--bootstrap", "20", "--plans", "1"]  # fmt: skip
     assert main(args) == 0
+    assert re.search(
+        r"^fitting: optimizing the plans of the point fit and 1 draw\(s\) \(\d+\.\d s\)$",
+        capsys.readouterr().err,
+        re.M,
+    )
     assert main(["validate", str(out)]) == 0
     before, after = WORKSHOP.read_text("utf-8"), out.read_text("utf-8")
     comments = [line.split("#", 1)[1].strip() for line in before.splitlines() if "#" in line]
@@ -85,8 +93,10 @@ def test_fit_writes_a_valid_scenario_keeping_comments_order_and_adds_draws(tmp_p
     robust = cs.optimize(sc, robust=["fit_draw_01", "fit_draw_02", "fit_draw_03"], risk="cvar", alpha=0.5)
     assert robust.status == "optimal" and len(robust.robust["futures"]) == 4
     # a second fit of the fitted file replaces its draws rather than adding more
+    capsys.readouterr()
     assert main([*args[:3], str(out), "--out", str(tmp_path / "again.yaml"), "--draws", "2", "--bootstrap", "20",
-                 "--plans", "0"]) == 0  # fmt: skip
+                 "--plans", "0", "--quiet"]) == 0  # fmt: skip
+    assert capsys.readouterr().err == ""
     again = cs.load(tmp_path / "again.yaml")
     assert [n for n in again.variants if n.startswith("fit_draw_")] == ["fit_draw_01", "fit_draw_02"]
 
@@ -103,3 +113,27 @@ def test_the_round_trip_keeps_a_users_comment_and_writes_numbers_yaml_1_1_reads(
     assert out.splitlines()[0] == "name: x  # n" and "# the a source" in out and "# my guess" in out
     assert "leads_per_unit_spend: 1.0e-05" in out  # `1e-05` would be a string to the YAML 1.1 loader
     assert out.index("response") < out.index("adstock: 0.2") < out.index("locked")
+
+
+def test_fit_tells_its_sources_on_stderr_and_quiet_tells_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a piped `simulate` tells its replications: a line a source on stderr, none with --quiet, and
+    the same stdout and FITTED.yaml either way."""
+    history = _history(tmp_path / "history.csv", weeks=30, sources=2)  # 2: "1/2", "2/2"; fewer charts
+    args = ["fit", str(history), "--scenario", str(WORKSHOP), "--bootstrap", "20"]
+    (tmp_path / "told").mkdir(), (tmp_path / "quiet").mkdir()
+    assert main([*args, "--out", str(tmp_path / "told" / "f.yaml")]) == 0
+    told = capsys.readouterr()
+    assert main([*args, "--quiet", "--out", str(tmp_path / "quiet" / "f.yaml")]) == 0
+    quiet = capsys.readouterr()
+    n = 2
+    lines = told.err.splitlines()
+    assert lines[0] == f"fitting {history}: {n} source(s), 20 bootstrap refits each"
+    assert [re.sub(r" \(\d+\.\d s\)$", "", line) for line in lines[1:]] == [
+        f"fitting: {done}/{n} sources" for done in range(1, n + 1)
+    ]
+    assert quiet.err == ""
+    untimed = [re.sub(r"in \d+\.\d s", "", line) for line in told.out.splitlines()[:-1]]  # all but "wrote"
+    assert untimed == [re.sub(r"in \d+\.\d s", "", line) for line in quiet.out.splitlines()[:-1]]
+    assert (tmp_path / "told" / "f.yaml").read_bytes() == (tmp_path / "quiet" / "f.yaml").read_bytes()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, TextIO
 
 from channelsim._types import MAX_SEED
 from channelsim.cli import flags
@@ -25,7 +26,9 @@ def add_fit(sub: argparse._SubParsersAction) -> None:
         epilog="example: channelsim fit scenarios/coffee_chain_history.csv --scenario scenarios/coffee_chain.yaml "
         "--out runs/fitted.yaml --draws 20",
     )  # fmt: skip
-    cmd.add_argument("history", metavar="HISTORY.csv", help="a tidy CSV with the columns week, source, spend, leads")
+    cmd.add_argument(
+        "history", metavar="HISTORY.csv", help="a tidy CSV with the columns week, source, spend, leads"
+    )
     cmd.add_argument("--scenario", required=True, metavar="SCENARIO",
                      help="the scenario whose sources the history is of (required; no default)")  # fmt: skip
     cmd.add_argument("--out", required=True, metavar="FITTED.yaml", help="the scenario with the fitted curves; "
@@ -40,6 +43,8 @@ def add_fit(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--plans", type=flags.whole("of at least 0"), default=10, metavar="K",
                      help="with --draws: optimize the plan of the first K draws to show how it moves "
                      "(default: %(default)s; 0: skip)")  # fmt: skip
+    cmd.add_argument("--quiet", action="store_true",
+                     help="no progress on stderr (by default: a line a source fitted, and one before the plans)")  # fmt: skip
     cmd.set_defaults(run=run_fit)
 
 
@@ -96,17 +101,40 @@ def run_fit(args: argparse.Namespace) -> int:
     _check_out(args.out)
     scenario = load(args.scenario)
     seed = scenario.seed if args.seed is None else args.seed
-    if sys.stderr.isatty():  # a fit takes seconds to a minute: say what it does (quiet when piped)
-        print(f"fitting {args.history}: {args.bootstrap} bootstrap refits a source", file=sys.stderr)
-    fitted = fit_history(scenario, args.history, replicates=args.bootstrap, draws=args.draws, seed=seed)
+    tell = None if args.quiet else FitProgress(args.history, max(args.bootstrap, args.draws))
+    fitted = fit_history(scenario, args.history, replicates=args.bootstrap, draws=args.draws, seed=seed,
+                         progress=tell)  # fmt: skip
     write(fitted, args.out)
-    spread = plan_spread(args.out, min(args.plans, args.draws)) if args.draws and args.plans else None
+    plans = min(args.plans, args.draws)
+    if tell and plans:
+        tell.line(f"optimizing the plans of the point fit and {plans} draw(s)")
+    spread = plan_spread(args.out, plans) if plans else None
     page = os.path.join(os.path.dirname(os.path.abspath(args.out)), "fit.html")
     write_page(fitted, page, args.out, spread)
     print(summary(fitted))
     shown = os.path.join(os.path.dirname(args.out), "fit.html")
     print(f"wrote {args.out}, {shown} — next: channelsim validate {args.out}")
     return 0
+
+
+class FitProgress:
+    """What a fit is doing, on stderr (never stdout, never a file; none with --quiet): the refits it makes,
+    a line a source fitted, as a piped `simulate` tells its replications (`label: done/total … (s)`)."""
+
+    def __init__(self, history: str, refits: int, stream: TextIO | None = None) -> None:
+        self.history, self.refits = history, refits
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if done == 0:
+            print(f"fitting {self.history}: {total} source(s), {self.refits} bootstrap refits each",
+                  file=self.stream, flush=True)  # fmt: skip
+        else:
+            self.line(f"{done}/{total} sources")
+
+    def line(self, text: str) -> None:
+        print(f"fitting: {text} ({time.monotonic() - self.started:.1f} s)", file=self.stream, flush=True)
 
 
 def summary(fitted: Fitted) -> str:

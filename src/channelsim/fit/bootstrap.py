@@ -25,6 +25,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from channelsim.curves import Curve, leads_at
+from channelsim.fit.blas import one_blas_thread
 from channelsim.fit.estimate import Data, FormFit, fit_form, mean_leads
 
 #: the intervals' level: the refits' 2.5% and 97.5% percentiles
@@ -98,9 +99,10 @@ def bootstrap(point: FormFit, data: Data, replicates: int, rng: np.random.Genera
     fits, curves, means = [], [], []
     mu = mean_leads(point.form, point.theta, data)
     starts = [point.theta, *point.others[:1]]
-    for _ in range(replicates):
-        refit = fit_form(point.form, point.family, simulated(point, data, mu, rng), starts=starts)
-        fits.append(refit)
-        curves.append(refit.curve(data.scales))
-        means.append(mean_leads(point.form, refit.theta, data))
+    with one_blas_thread():  # once for all the refits, not once a refit (fit/blas.py)
+        for _ in range(replicates):
+            refit = fit_form(point.form, point.family, simulated(point, data, mu, rng), starts=starts)
+            fits.append(refit)
+            curves.append(refit.curve(data.scales))
+            means.append(mean_leads(point.form, refit.theta, data))
     return Bootstrap(fits, curves, np.array(means) if means else np.zeros((0, len(data.leads))))

@@ -72,6 +72,32 @@ def to_curve(form: str, u: np.ndarray, s: Scales, checked: bool = False) -> Curv
     return make(LinearCurve, curve="linear", leads_per_unit_spend=s.sy / s.sx * math.exp(u[0]))
 
 
+def slopes(curve: Curve, x: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(∂L/∂x [week], ∂L/∂u [parameter, week]) of a curve `to_curve(form, u, ·)` at effective spends `x ≥ 0`,
+    where the curve is `value` (its `curves.leads_at`): what the likelihood's gradient needs.
+
+    The derivatives are written in the curve's own value, so the curve's equation stays in
+    `curves.py`; tests/test_fit.py checks them against finite differences of `curves.leads_at`.
+    Each `u` is a log, so ∂L/∂u is the parameter times ∂L/∂(parameter).
+    """
+    if isinstance(curve, HillCurve):  # L = M / (1 + (h/x)^k); q = 1 − L/M = (h/x)^k / (1 + (h/x)^k)
+        k, positive = curve.shape, x > 0
+        safe = np.where(positive, x, 1.0)
+        fall = np.where(positive, k * value * (1.0 - value / curve.max_leads_per_week), 0.0)  # k·L·q
+        return fall / safe, np.vstack([value, -fall, -fall * np.log(curve.half_saturation / safe)])
+    if isinstance(curve, ExponentialCurve):  # L = M (1 − e^(−x/c))
+        c = curve.scale
+        rest = curve.max_leads_per_week * np.exp(-x / c)  # M − L, without the cancellation
+        return rest / c, np.vstack([value, -rest * x / c])
+    if isinstance(curve, LogisticCurve | TanhCurve):  # L = M tanh(ρx)
+        top, rho = curve.max_leads_per_week, curve.rate
+        steep = top * rho * (1.0 - (value / top) ** 2)  # M·ρ·sech²(ρx)
+        return steep, np.vstack([value, steep * x])
+    if isinstance(curve, LinearCurve):
+        return np.full_like(x, curve.leads_per_unit_spend), value[np.newaxis, :]
+    raise ValueError(f"a fit has no form for a {curve.curve} curve")
+
+
 def from_curve(curve: Curve, s: Scales) -> tuple[str, np.ndarray]:
     """The form and log-scale vector of a curve (the inverse of `to_curve`)."""
     if isinstance(curve, HillCurve):

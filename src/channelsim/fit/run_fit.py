@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,19 +63,27 @@ def response(curve: Curve) -> dict[str, Any]:
 
 
 def fit_history(scenario: Scenario, history: str | os.PathLike[str], replicates: int = REPLICATES,
-                draws: int = 0, seed: int = 0) -> Fitted:  # fmt: skip
-    """Fit each source of `history` (a HISTORY.csv) present in `scenario`; `draws` bootstrap variants."""
+                draws: int = 0, seed: int = 0,
+                progress: Callable[[int, int], None] | None = None) -> Fitted:  # fmt: skip
+    """Fit each source of `history` (a HISTORY.csv) present in `scenario`; `draws` bootstrap variants.
+
+    `progress(done, total)` is told the sources fitted: 0 once the history is read, then after each one."""
     started = time.perf_counter()
     found = read_history(history, [s.id for s in scenario.sources])
     replicates = max(replicates, draws)
     seeds = np.random.SeedSequence(seed).spawn(len(scenario.sources))
     fits: dict[str, SourceFit] = {}
     chosen: dict[str, np.ndarray] = {}
+    total = sum(s.id in found.sources for s in scenario.sources)
+    if progress:
+        progress(0, total)
     for source, seq in zip(scenario.sources, seeds, strict=True):
         if source.id not in found.sources:
             continue
         rng = np.random.default_rng(seq)
         fits[source.id] = fit_source(found.sources[source.id], source, replicates, rng)
+        if progress:
+            progress(len(fits), total)
         # which refits become draws: distinct ones while there are enough
         chosen[source.id] = rng.choice(replicates, size=draws, replace=False) if draws else np.zeros(0, int)
     picked = [
