@@ -53,6 +53,7 @@ from channelsim.scenario.schema import Scenario
 ROUNDS = 3  # re-linearisations at an accepted answer
 REFINEMENTS = 4  # finer grids around the answer after the first (the point polish's)
 LINE_STEPS = 40  # bisection steps of the step back towards the plan (capacities, kept partners)
+TOP_UP_PASSES = 5  # cents given back per source at most (the rounding took less than one each)
 NOISE = 1e-9  # relative: slopes out of order by less are rounding, not a kink
 
 Forecasts = Callable[[Levers], list[va.Forecast]]
@@ -248,8 +249,8 @@ def _improve(futures: list[Scenario], problem: Coefficients, lin: Linear, items:
             return None
         x = found
     x = _within_limits(futures, lin, items, start, x, at, price)
-    x = _cents(items, x, start)
-    spent = sum(float(i.cost(np.array([v]))[0]) for i, v in zip(items, x, strict=True))
+    x = _top_up(futures, lin, items, _cents(items, x, start), at, price, room, judged)
+    spent = _spent(items, x)
     if np.array_equal(x, start) or spent > room + TOLERANCE:
         return None
     return {i.term.id: [float(v)] for i, v in zip(items, x, strict=True)}
@@ -313,27 +314,31 @@ def _within_limits(futures: list[Scenario], lin: Linear, items: list[Free], star
                    at: _Stage, price: float) -> np.ndarray:  # fmt: skip
     """`x`, or the step towards it from `start` that keeps the capacities and kept partners on the
     exact curves (the chords under a concave curve may overstate what a capacity leaves)."""
-
-    def kept(t: float) -> bool:
-        point = _stage(futures, lin, items, [np.array([v]) for v in start + t * (x - start)], price)
-        for j, (now, bound, sign) in enumerate(lin.limits):
-            orders = now + sum(
-                float(p[j][0]) - float(a[j][0]) for p, a in zip(point.orders, at.orders, strict=True)
-            )
-            slack = 1e-9 * max(1.0, abs(bound))
-            if (sign > 0 and orders > max(bound, now) + slack) or (
-                sign < 0 and orders < min(bound, now) - slack
-            ):
-                return False
-        return True
-
-    if not lin.limits or kept(1.0):
+    if _limits_kept(futures, lin, items, x, at, price):
         return x
     low, high = 0.0, 1.0
     for _ in range(LINE_STEPS):
         mid = 0.5 * (low + high)
-        low, high = (mid, high) if kept(mid) else (low, mid)
+        kept = _limits_kept(futures, lin, items, start + mid * (x - start), at, price)
+        low, high = (mid, high) if kept else (low, mid)
     return start + low * (x - start)
+
+
+def _limits_kept(futures: list[Scenario], lin: Linear, items: list[Free], x: np.ndarray, at: _Stage,
+                 price: float) -> bool:  # fmt: skip
+    """Whether spends `x` keep every capacity and kept partner of the base on the exact curves (each
+    no worse than at the plan where the plan is already past it)."""
+    if not lin.limits:
+        return True
+    point = _stage(futures, lin, items, [np.array([v]) for v in x], price)
+    for j, (now, bound, sign) in enumerate(lin.limits):
+        orders = now + sum(
+            float(p[j][0]) - float(a[j][0]) for p, a in zip(point.orders, at.orders, strict=True)
+        )
+        slack = 1e-9 * max(1.0, abs(bound))
+        if (sign > 0 and orders > max(bound, now) + slack) or (sign < 0 and orders < min(bound, now) - slack):
+            return False
+    return True
 
 
 def _cents(items: list[Free], x: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -344,3 +349,38 @@ def _cents(items: list[Free], x: np.ndarray, start: np.ndarray) -> np.ndarray:
     floors = np.array([i.term.floor for i in items])
     out[(out > 0) & (out < floors) & (lower <= 0)] = 0.0
     return np.where(np.abs(out - start) < 0.005, start, out)
+
+
+def _spent(items: list[Free], x: np.ndarray) -> float:
+    return sum(float(i.cost(np.array([v]))[0]) for i, v in zip(items, x, strict=True))
+
+
+def _model(futures: list[Scenario], lin: Linear, items: list[Free], x: np.ndarray, at: _Stage, price: float,
+           judged: tuple[str, float, list[float]]) -> float:  # fmt: skip
+    """The risk measure of the model's values (exact curves, first order in the leads) at spends `x`."""
+    point = _stage(futures, lin, items, [np.array([v]) for v in x], price)
+    values = [v + sum(float(p[f, 0] - a[f, 0]) for p, a in zip(point.gains, at.gains, strict=True))
+              for f, v in enumerate(lin.values)]  # fmt: skip
+    risk, alpha, weights = judged
+    return measure(values, weights, risk, alpha)
+
+
+def _top_up(futures: list[Scenario], lin: Linear, items: list[Free], x: np.ndarray, at: _Stage, price: float,
+            room: float, judged: tuple[str, float, list[float]]) -> np.ndarray:  # fmt: skip
+    """Spends rounded down to cents given a cent back, one source at a time, where the model's
+    measure gains most, while the budget has room (the rounding left less than a cent a source)."""
+    best = _model(futures, lin, items, x, at, price, judged)
+    for _ in range(TOP_UP_PASSES * len(items)):
+        trials = []
+        for s, item in enumerate(items):
+            more = x.copy()
+            more[s] = min(round(float(x[s]) + 0.01, 2), item.hi)
+            fits = _spent(items, more) <= room + TOLERANCE and _limits_kept(
+                futures, lin, items, more, at, price
+            )
+            if more[s] > x[s] and fits:
+                trials.append((_model(futures, lin, items, more, at, price, judged), -s, more))
+        if not trials or max(t[:2] for t in trials)[0] <= best:
+            break
+        best, _, x = max(trials, key=lambda t: t[:2])
+    return x
