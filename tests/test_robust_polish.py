@@ -23,9 +23,13 @@ import numpy as np
 import pytest
 
 from builders import scenario, segment
+from channelsim.model.media import source_cost
 from channelsim.optimize.levers import Levers
 from channelsim.optimize.risk import measure
-from channelsim.optimize.robust import optimize_robust, value_in
+from channelsim.optimize.robust import forecasts_in, optimize_robust, solve_robust, value_in
+from channelsim.optimize.robust_polish import polish_robust
+from channelsim.scenario.schema import Scenario
+from test_polish import instance
 
 BUDGET = 3000.0
 ALPHA = 0.4  # with three equal futures: the worst one and a fifth of the next
@@ -128,3 +132,55 @@ def test_polished_robust_plan_reaches_the_brute_force_optimum(line: Line, risk: 
     )  # the MILP's pieces leave more (the test tells)
     assert best - (upper - best) - cents <= polished <= upper + 1e-9
     assert polish["measure"] >= polish["milp_measure"]
+
+
+def futures_of(seed: int) -> tuple[list[Scenario], str]:
+    """`test_polish`'s random instance (every curve form, rate cards with rising and falling prices,
+    setup costs, minimums, locks, units, shares, a count of active sources) and two futures that
+    scale each curve's level."""
+    sc, objective = instance(seed)
+    rng = np.random.default_rng(seed + 1000)
+    out = [sc]
+    for _ in range(2):
+        moves = {f"sources.{s.id}.response.max_leads_per_week": round(s.response.max_leads_per_week * float(f), 3)
+                 for s, f in zip(sc.sources, rng.uniform(0.7, 1.3, len(sc.sources)), strict=True)
+                 if hasattr(s.response, "max_leads_per_week")}  # fmt: skip
+        out.append(sc.with_overrides(moves))
+    return out, objective
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_polish_keeps_every_choice_and_limit_and_never_loses(seed: int) -> None:
+    futures, objective = futures_of(seed)
+    risk = ("expected", "worst", "cvar")[seed % 3]
+    weights = [1 / 3] * 3
+    levers, best, _, _ = solve_robust(futures, objective, "highs", 30, risk, ALPHA, weights)
+    polished, values, report = polish_robust(futures, best.problem, levers, lambda lev: forecasts_in(futures, lev),
+                                             objective, risk, ALPHA, weights, "highs", 30)  # fmt: skip
+    before = measure([value_in(f, levers, objective) for f in futures], weights, risk, ALPHA)
+    after = measure([value_in(f, polished, objective) for f in futures], weights, risk, ALPHA)
+    assert after == pytest.approx(measure(values, weights, risk, ALPHA), abs=1e-6)
+    assert after >= before
+    assert report["kept"] == (polished != levers) and (after > before or not report["kept"])
+    assert (polished.tiers, polished.programmes, polished.winback) == (
+        levers.tiers,
+        levers.programmes,
+        levers.winback,
+    )
+    problem, sc = best.problem, futures[0]
+    for t in problem.sources:
+        x, was = polished.spend[t.id][0], levers.spend[t.id][0]
+        if t.units or t.source.locked or (was <= 0 and (t.source.setup_cost_per_week > 0 or t.lower > 0)):
+            assert x == was  # discrete choices and what is off with a price to switch on stay
+        assert t.lower - 1e-9 <= x <= t.upper + 1e-9
+        if was > 0:
+            assert x >= min(t.floor, was) - 1e-9  # a source on stays used
+        if (
+            sc.budget.max_share_per_source < 1
+            and problem.marketing_budget is not None
+            and not t.source.locked
+        ):
+            assert x <= sc.budget.max_share_per_source * problem.marketing_budget + 1e-6
+    if problem.marketing_budget is not None:
+        spent = sum(source_cost(s, polished.spend[s.id][0]) for s in sc.sources) + (polished.winback or 0.0)
+        assert spent <= problem.marketing_budget + 1e-6

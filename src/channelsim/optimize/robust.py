@@ -134,7 +134,7 @@ def value_in(sc: Scenario, levers: Levers, objective: str) -> float:
     return forecast_levers(sc, restrict(levers, sc)).metric(objective)
 
 
-def _forecasts(futures: list[Scenario], levers: Levers) -> list[va.Forecast]:
+def forecasts_in(futures: list[Scenario], levers: Levers) -> list[va.Forecast]:
     """A plan's exact forecast in each future (`value_in`'s)."""
     return [forecast_levers(f, restrict(levers, f)) for f in futures]
 
@@ -204,7 +204,7 @@ def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alp
     weights = check_robust(futures, risk, alpha, weights)
     limit = float(time_limit or sc.optimize.time_limit_seconds)
     levers, best, rounds, seconds = solve_robust(futures, objective, solver, limit, risk, alpha, weights)
-    levers, values, polished = polish_robust(futures, best.problem, levers, lambda lev: _forecasts(futures, lev),
+    levers, values, polished = polish_robust(futures, best.problem, levers, lambda lev: forecasts_in(futures, lev),
                                              objective, risk, alpha, weights, solver, limit)  # fmt: skip
     best = replace(best, levers=levers, value=measure(values, weights, risk, alpha))
     plan = explain_plan(sc, best, objective, solver, None, limit, seconds, rounds, None)
