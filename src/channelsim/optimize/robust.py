@@ -4,8 +4,8 @@ Each future values the deciding future's decisions with its own valuation (`milp
 with a `FollowDecisions`): its curves, prices, margins and costs. A decision that does not
 exist in a future (a removed source, partner or programme) contributes nothing there; a
 lever that exists only in a future is not decided, it stays as written there. The objective is the expected value,
-the worst case (max t, t ≤ value_f) or the CVaR at level α (Rockafellar–Uryasev:
-max η − (1/α)·Σ p_f·u_f, u_f ≥ η − value_f, u_f ≥ 0). Limits are the base scenario's.
+the worst case or the CVaR at level α (`risk`). Limits are the base scenario's. The plan the
+rounds keep is then polished on the exact curves of every future (`robust_polish`).
 """
 
 from __future__ import annotations
