@@ -50,7 +50,10 @@ from channelsim.optimize.risk import measure, risk_objective
 from channelsim.optimize.solvers import solve
 from channelsim.scenario.schema import Scenario
 
-ROUNDS = 3  # re-linearisations at an accepted answer
+ROUNDS = 5  # re-linearisations at an accepted answer
+SETTLED = 1e-6  # a round that gains less (relative to the measure) is the last
+SHRINKS = (1.0, 0.5, 0.25)  # steps tried towards the LP's answer, each valued exactly
+STEP = 1.0  # spend per week of the exact slope's finite difference (the curves bend over hundreds)
 REFINEMENTS = 4  # finer grids around the answer after the first (the point polish's)
 LINE_STEPS = 40  # bisection steps of the step back towards the plan (capacities, kept partners)
 TOP_UP_PASSES = 5  # cents given back per source at most (the rounding took less than one each)
@@ -69,6 +72,7 @@ class Linear:
     worth: list[list[np.ndarray | None]]  # [source][future] → [week]
     orders: list[list[np.ndarray]]  # [limit][source] → [week]: one lead's orders in the column
     limits: list[tuple[float, float, int]]  # (orders now, bound, +1: at most / −1: at least)
+    fix: np.ndarray | None = None  # [source, future]: the exact slope at the plan less the model's
 
 
 def polish_robust(futures: list[Scenario], problem: Coefficients, levers: Levers, forecasts: Forecasts,
@@ -84,7 +88,7 @@ def polish_robust(futures: list[Scenario], problem: Coefficients, levers: Levers
     values = [fc.metric(objective) for fc in now]
     first = measure(values, weights, risk, alpha)
     report: dict[str, Any] = {"milp_measure": round(first, 2), "measure": round(first, 2), "rounds": 0,
-                              "moved": [], "kept": False}  # fmt: skip
+                              "path": [], "moved": [], "kept": False}  # fmt: skip
     why = _unsupported(problem)
     items = [] if why else _movable(futures, problem, levers)
     if why or not items:
@@ -93,24 +97,65 @@ def polish_robust(futures: list[Scenario], problem: Coefficients, levers: Levers
     best, best_value = levers, first
     for _ in range(ROUNDS):
         lin = _linear(futures, problem, best, now, items, objective)
+        lin = replace(
+            lin, fix=_slope_fix(futures, lin, items, best, forecasts, objective, objective == "profit")
+        )
         spend = _improve(
             futures, problem, lin, items, best, (risk, alpha, weights), solver, limit, objective == "profit"
         )
         if spend is None:
             break
-        trial = replace(best, spend=best.spend | spend)
-        found = forecasts(trial)
-        found_values = [fc.metric(objective) for fc in found]
-        score = measure(found_values, weights, risk, alpha)
-        if not score > best_value:
+        step = _accept(futures, lin, items, best, spend, forecasts, objective, (risk, alpha, weights))
+        if step is None or not step[1] > best_value:
             break
-        best, best_value, now, values = trial, score, found, found_values
+        gain = step[1] - best_value
+        best, best_value, now, values = step
+        report["path"].append(round(best_value, 2))
         report["rounds"] += 1
         items = [replace(i, start=best.spend[i.term.id][0]) for i in items]
+        if gain <= SETTLED * max(1.0, abs(best_value)):
+            break
     report |= {"measure": round(best_value, 2), "kept": best != levers,
                "moved": sorted(i.term.id for i in items if best.spend[i.term.id] != levers.spend[i.term.id]),
                "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
     return best, values, report
+
+
+def _accept(futures: list[Scenario], lin: Linear, items: list[Free], levers: Levers, spend: dict[str, list[float]],
+            forecasts: Forecasts, objective: str,
+            judged: tuple[str, float, list[float]]) -> tuple[Levers, float, list[va.Forecast], list[float]] | None:  # fmt: skip
+    """The first of the steps `SHRINKS` towards `spend` that the exact measure says is better than
+    `levers` (the exact values bend more than the model's: a shorter step may gain), with its
+    exact measure, forecasts and values; None: none is."""
+    risk, alpha, weights = judged
+    first = measure(lin.values, weights, risk, alpha)
+    for shrink in SHRINKS:
+        trial = _toward(futures, lin, items, levers, spend, shrink, objective == "profit")
+        if trial is None or trial == levers:
+            continue
+        found = forecasts(trial)
+        values = [fc.metric(objective) for fc in found]
+        score = measure(values, weights, risk, alpha)
+        if score > first:
+            return trial, score, found, values
+    return None
+
+
+def _toward(futures: list[Scenario], lin: Linear, items: list[Free], levers: Levers, spend: dict[str, list[float]],
+            shrink: float, net: bool) -> Levers | None:  # fmt: skip
+    """The plan moved `shrink` of the way to `spend` (cents, down), or None where that breaks a
+    capacity or kept partner (the cost is convex, so the budget holds on the way)."""
+    if shrink == 1.0:
+        return replace(levers, spend=levers.spend | spend)
+    start = np.array([levers.spend[i.term.id][0] for i in items])
+    end = np.array([spend.get(i.term.id, [levers.spend[i.term.id][0]])[0] for i in items])
+    x = _cents(items, start + shrink * (end - start), start)
+    at = _stage(futures, lin, items, [np.array([v]) for v in start], 1.0 if net else 0.0)
+    if not _limits_kept(futures, lin, items, x, at, 1.0 if net else 0.0):
+        return None
+    return replace(
+        levers, spend=levers.spend | {i.term.id: [float(v)] for i, v in zip(items, x, strict=True)}
+    )
 
 
 def _unsupported(problem: Coefficients) -> str | None:
@@ -174,6 +219,22 @@ def _linear(futures: list[Scenario], problem: Coefficients, levers: Levers, fcs:
     return Linear(values, worth, orders, limits)
 
 
+def _slope_fix(futures: list[Scenario], lin: Linear, items: list[Free], levers: Levers, forecasts: Forecasts,
+               objective: str, net: bool) -> np.ndarray:  # fmt: skip
+    """Per moved source and future, the exact forecast's slope in the source's spend at the plan less
+    the model's (both over the same `STEP`): what a lead's extra leads do to the others' worth (word of
+    mouth, the unaware left, service levels), which the first-order model leaves out."""
+    out = np.zeros((len(items), len(futures)))
+    for s, item in enumerate(items):
+        x = levers.spend[item.term.id][0]
+        step = STEP if x + STEP <= item.hi else -STEP
+        moved = replace(levers, spend=levers.spend | {item.term.id: [x + step]})
+        exact = np.array([fc.metric(objective) for fc in forecasts(moved)]) - np.array(lin.values)
+        model = _curves(futures, lin, [item], [np.array([x, x + step])], 1.0 if net else 0.0, only=s)[0][0]
+        out[s] = exact / step - (model[:, 1] - model[:, 0]) / step
+    return out
+
+
 def _leads(futures_source: Any, x: np.ndarray, weeks: int) -> np.ndarray:
     """Leads per week [week, spend] of a source at constant spends `x` (its adstock from today's)."""
     carry = futures_source.adstock ** np.arange(1, weeks + 1)[:, None]
@@ -181,21 +242,23 @@ def _leads(futures_source: Any, x: np.ndarray, weeks: int) -> np.ndarray:
     return leads_at(futures_source.response, level)
 
 
-def _curves(futures: list[Scenario], lin: Linear, items: list[Free], grids: list[np.ndarray],
-            net: float) -> tuple[list[np.ndarray], list[np.ndarray], list[list[np.ndarray]]]:  # fmt: skip
+def _curves(futures: list[Scenario], lin: Linear, items: list[Free], grids: list[np.ndarray], net: float,
+            only: int | None = None) -> tuple[list[np.ndarray], list[np.ndarray], list[list[np.ndarray]]]:  # fmt: skip
     """On each grid: every future's model value G_f [future, spend] (relative), the cost [spend],
-    and each limit's orders [spend]."""
+    and each limit's orders [spend] (`only`: `items` is that one moved source)."""
     gains, costs, orders = [], [], []
-    for s, (item, xs) in enumerate(zip(items, grids, strict=True)):
+    for k, (item, xs) in enumerate(zip(items, grids, strict=True)):
+        s = k if only is None else only
         cost = item.cost(xs)
         weeks = len(next(w for w in lin.worth[s] if w is not None))
         rows = []
-        for f, w in zip(futures, lin.worth[s], strict=True):
+        for f, (future, w) in enumerate(zip(futures, lin.worth[s], strict=True)):
             if w is None:
                 rows.append(np.zeros_like(xs))
                 continue
-            src = next(x for x in f.sources if x.id == item.term.id)
-            rows.append(w @ _leads(src, xs, weeks) - net * weeks * cost)
+            src = next(x for x in future.sources if x.id == item.term.id)
+            fix = float(lin.fix[s, f]) if lin.fix is not None else 0.0
+            rows.append(w @ _leads(src, xs, weeks) - net * weeks * cost + fix * xs)
         gains.append(np.array(rows))
         costs.append(cost)
         base = next(x for x in futures[0].sources if x.id == item.term.id)
