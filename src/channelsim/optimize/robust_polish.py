@@ -306,7 +306,7 @@ def _improve(futures: list[Scenario], problem: Coefficients, lin: Linear, items:
     items = [i for i, k in zip(items, keep, strict=True) if k]
     if not items:
         return None
-    start = start[np.array(keep)]
+    lin, start = _only(lin, keep), start[np.array(keep)]
     grids = [g for g, k in zip(grids, keep, strict=True) if k]
     at = _stage(futures, lin, items, [np.array([x]) for x in start], price)
     room = _room(problem, levers, {i.term.id for i in items})
@@ -325,6 +325,14 @@ def _improve(futures: list[Scenario], problem: Coefficients, lin: Linear, items:
     if np.array_equal(x, start) or spent > room + TOLERANCE:
         return None
     return {i.term.id: [float(v)] for i, v in zip(items, x, strict=True)}
+
+
+def _only(lin: Linear, keep: list[bool]) -> Linear:
+    """The model of the sources `keep` marks (the others stay where they are)."""
+    mask = np.array(keep)
+    return replace(lin, worth=[w for w, k in zip(lin.worth, keep, strict=True) if k],
+                   orders=[[o for o, k in zip(row, keep, strict=True) if k] for row in lin.orders],
+                   fix=None if lin.fix is None else lin.fix[mask])  # fmt: skip
 
 
 def _stage(
