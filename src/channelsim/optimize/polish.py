@@ -34,6 +34,7 @@ from channelsim.curves import PointsCurve, leads_at
 from channelsim.model.media import source_cost
 from channelsim.optimize.coefficients import Coefficients, SourceTerm
 from channelsim.optimize.milp import Built
+from channelsim.scenario.demand import Source
 
 TOLERANCE = 1e-6  # feasibility slack on limits, in currency per week
 SUBDIVIDE = 16  # chords per MILP piece in the first pass
@@ -64,6 +65,16 @@ def value(problem: Coefficients, spend: dict[str, list[float]], column: int, net
     return total
 
 
+def spend_range(problem: Coefficients, term: SourceTerm, now: float) -> tuple[float, float]:
+    """Where a source may move from the MILP's spend `now` keeping its choices: on stays at or above
+    the least spend that counts as used (`min_active_sources` keeps its count), within its bound
+    and its share of the budget."""
+    budget, share = problem.marketing_budget, problem.scenario.budget.max_share_per_source
+    lo = max(term.floor, term.lower) if now > 0 and term.floor > 0 else term.lower
+    hi = min(term.upper, share * budget) if budget is not None and share < 1 else term.upper
+    return lo, hi
+
+
 def _movable(term: SourceTerm, x: float) -> bool:
     """Spends the polish may move: continuous ones the MILP kept on, and concave sources it left off
     without a setup cost (a chord from 0 understates a concave curve's first euros)."""
@@ -73,10 +84,10 @@ def _movable(term: SourceTerm, x: float) -> bool:
 
 
 @dataclass(frozen=True)
-class _Free:
+class Free:
     """A source the polish moves: on `[lo, hi]` from the MILP's spend `start`; `gain` per lead a week.
 
-    `bounds`: the ends of its concave stretches over the spends it may have (`_kinks`); `foot`: the
+    `bounds`: the ends of its concave stretches over the spends it may have (`kinks`); `foot`: the
     end of an S-curve's convex slow start (0: none)."""
 
     term: SourceTerm
@@ -109,13 +120,13 @@ def _media(term: SourceTerm, x: np.ndarray) -> np.ndarray:
     return np.where(x > edges[-1], beyond, np.interp(x, edges, costs))
 
 
-def _kinks(term: SourceTerm) -> tuple[list[float], float] | None:
+def kinks(source: Source) -> tuple[list[float], float] | None:
     """Spends where the source's value for cost stops being concave (a volume discount starts, a
     `points` curve steepens), and the end of an S-curve's convex slow start (0: none); None for
     a shape the polish does not know."""
-    card = term.source.rate_card or []
+    card = source.rate_card or []
     cuts = [a.up_to for a, b in itertools.pairwise(card) if b.price < a.price]
-    curve = term.source.response
+    curve = source.response
     if curve.concave:
         return cuts, 0.0
     if isinstance(curve, PointsCurve):
@@ -131,10 +142,10 @@ def _kinks(term: SourceTerm) -> tuple[list[float], float] | None:
     return ([*cuts, foot], foot) if foot > 0 else None
 
 
-def _stretches(term: SourceTerm, lo: float, hi: float) -> tuple[tuple[float, ...], float] | None:
-    """The ends of the source's concave stretches on `[lo, hi]` and its S-curve foot (`_kinks`);
+def stretches(source: Source, lo: float, hi: float) -> tuple[tuple[float, ...], float] | None:
+    """The ends of the source's concave stretches on `[lo, hi]` and its S-curve foot (`kinks`);
     None where the source stays as the MILP set it."""
-    found = _kinks(term)
+    found = kinks(source)
     if found is None or hi <= lo:
         return None
     cuts, foot = found
@@ -146,7 +157,7 @@ def _start(term: SourceTerm, a: float, x: float) -> float:
     return min(x, 0.01) if a <= 0 < term.source.setup_cost_per_week else a
 
 
-def _around(item: _Free, x: float) -> tuple[float, float, bool]:
+def around(item: Free, x: float) -> tuple[float, float, bool]:
     """Where the source moves from `x`: the concave stretch that holds it (the one starting at `x`
     when `x` is a kink), or from an S-curve's slow start that and the stretch after it (then
     True: a 1-D search, the slow start being convex)."""
@@ -157,7 +168,7 @@ def _around(item: _Free, x: float) -> tuple[float, float, bool]:
     return _start(item.term, bounds[k], x), b, on_foot
 
 
-def _kink_at(item: _Free, x: float) -> int | None:
+def _kink_at(item: Free, x: float) -> int | None:
     """The index in `bounds` of the kink where `x` sits at an end of the item's stretch, if any."""
     near = 1e-9 * max(1.0, item.hi)
     for end in (item.lo, item.hi):
@@ -167,7 +178,7 @@ def _kink_at(item: _Free, x: float) -> int | None:
     return None
 
 
-def _grid(item: _Free, inner: np.ndarray, a: float, b: float, keep: float) -> np.ndarray:
+def _grid(item: Free, inner: np.ndarray, a: float, b: float, keep: float) -> np.ndarray:
     """Spends from `a` to `b`: `inner`, `keep` (a spend the stage must be able to choose) and the
     rate card's edges, near-duplicates dropped (they give slopes of rounding noise)."""
     gap = 1e-9 * max(b, 1.0)
@@ -199,7 +210,7 @@ class _Chords:
         return np.where(room >= -TOLERANCE, gained, -np.inf)
 
 
-def _chords(items: list[_Free], grids: list[np.ndarray], price: float) -> _Chords:
+def _chords(items: list[Free], grids: list[np.ndarray], price: float) -> _Chords:
     cost = [item.cost(xs) for item, xs in zip(items, grids, strict=True)]
     gain = [item.gains(xs) for item, xs in zip(items, grids, strict=True)]
     dc = np.concatenate([np.maximum(np.diff(c), 1e-300) for c in cost] or [np.zeros(0)])
@@ -216,7 +227,7 @@ def _chords(items: list[_Free], grids: list[np.ndarray], price: float) -> _Chord
     )
 
 
-def _fill(items: list[_Free], grids: list[np.ndarray], room: float, price: float) -> np.ndarray:
+def _fill(items: list[Free], grids: list[np.ndarray], room: float, price: float) -> np.ndarray:
     """The best spends on the chords of `grids` (each source from its grid's first spend): chords
     in order of gain per unit of cost while they gain more than `price` per unit (the objective's
     own price of spend), within `room` (budget left beyond the first spends; inf: no budget)."""
@@ -233,7 +244,7 @@ def _fill(items: list[_Free], grids: list[np.ndarray], room: float, price: float
     return x
 
 
-def _search(item: _Free, grid: np.ndarray, others: _Chords, room: float, price: float) -> float:
+def _search(item: Free, grid: np.ndarray, others: _Chords, room: float, price: float) -> float:
     """A source whose value for cost is not concave where it moves (an S-curve's slow start, or
     across a kink): its best spend on `grid`, the others' chords taking the rest of `room` (the
     budget left after the others' first spends). On a convex stretch at most one source sits
@@ -243,7 +254,7 @@ def _search(item: _Free, grid: np.ndarray, others: _Chords, room: float, price: 
     return float(grid[int(np.argmax(total))])
 
 
-def _refine(items: list[_Free], grids: list[np.ndarray], x: np.ndarray) -> list[np.ndarray]:
+def refine(items: list[Free], grids: list[np.ndarray], x: np.ndarray) -> list[np.ndarray]:
     """Finer grids on the cells around `x` (each holding its `x`)."""
     out = []
     for item, xs, at in zip(items, grids, x, strict=True):
@@ -253,7 +264,7 @@ def _refine(items: list[_Free], grids: list[np.ndarray], x: np.ndarray) -> list[
     return out
 
 
-def _leads(items: list[_Free], x: np.ndarray) -> np.ndarray:
+def _leads(items: list[Free], x: np.ndarray) -> np.ndarray:
     return np.array([i.term.source.response.leads(float(v)) for i, v in zip(items, x, strict=True)])
 
 
@@ -269,7 +280,7 @@ def kept_slack(built: Built) -> dict[str, float]:
     return out
 
 
-def _allowances(problem: Coefficients, items: list[_Free], start: np.ndarray,
+def _allowances(problem: Coefficients, items: list[Free], start: np.ndarray,
                 slack: dict[str, float] | None) -> dict[int, float]:  # fmt: skip
     """Per partner kept (its orders' column): how many of its orders over the horizon the moves may
     take, its slack with the moved sources' exact leads (none without `slack`, or where the MILP's
@@ -283,7 +294,7 @@ def _allowances(problem: Coefficients, items: list[_Free], start: np.ndarray,
     return out
 
 
-def _floors_kept(problem: Coefficients, items: list[_Free], before: np.ndarray, after: np.ndarray,
+def _floors_kept(problem: Coefficients, items: list[Free], before: np.ndarray, after: np.ndarray,
                  allowance: dict[int, float]) -> bool:  # fmt: skip
     """Whether going from `before` to `after` takes from no partner the plan keeps more orders than
     its `allowance` (`_allowances`): its orders are linear in the leads."""
@@ -297,15 +308,15 @@ def _floors_kept(problem: Coefficients, items: list[_Free], before: np.ndarray, 
     return True
 
 
-def _costs(items: list[_Free], x: np.ndarray) -> np.ndarray:
+def _costs(items: list[Free], x: np.ndarray) -> np.ndarray:
     return np.array([i.cost(np.array([v]))[0] for i, v in zip(items, x, strict=True)])
 
 
-def _gains(items: list[_Free], x: np.ndarray) -> np.ndarray:
+def _gains(items: list[Free], x: np.ndarray) -> np.ndarray:
     return np.array([i.gains(np.array([v]))[0] for i, v in zip(items, x, strict=True)])
 
 
-def _top_up(items: list[_Free], x: np.ndarray, budget: float, price: float) -> np.ndarray:
+def _top_up(items: list[Free], x: np.ndarray, budget: float, price: float) -> np.ndarray:
     """Spends rounded down to cents given cents back where they gain most, while the budget
     (`budget`: what the moved sources may cost; inf: no budget) has room for them."""
     out, upper = x.copy(), np.array([i.hi for i in items])
@@ -325,7 +336,7 @@ def _top_up(items: list[_Free], x: np.ndarray, budget: float, price: float) -> n
     return out
 
 
-def _first_grid(item: _Free, keep: float) -> np.ndarray:
+def first_grid(item: Free, keep: float) -> np.ndarray:
     """The MILP's breakpoints (effective spend = spend: no adstock) cut `SUBDIVIDE`-fold, on the
     item's range, with `keep`."""
     xs = item.term.leads.xs
@@ -343,26 +354,24 @@ def polish(problem: Coefficients, spend: dict[str, list[float]], column: int, ne
     if len(problem.periods) != 1 or problem.capacities:
         return spend
     budget = problem.marketing_budget
-    share = problem.scenario.budget.max_share_per_source
     weeks = problem.periods[0].weeks
-    items: list[_Free] = []  # equalised by the chords
-    searched: list[_Free] = []  # a 1-D search each
+    items: list[Free] = []  # equalised by the chords
+    searched: list[Free] = []  # a 1-D search each
     for t in problem.sources:
         now = spend[t.id][0]
         if not _movable(t, now):
             continue
-        lo = max(t.floor, t.lower) if now > 0 and t.floor > 0 else t.lower
-        hi = min(t.upper, share * budget) if budget is not None and share < 1 else t.upper
+        lo, hi = spend_range(problem, t, now)
         gain = weeks * worth(problem, t, column, net)
         if gain <= 0:  # leads worth nothing (or less): as low as the MILP's choices allow
             if now > lo:
-                items.append(_Free(t, now, lo, now, gain, (lo, now)))
+                items.append(Free(t, now, lo, now, gain, (lo, now)))
             continue
-        found = _stretches(t, lo, hi)
+        found = stretches(t.source, lo, hi)
         if found is None:
             continue
-        item = _Free(t, now, lo, hi, gain, *found)
-        a, b, on_foot = _around(item, min(max(now, lo), hi))
+        item = Free(t, now, lo, hi, gain, *found)
+        a, b, on_foot = around(item, min(max(now, lo), hi))
         if b - a > 1e-9 * max(1.0, b):
             (searched if on_foot else items).append(replace(item, lo=a, hi=b))
     if not items + searched or all(i.term.leads.error <= 0 for i in items + searched):
@@ -371,9 +380,9 @@ def polish(problem: Coefficients, spend: dict[str, list[float]], column: int, ne
     limit = np.inf if budget is None else budget  # what the moved sources may cost
     limit -= reserved + sum(source_cost(t.source, spend[t.id][0]) for t in problem.sources if t.id not in ids)
     price = float(weeks) if net else 0.0
-    grids = [_first_grid(i, i.start) for i in items]
+    grids = [first_grid(i, i.start) for i in items]
     placed = [min(max(i.start, i.lo), i.hi) for i in searched]
-    sgrids = [_first_grid(i, v) for i, v in zip(searched, placed, strict=True)]
+    sgrids = [first_grid(i, v) for i, v in zip(searched, placed, strict=True)]
 
     def room(but: int | None = None) -> float:
         """The budget the items may spend beyond their grids' first spends (`but`: a searched
@@ -400,22 +409,22 @@ def polish(problem: Coefficients, spend: dict[str, list[float]], column: int, ne
                 wide = replace(item, lo=_start(item.term, item.bounds[j - 1], at), hi=item.bounds[j + 1])
                 searched.append(wide)
                 placed.append(at)
-                sgrids.append(_first_grid(wide, at))
+                sgrids.append(first_grid(wide, at))
                 changed = True
         if not changed:
             break
         x = settle()
         for k in reversed(range(len(searched))):
-            a, b, on_foot = _around(searched[k], placed[k])
+            a, b, on_foot = around(searched[k], placed[k])
             if not on_foot and a < placed[k] < b:
                 item, at = searched.pop(k), placed.pop(k)
                 sgrids.pop(k)
                 items.append(replace(item, lo=a, hi=b))
-                grids.append(_first_grid(items[-1], at))
+                grids.append(first_grid(items[-1], at))
         x = settle()
     for _ in range(REFINEMENTS):
-        grids = _refine(items, grids, x)
-        sgrids = _refine(searched, sgrids, np.array(placed))
+        grids = refine(items, grids, x)
+        sgrids = refine(searched, sgrids, np.array(placed))
         x = settle()
     moved = items + searched
     x = np.concatenate([x, placed])

@@ -4,14 +4,15 @@ Each future values the deciding future's decisions with its own valuation (`milp
 with a `FollowDecisions`): its curves, prices, margins and costs. A decision that does not
 exist in a future (a removed source, partner or programme) contributes nothing there; a
 lever that exists only in a future is not decided, it stays as written there. The objective is the expected value,
-the worst case (max t, t ≤ value_f) or the CVaR at level α (Rockafellar–Uryasev:
-max η − (1/α)·Σ p_f·u_f, u_f ≥ η − value_f, u_f ≥ 0). Limits are the base scenario's.
+the worst case or the CVaR at level α (`risk`). Limits are the base scenario's. The plan the
+rounds keep is then polished on the exact curves of every future (`robust_polish`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from typing import Any
 
 import pulp
@@ -30,6 +31,8 @@ from channelsim.optimize.coefficients import (
 from channelsim.optimize.levers import Levers, check_choices, forecast_levers, read_decisions
 from channelsim.optimize.milp import Built, Expr, add_metrics, build, tier_indicator
 from channelsim.optimize.plan import Plan, risk_label
+from channelsim.optimize.risk import measure, risk_objective
+from channelsim.optimize.robust_polish import polish_robust
 from channelsim.optimize.run import MAX_ROUNDS, Round, explain_plan, optimize_plan
 from channelsim.optimize.solvers import solve
 from channelsim.results_io import write_bytes_atomic
@@ -72,21 +75,6 @@ def complete(levers: Levers, sc: Scenario) -> Levers:
     return Levers(spend, tiers, programmes, winback)
 
 
-def measure(values: list[float], weights: list[float], risk: str, alpha: float) -> float:
-    """Expected value, worst case, or CVaR_α (the mean of the worst α of the weighted futures)."""
-    if risk == "expected":
-        return sum(w * v for w, v in zip(weights, values, strict=True))
-    if risk == "worst":
-        return min(values)
-    tail, total = 0.0, 0.0
-    for v, w in sorted(zip(values, weights, strict=True)):
-        take = min(w, alpha - total)
-        if take <= 0:
-            break
-        tail, total = tail + take * v, total + take
-    return tail / alpha
-
-
 def check_robust(
     futures: list[Scenario], risk: str, alpha: float, weights: list[float] | None
 ) -> list[float]:
@@ -101,28 +89,6 @@ def check_robust(
         raise UsageError(f"--weights: need {len(futures)} non-negative numbers, one per future (base first); "
                          f"got {weights}")  # fmt: skip
     return [w / sum(weights) for w in weights]
-
-
-def _objective(
-    prob: pulp.LpProblem, values: list[Any], weights: list[float], risk: str, alpha: float
-) -> None:
-    """Set the risk measure of the futures' values as the (maximised) objective."""
-    if risk == "expected":
-        prob.setObjective(pulp.lpSum(w * v for w, v in zip(weights, values, strict=True)))
-        return
-    if risk == "worst":
-        t = prob.add_variable("robust_t", None)  # free: values may be negative
-        for f, value in enumerate(values):
-            prob += (t <= value, f"robust_worst_{f}")
-        prob.setObjective(t)
-        return
-    eta = prob.add_variable("robust_eta", None)
-    shortfall = [prob.add_variable(f"robust_u_{f}", 0) for f in range(len(values))]
-    for f, (u, value) in enumerate(zip(shortfall, values, strict=True)):
-        prob += (u >= eta - value, f"robust_cvar_{f}")
-    prob.setObjective(
-        eta - (1.0 / alpha) * pulp.lpSum(w * u for w, u in zip(weights, shortfall, strict=True))
-    )
 
 
 class FollowDecisions:
@@ -168,6 +134,11 @@ def value_in(sc: Scenario, levers: Levers, objective: str) -> float:
     return forecast_levers(sc, restrict(levers, sc)).metric(objective)
 
 
+def forecasts_in(futures: list[Scenario], levers: Levers) -> list[va.Forecast]:
+    """A plan's exact forecast in each future (`value_in`'s)."""
+    return [forecast_levers(f, restrict(levers, f)) for f in futures]
+
+
 def solve_robust(futures: list[Scenario], objective: str, solver: str, limit: float, risk: str, alpha: float,
                  weights: list[float]) -> tuple[Levers, Round, int, float]:  # fmt: skip
     """Rounds as in `optimize_plan`: linearise every future at the plan, solve, repeat until it repeats."""
@@ -180,7 +151,7 @@ def solve_robust(futures: list[Scenario], objective: str, solver: str, limit: fl
             future = Built(master.prob, problem=problem, prefix=f"f{k}_")
             add_metrics(future, problem, FollowDecisions(master))
             values.append(future.metrics[objective])
-        _objective(master.prob, values, weights, risk, alpha)
+        risk_objective(master.prob, values, weights, risk, alpha)
         outcome = solve(master.prob, solver, limit)
         seconds += outcome.seconds
         if not outcome.has_plan:
@@ -233,6 +204,9 @@ def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alp
     weights = check_robust(futures, risk, alpha, weights)
     limit = float(time_limit or sc.optimize.time_limit_seconds)
     levers, best, rounds, seconds = solve_robust(futures, objective, solver, limit, risk, alpha, weights)
+    levers, values, polished = polish_robust(futures, best.problem, levers, lambda lev: forecasts_in(futures, lev),
+                                             objective, risk, alpha, weights, solver, limit)  # fmt: skip
+    best = replace(best, levers=levers, value=measure(values, weights, risk, alpha))
     plan = explain_plan(sc, best, objective, solver, None, limit, seconds, rounds, None)
     plan.budget_shadow_price = plan.incentive_shadow_price = (
         None  # the base future's duals alone would mislead
@@ -241,7 +215,6 @@ def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alp
                for n, f in zip(names, futures, strict=True)}  # fmt: skip
     # every candidate over the base's levers, as the robust plan is: comparable plan by plan
     candidates = {"robust": levers} | {k: complete(_levers_of(p), sc) for k, p in singles.items()}
-    values = [value_in(f, levers, objective) for f in futures]
     today = [value_in(f, Levers.of(sc), objective) for f in futures]
     regret = regret_rows(futures, names, candidates, objective)
     each = {p: [r["value"] for r in regret if r["plan"] == p] for p in candidates}  # in the futures' order
@@ -252,7 +225,7 @@ def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alp
         "baseline_values": {n: round(v, 2) for n, v in zip(names, today, strict=True)},
         "measure": round(measure(values, weights, risk, alpha), 2),
         "measures": {p: round(measure(v, weights, risk, alpha), 2) for p, v in each.items()},
-        "regret": regret,
+        "regret": regret, "polish": polished,
     }  # fmt: skip
     plan.objective_value = measure(values, weights, risk, alpha)
     plan.baseline_value = measure(today, weights, risk, alpha)
