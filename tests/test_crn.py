@@ -3,8 +3,11 @@
 Two runs of one seed under plans that differ in one paid source's spend part as soon as that
 source's leads differ: other customers, other orders, other choices. What stays exactly as it
 was is what draws from a stream of its own whose use depends on nothing but its own lever: every
-other paid source's leads (`source_streams`), week by week. And win-back draws from its own stream
-(`winback`), so a win-back spend that reaches nobody changes nothing but its cost.
+other paid source's leads (`source_streams`), week by week. Win-back draws from its own stream
+(`winback`), so a win-back spend that reaches nobody changes nothing but its cost. And each
+segment's organic leads and customers' lives draw from the segment's own streams, so where the
+segments share nothing else (one shop, no rivals) leads bought into one leave the other as it was.
+Each of these fails on the code before (one `leads`, `organic` and `customers` stream for all).
 """
 
 from __future__ import annotations
@@ -101,3 +104,31 @@ def test_winback_that_reaches_nobody_changes_nothing_but_its_cost() -> None:
         if not np.array_equal(table, high[level][metric])
     }
     assert differ == {"total.winback_spend", "total.marketing_spend", "total.profit"}
+
+
+def test_a_source_into_one_segment_leaves_another_segments_customers_as_they_were() -> None:
+    # Each segment's organic leads and customers' lives draw from the segment's own streams. With
+    # nothing else shared (one shop: no choice between outlets, no rivals, no queue, no stock),
+    # a plan that buys more leads into one segment leaves the other's whole story unchanged.
+    def people(name: str) -> dict[str, object]:
+        return segment(id=name, population=30_000, initial_customers=400, innovation_per_week=0.002,
+                       imitation_per_week=0.1, conversion=0.5, consideration_weeks=1.0,
+                       purchases_per_week=0.3, churn_per_week=0.03, order_value=50)  # fmt: skip
+
+    sc = scenario(
+        horizon_weeks=WEEKS, segments=[people("one"), people("two")],
+        loyalty_programs=[{"id": "club", "channels": ["shop"], "enrolment_per_week": 0.05, "churn_multiplier": 0.5}],
+        sources=[{"id": "into_one", "spend_per_week": 500, "segment_mix": {"one": 1.0},
+                  "response": {"curve": "linear", "leads_per_unit_spend": 0.1}},
+                 {"id": "into_two", "spend_per_week": 500, "segment_mix": {"two": 1.0},
+                  "response": {"curve": "linear", "leads_per_unit_spend": 0.1}}],
+    )  # fmt: skip
+    seed = replication_seeds(11, 1)[0]
+    base = run_replication(sc, Policy.baseline(sc), seed).tables
+    more = run_replication(sc, with_spend(sc, "into_one", 2.0), seed).tables
+    assert not np.array_equal(base["segment"]["orders"][:, 0], more["segment"]["orders"][:, 0])
+    for metric in ("new_customers", "orders", "lapses", "active_customers", "members", "prospects"):
+        assert base["segment"][metric][:, 1].sum() > 0, metric
+        np.testing.assert_array_equal(base["segment"][metric][:, 1], more["segment"][metric][:, 1], metric)
+    for metric in ("leads", "new_customers"):  # into_two's (organic and referral count both segments)
+        np.testing.assert_array_equal(base["source"][metric][:, 1], more["source"][metric][:, 1], metric)

@@ -29,6 +29,7 @@ from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.streams import (
     STREAMS,
     Draws,
+    customer_streams,
     organic_streams,
     partner_streams,
     replication_seeds,
@@ -324,6 +325,7 @@ class World:
             self.till,
             weeks,
             lambda programme, change: self.membership.append((programme, change)),
+            lives=customer_streams(np.random.SeedSequence(seed), len(segments)),
         )
         self.weeks = weeks
         self.env.process(self._clock())
@@ -577,6 +579,7 @@ def test_each_source_segment_and_partner_draws_from_a_child_of_its_named_stream(
     for children, name in (
         (source_streams, "leads"),
         (organic_streams, "organic"),
+        (customer_streams, "customers"),
         (partner_streams, "partners"),
     ):
         parent = np.random.SeedSequence(

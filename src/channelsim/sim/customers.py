@@ -88,7 +88,12 @@ class Market:
         sell: Callable[[Customer, bool], Pick],
         weeks: int,
         on_membership: Callable[[int, int], None],
+        *,
+        lives: list[Draws],
     ) -> None:
+        """`draws`: the replication's named streams; `lives`: per segment, its customers' own
+        stream (`customer_streams`): their cohort's clocks, whether a prospect converts, which
+        programme they join."""
         self.env = env
         self.ledger = ledger
         self.segments = segments
@@ -107,9 +112,13 @@ class Market:
         self.lapsed: list[Customer] = []
         self.lapsed_count = [0] * len(segments)
         self.draws = draws
+        self.lives = lives
         on = Handlers(first=self.first_purchase, buy=self.repeat_purchase, lapse=self._lapse, join=self._join)
-        self.cohorts = [Cohort(env, params.classes, draws["customers"], on) for params in segments]
-        # one cohort per segment runs the clocks of its prospects-to-be and its active customers
+        self.cohorts = [
+            Cohort(env, params.classes, mine, on) for params, mine in zip(segments, lives, strict=True)
+        ]
+        # one cohort per segment runs the clocks of its prospects-to-be and its active customers, on
+        # the segment's own stream: a lead more in one segment does not shift another's clocks
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
         self.weeks = weeks
@@ -287,7 +296,7 @@ class Market:
         self._unaware[segment][region] -= 1
         self._prospects[segment] += 1
         params = self.segments[segment]
-        if params.conversion >= 1.0 or self.draws["customers"].bernoulli(params.conversion):
+        if params.conversion >= 1.0 or self.lives[segment].bernoulli(params.conversion):
             self._newcomer(segment, region, source, partner)
 
     def _newcomer(self, segment: int, region: int, source: int, partner: int) -> None:
@@ -349,7 +358,8 @@ class Market:
 
     def _join(self, customer: Customer) -> None:
         """An active non-member joins one of the programmes open to them, by their enrolment rates."""
-        self._enrol(customer, self.draws["customers"].pick(self.segments[customer.segment].join_cumulative))
+        segment = customer.segment
+        self._enrol(customer, self.lives[segment].pick(self.segments[segment].join_cumulative))
 
     def _activate(self, customer: Customer) -> None:
         customer.active = True
@@ -437,7 +447,7 @@ class Market:
 
         Its own stream (`winback`), one exponential and one uniform per contact whoever is lapsed:
         the contacts' times are a function of the win-back spend alone, and a plan that moves the
-        win-back spend no longer shifts the customers' own clocks (stream `customers`)."""
+        win-back spend no longer shifts the customers' own clocks (`lives`)."""
         draws = self.draws["winback"]
 
         def reactivate() -> None:

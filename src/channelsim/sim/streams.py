@@ -8,8 +8,8 @@ events drawn at once (a week of paid leads) takes its numbers from the generator
 Common random numbers across plans: a process whose draws depend only on its own lever has a
 stream of its own, so a plan that moves one lever leaves the others' numbers where they were.
 Each paid source draws from its own child of `leads`, each partner from its own child of
-`partners`, each segment's organic growth from its own child of `organic`, win-back from
-`winback` (`child_streams`).
+`partners`, each segment's organic growth from its own child of `organic` and its customers'
+lives from their own child of `customers`, win-back from `winback` (`child_streams`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from bisect import bisect_left
 import numpy as np
 
 #: New streams go at the end: a stream is the i-th child of the seed, so the others stay as they were.
-#: `leads`, `organic` and `partners` are not drawn from themselves: their children are the streams
-#: of each paid source, segment and partner (`child_streams`).
+#: `leads`, `organic`, `customers` and `partners` are not drawn from themselves: their children
+#: are the streams of each paid source, segment and partner (`child_streams`).
 STREAMS = ("leads", "organic", "customers", "choice", "service", "stock", "conflict", "rivals", "partners",
            "winback")  # fmt: skip
 _BLOCK = 4096
@@ -105,6 +105,12 @@ def organic_streams(seed: np.random.SeedSequence, segments: int) -> list[Draws]:
     """One stream per segment for its organic leads (Bass): a segment's organic draws do not shift
     when another segment's organic leads come faster (its own still follow its own state)."""
     return child_streams(seed, "organic", segments)
+
+
+def customer_streams(seed: np.random.SeedSequence, segments: int) -> list[Draws]:
+    """One stream per segment for its customers' lives (the cohort's clocks, whether a prospect
+    converts, which programme they join): a lead more in one segment does not shift another's."""
+    return child_streams(seed, "customers", segments)
 
 
 def cumulative(weights: list[float]) -> list[float]:
