@@ -182,9 +182,7 @@ def test_a_late_answer_makes_a_detractor_who_lapses_faster_at_once() -> None:
     res = cs.simulate(sc, replications=4, seed=12)
     active = np.array([x["totals"]["active_customers_end"] for x in res.per_replication]) / n
     fast = DETRACTOR_CHURN_MULTIPLIER * c
-    expected = math.exp(-(b + c) * horizon) + b / (b + c - fast) * (
-        math.exp(-fast * horizon) - math.exp(-(b + c) * horizon)
-    )
+    expected = math.exp(-(b + c) * horizon) + b / (b + c - fast) * (math.exp(-fast * horizon) - math.exp(-(b + c) * horizon))
     assert_within_se(active.mean(), expected, binomial_se(expected, n * len(active)), "active at the horizon")
 
 

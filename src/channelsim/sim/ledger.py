@@ -98,10 +98,7 @@ class Ledger:
         )
         # each level's margin: a retailer's less what its wholesaler kept, which is the wholesaler's
         outlet["partner_margin"] = (
-            outlet["revenue"]
-            - outlet["brand_revenue"]
-            - outlet["supplier_margin"]
-            + outlet["wholesale_margin"]
+            outlet["revenue"] - outlet["brand_revenue"] - outlet["supplier_margin"] + outlet["wholesale_margin"]
         )
         segment = out["segment"]
         for metric in ("rival_orders", "lost_prospects", "switched_to_rivals"):

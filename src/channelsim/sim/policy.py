@@ -98,9 +98,7 @@ def _design(scenario: Scenario, data: dict[str, Any], origin: str) -> Design:
                 raise UsageError(f"{origin}: {section}.{outlet_id}.open: only a candidate or closable {kind} "
                                  f"can be opened or closed in {scenario.file}")  # fmt: skip
             if not isinstance(value, bool):
-                raise UsageError(
-                    f"{origin}: {section}.{outlet_id}.open: must be true or false (got {value!r})"
-                )
+                raise UsageError(f"{origin}: {section}.{outlet_id}.open: must be true or false (got {value!r})")
             design[outlet_id] = value
     return design
 
