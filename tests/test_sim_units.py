@@ -26,7 +26,16 @@ from channelsim.sim.choice import Chooser
 from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet, Stock
-from channelsim.sim.streams import STREAMS, Draws, replication_seeds, streams_for
+from channelsim.sim.streams import (
+    STREAMS,
+    Draws,
+    customer_streams,
+    organic_streams,
+    partner_streams,
+    replication_seeds,
+    source_streams,
+    streams_for,
+)
 from stats import assert_mean_within_se, assert_within_se, binomial_se, poisson_mean_se, poisson_variance_se
 
 
@@ -316,6 +325,7 @@ class World:
             self.till,
             weeks,
             lambda programme, change: self.membership.append((programme, change)),
+            lives=customer_streams(np.random.SeedSequence(seed), len(segments)),
         )
         self.weeks = weeks
         self.env.process(self._clock())
@@ -353,7 +363,7 @@ def test_paid_leads_are_poisson_at_each_weeks_rate() -> None:
     pattern, repeats = [3.0, 12.0, 0.0], 400
     weeks = len(pattern) * repeats
     world = World([segment(population=10**7, conversion=0.0)], weeks=weeks, unaware=[[10**7]])
-    world.env.process(world.market.paid_leads(0, pattern * repeats, [1.0]))
+    world.env.process(world.market.paid_leads(0, pattern * repeats, [1.0], world.market.draws["leads"]))
     world.env.run(until=weeks)
     leads = np.array(world.ledger.flows["source"]["leads"])[:, 0].reshape(repeats, len(pattern))
     for column, rate in enumerate(pattern):
@@ -370,7 +380,7 @@ def test_paid_leads_are_poisson_at_each_weeks_rate() -> None:
 def test_gaps_between_leads_are_exponential_across_week_boundaries() -> None:
     rate, weeks = 5.0, 400
     world = World([segment(population=10**7)], weeks=weeks, unaware=[[10**7]], buys=False)
-    world.env.process(world.market.paid_leads(0, [rate] * weeks, [1.0]))
+    world.env.process(world.market.paid_leads(0, [rate] * weeks, [1.0], world.market.draws["leads"]))
     world.env.run(until=weeks)
     times = np.array([t for t, _, first in world.till.sales if first])  # conversion 1, no delay: at the lead
     gaps = np.diff(np.concatenate([[0.0], times]))
@@ -391,7 +401,7 @@ def test_a_lead_picks_its_segment_by_the_mix_and_its_region_by_the_segments_regi
         region_shares=[[0.25, 0.75], [0.6, 0.4]],
         buys=False,
     )
-    world.env.process(world.market.paid_leads(0, [20.0] * 200, [0.3, 0.7]))
+    world.env.process(world.market.paid_leads(0, [20.0] * 200, [0.3, 0.7], world.market.draws["leads"]))
     world.env.run(until=200)
     buyers = [customer for _, customer, _ in world.till.sales]
     n = len(buyers)
@@ -405,7 +415,7 @@ def test_a_lead_picks_its_segment_by_the_mix_and_its_region_by_the_segments_regi
 
 def test_a_lead_with_nobody_left_unaware_is_wasted() -> None:
     world = World([segment(population=10)], weeks=5, unaware=[[10]], buys=False)
-    world.env.process(world.market.paid_leads(0, [10.0] * 5, [1.0]))
+    world.env.process(world.market.paid_leads(0, [10.0] * 5, [1.0], world.market.draws["leads"]))
     world.env.run(until=5)
     flows = world.ledger.flows["source"]
     leads, wasted = (sum(week[0] for week in flows[m]) for m in ("leads", "wasted_leads"))
@@ -441,7 +451,7 @@ def test_innovators_hear_of_the_brand_at_rate_p_each() -> None:
         weeks=20,
         unaware=[[people]],
     )
-    world.env.process(world.market.organic(0, 1))
+    world.env.process(world.market.organic(0, 1, world.market.draws["organic"]))
     times = [5.0, 10.0, 19.0]
     seen = world.watch(times, lambda market: market.prospects[0])
     world.env.run(until=19.5)
@@ -559,6 +569,31 @@ def test_stream_names_isolate_their_consumers_common_random_numbers() -> None:
     for name in STREAMS:
         if name not in ("choice", "conflict"):
             assert take(quiet[name], 1_000) == take(busy[name], 1_000), name
+
+
+def test_each_source_segment_and_partner_draws_from_a_child_of_its_named_stream() -> None:
+    # the k-th child is the named stream's seed's k-th spawn, whatever the count: a scenario with
+    # one source more leaves the others' leads as they were; and no two streams coincide
+    seed = replication_seeds(5, 2)[1]
+    firsts = [take(stream, 1)[0] for stream in streams_for(seed).values()]
+    for children, name in (
+        (source_streams, "leads"),
+        (organic_streams, "organic"),
+        (customer_streams, "customers"),
+        (partner_streams, "partners"),
+    ):
+        parent = np.random.SeedSequence(
+            seed.entropy, spawn_key=(*seed.spawn_key, STREAMS.index(name)), pool_size=seed.pool_size
+        )
+        spawned = [Draws(np.random.Generator(np.random.PCG64(child))) for child in parent.spawn(6)]
+        few, many = children(seed, 2), children(seed, 6)
+        for k, expected in enumerate(spawned):
+            want = take(expected, 100)
+            assert take(many[k], 100) == want, (name, k)
+            if k < len(few):
+                assert take(few[k], 100) == want, (name, k)
+            firsts.append(want[0])
+    assert len(set(firsts)) == len(firsts)
 
 
 def test_streams_are_uniform_and_mutually_uncorrelated() -> None:

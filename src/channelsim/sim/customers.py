@@ -88,7 +88,12 @@ class Market:
         sell: Callable[[Customer, bool], Pick],
         weeks: int,
         on_membership: Callable[[int, int], None],
+        *,
+        lives: list[Draws],
     ) -> None:
+        """`draws`: the replication's named streams; `lives`: per segment, its customers' own
+        stream (`customer_streams`): their cohort's clocks, whether a prospect converts, which
+        programme they join."""
         self.env = env
         self.ledger = ledger
         self.segments = segments
@@ -107,9 +112,13 @@ class Market:
         self.lapsed: list[Customer] = []
         self.lapsed_count = [0] * len(segments)
         self.draws = draws
+        self.lives = lives
         on = Handlers(first=self.first_purchase, buy=self.repeat_purchase, lapse=self._lapse, join=self._join)
-        self.cohorts = [Cohort(env, params.classes, draws["customers"], on) for params in segments]
-        # one cohort per segment runs the clocks of its prospects-to-be and its active customers
+        self.cohorts = [
+            Cohort(env, params.classes, mine, on) for params, mine in zip(segments, lives, strict=True)
+        ]
+        # one cohort per segment runs the clocks of its prospects-to-be and its active customers, on
+        # the segment's own stream: a lead more in one segment does not shift another's clocks
         self.on_membership = on_membership  # told (programme, ±1) so the engine meters member cost
         self.sell = sell
         self.weeks = weeks
@@ -117,15 +126,23 @@ class Market:
 
     # -- leads --------------------------------------------------------------------------
     def paid_leads(
-        self, source: int, weekly_rate: list[float], mix: list[float]
+        self, source: int, weekly_rate: list[float], mix: list[float], draws: Draws
     ) -> Generator[Any, Any, None]:
         """A Poisson stream of leads, its rate constant within each week (a process: it starts the
-        stream, a week of leads drawn at once at the start of each week, and ends)."""
-        PaidLeadWeeks(self, source, weekly_rate, cumulative(mix))
+        stream, a week of leads drawn at once at the start of each week, and ends). `draws` is the
+        source's own stream (`source_streams`): nothing else draws from it, so its leads are a
+        function of its rate path alone (common random numbers across plans)."""
+        PaidLeadWeeks(self, source, weekly_rate, cumulative(mix), draws)
         yield from ()
 
     def lead_week(
-        self, source: int, mean: float, span: tuple[float, float], week: int, mix_cumulative: list[float]
+        self,
+        source: int,
+        mean: float,
+        span: tuple[float, float],
+        week: int,
+        mix_cumulative: list[float],
+        draws: Draws,
     ) -> list[tuple[float, int, int]]:
         """Draw the paid leads of `source` in the `span` (start, end) of `week` at once: a Poisson
         count of the given mean at independent uniform times (the events of a Poisson process on
@@ -135,8 +152,11 @@ class Market:
         each a call at its time (`converting_lead`: a prospect who will buy arrives). One that
         does not only moves counts (one unaware person fewer and a prospect more, or a wasted
         lead), so it waits in `_pending` and is booked, in time order, before anything reads
-        those counts (`settle`): nothing can tell it from a lead booked at its time."""
-        draws = self.draws["leads"]
+        those counts (`settle`): nothing can tell it from a lead booked at its time.
+
+        Every number comes from `draws` (the source's own stream) and how many depends only on
+        `mean` (4 per lead), never on the market's state: that is what keeps the source's leads
+        identical under a plan that changes anything else."""
         count = draws.poisson(mean)
         if count == 0:
             return []
@@ -214,13 +234,15 @@ class Market:
         self.settle_all()
         return self._prospects
 
-    def organic(self, segment: int, organic_source: int) -> Generator[Any, Any, None]:
+    def organic(self, segment: int, organic_source: int, draws: Draws) -> Generator[Any, Any, None]:
         """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`).
-        A process: it starts the stream, a chain of calls on the clock, and ends."""
-        self._organic_next(segment, organic_source)
+        A process: it starts the stream, a chain of calls on the clock, and ends. `draws` is the
+        segment's own organic stream (`organic_streams`): another segment's organic leads do not
+        shift its numbers (its rate follows its own state, so its draws are not a plan's alone)."""
+        self._organic_next(segment, organic_source, draws)
         yield from ()
 
-    def _organic_next(self, segment: int, organic_source: int) -> None:
+    def _organic_next(self, segment: int, organic_source: int, draws: Draws) -> None:
         """Wait for the next organic lead at the rate of now, or re-read the rate after `refresh`."""
         self.settle(segment)
         unaware = self._unaware[segment]
@@ -230,21 +252,23 @@ class Market:
         params = self.segments[segment]
         innovation = params.p * left
         rate = innovation + params.q * self.referrers[segment] / params.population * left
-        gap = self.draws["organic"].exponential(1.0 / rate) if rate > 0 else params.refresh
+        gap = draws.exponential(1.0 / rate) if rate > 0 else params.refresh
         if gap >= params.refresh:  # the rate is re-read at least this often
-            call_in(self.env, params.refresh, lambda _: self._organic_next(segment, organic_source))
+            call_in(self.env, params.refresh, lambda _: self._organic_next(segment, organic_source, draws))
             return
-        call_in(self.env, gap, lambda _: self._organic_lead(segment, organic_source, innovation, rate))
+        call_in(self.env, gap, lambda _: self._organic_lead(segment, organic_source, innovation, rate, draws))
 
-    def _organic_lead(self, segment: int, organic_source: int, innovation: float, rate: float) -> None:
+    def _organic_lead(
+        self, segment: int, organic_source: int, innovation: float, rate: float, draws: Draws
+    ) -> None:
         """An organic lead: an innovator (`organic`) with probability innovation/rate, else `referral`."""
         self.settle(segment)
-        draws, unaware = self.draws["organic"], self._unaware[segment]
+        unaware = self._unaware[segment]
         region = draws.pick(list(accumulate(unaware)))  # exact: ints compare exactly with floats
         source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
         self.ledger.add("source", "leads", self.current_week, source)
         self.awaken(segment, region, source)
-        self._organic_next(segment, organic_source)
+        self._organic_next(segment, organic_source, draws)
 
     def partner_week(
         self, partner: int, region: int, rate: float, mix_cumulative: list[float], source: int, draws: Draws
@@ -272,7 +296,7 @@ class Market:
         self._unaware[segment][region] -= 1
         self._prospects[segment] += 1
         params = self.segments[segment]
-        if params.conversion >= 1.0 or self.draws["customers"].bernoulli(params.conversion):
+        if params.conversion >= 1.0 or self.lives[segment].bernoulli(params.conversion):
             self._newcomer(segment, region, source, partner)
 
     def _newcomer(self, segment: int, region: int, source: int, partner: int) -> None:
@@ -334,7 +358,8 @@ class Market:
 
     def _join(self, customer: Customer) -> None:
         """An active non-member joins one of the programmes open to them, by their enrolment rates."""
-        self._enrol(customer, self.draws["customers"].pick(self.segments[customer.segment].join_cumulative))
+        segment = customer.segment
+        self._enrol(customer, self.lives[segment].pick(self.segments[segment].join_cumulative))
 
     def _activate(self, customer: Customer) -> None:
         customer.active = True
@@ -418,12 +443,17 @@ class Market:
 
     # -- win-back -----------------------------------------------------------------------
     def winback(self, weekly_rate: list[float]) -> Generator[Any, Any, None]:
-        """Win-back spend reactivates lapsed customers as a Poisson stream (a process that starts it)."""
-        draws = self.draws["customers"]
+        """Win-back spend reactivates lapsed customers as a Poisson stream (a process that starts it).
+
+        Its own stream (`winback`), one exponential and one uniform per contact whoever is lapsed:
+        the contacts' times are a function of the win-back spend alone, and a plan that moves the
+        win-back spend no longer shifts the customers' own clocks (`lives`)."""
+        draws = self.draws["winback"]
 
         def reactivate() -> None:
+            u = draws.uniform()  # drawn even when wasted, so the stream's use is the spend's alone
             if self.lapsed:  # with nobody lapsed the contact is wasted
-                self._win_back(int(draws.uniform() * len(self.lapsed)) % len(self.lapsed))
+                self._win_back(int(u * len(self.lapsed)) % len(self.lapsed))
 
         WeeklyPoisson(self.env, weekly_rate, draws, reactivate)
         yield from ()
@@ -484,12 +514,13 @@ class PaidLeadWeeks:
     those who convert arrive one after the other, each a call at its time (one at a time on the
     clock keeps SimPy's queue of events short)."""
 
-    __slots__ = ("_pending", "arrivals", "market", "mix", "next", "rates", "source", "week")
+    __slots__ = ("_pending", "arrivals", "draws", "market", "mix", "next", "rates", "source", "week")
 
     def __init__(
-        self, market: Market, source: int, weekly_rate: list[float], mix_cumulative: list[float]
+        self, market: Market, source: int, weekly_rate: list[float], mix_cumulative: list[float], draws: Draws
     ) -> None:
         self.market, self.source, self.rates, self.mix = market, source, weekly_rate, mix_cumulative
+        self.draws = draws  # the source's own stream
         self.week = 0
         self.arrivals: list[tuple[float, int, int]] = []
         self.next = 0
@@ -505,7 +536,9 @@ class PaidLeadWeeks:
                 rate = self.rates[self.week]
                 if rate > 0.0:
                     span, mean = (start, end), rate * (end - start)
-                    self.arrivals = self.market.lead_week(self.source, mean, span, self.week, self.mix)
+                    self.arrivals = self.market.lead_week(
+                        self.source, mean, span, self.week, self.mix, self.draws
+                    )
                     self.next = 0
                     self._wait()
                 call_in(env, end - env.now, self._week_ended)

@@ -28,7 +28,14 @@ from channelsim.sim.customers import Customer, Market, SegmentParams
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.policy import Policy
-from channelsim.sim.streams import cumulative, partner_streams, streams_for
+from channelsim.sim.streams import (
+    cumulative,
+    customer_streams,
+    organic_streams,
+    partner_streams,
+    source_streams,
+    streams_for,
+)
 from channelsim.sim.wholesale import Wholesale, book_resale
 
 #: Allocations between two collections of the youngest generation during a run (Python: 700).
@@ -101,7 +108,12 @@ class Replication:
         self.weeks = scenario.horizon_weeks
         self.env = simpy.Environment()
         self.draws = streams_for(seed)
+        # one stream per paid source, partner and segment (organic leads, customers' lives): a plan
+        # that moves one of them leaves the others' draws as they were (common random numbers)
         self._partner_draws = partner_streams(seed, len(scenario.partners))
+        self._source_draws = source_streams(seed, len(scenario.sources))
+        self._organic_draws = organic_streams(seed, len(scenario.segments))
+        self._lives = customer_streams(seed, len(scenario.segments))
         self.regions = list(scenario.regions)
         self.closed_by_plan: set[int] = set()  # outlets the policy's design does not open
         self.outlets = self._build_outlets()
@@ -274,6 +286,7 @@ class Replication:
             self.sell,
             self.weeks,
             self._membership_changed,
+            lives=self._lives,
         )
 
     def _considering(self, segment: Any) -> list[tuple[int, int, int, int]]:
@@ -320,12 +333,12 @@ class Replication:
             for region, count, found, partner in self._considering(segment):
                 for _ in range(count):
                     market.start_considering(Customer(s, region, found), partner)
-            self.env.process(market.organic(s, len(sc.sources)))
+            self.env.process(market.organic(s, len(sc.sources), self._organic_draws[s]))
         # the weekly rates are kept: `switch_policy` rewrites their future weeks in place
         self._lead_rates = self._rates()
         for i, source in enumerate(sc.sources):
             mix = [(source.segment_mix or {}).get(seg.id, 0.0) for seg in sc.segments]
-            self.env.process(market.paid_leads(i, self._lead_rates[i], mix))
+            self.env.process(market.paid_leads(i, self._lead_rates[i], mix, self._source_draws[i]))
         self._winback_rates: list[float] = []
         if sc.winback is not None and self.policy.winback_spend:
             self._winback_rates = [sc.winback.response.leads(x) for x in self.policy.winback_spend]

@@ -4,6 +4,12 @@ Every stream is spawned from the replication's `SeedSequence`, so a replication'
 do not depend on how many worker processes run or in which order. Uniforms are drawn
 4,096 at a time because one numpy call per event would dominate the event loop; a batch of
 events drawn at once (a week of paid leads) takes its numbers from the generator directly.
+
+Common random numbers across plans: a process whose draws depend only on its own lever has a
+stream of its own, so a plan that moves one lever leaves the others' numbers where they were.
+Each paid source draws from its own child of `leads`, each partner from its own child of
+`partners`, each segment's organic growth from its own child of `organic` and its customers'
+lives from their own child of `customers`, win-back from `winback` (`child_streams`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from bisect import bisect_left
 import numpy as np
 
 #: New streams go at the end: a stream is the i-th child of the seed, so the others stay as they were.
-STREAMS = ("leads", "organic", "customers", "choice", "service", "stock", "conflict", "rivals", "partners")
+#: `leads`, `organic`, `customers` and `partners` are not drawn from themselves: their children
+#: are the streams of each paid source, segment and partner (`child_streams`).
+STREAMS = ("leads", "organic", "customers", "choice", "service", "stock", "conflict", "rivals", "partners",
+           "winback")  # fmt: skip
 _BLOCK = 4096
 
 
@@ -63,16 +72,45 @@ class Draws:
         return index if index < len(cumulative) else len(cumulative) - 1
 
 
-def partner_streams(seed: np.random.SeedSequence, partners: int) -> list[Draws]:
-    """One stream per partner for its own prospecting, children of the `partners` stream's seed:
-    a partner's prospects do not move when another partner's rate changes (common random numbers)."""
-    index = STREAMS.index("partners")
+def child_streams(seed: np.random.SeedSequence, name: str, count: int) -> list[Draws]:
+    """`count` streams, the children of the named stream's seed: the k-th is the same for any
+    `count` and whatever the other streams draw, so one consumer drawing more (a source whose
+    spend rose) leaves its siblings' numbers as they were (common random numbers).
+
+    Derived, not spawned (as `streams_for`): the k-th child is what the named stream's seed
+    gives as its k-th `spawn()`."""
+    index = STREAMS.index(name)
     return [
         Draws(np.random.Generator(np.random.PCG64(
             np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, index, k), pool_size=seed.pool_size)
         )))
-        for k in range(partners)
+        for k in range(count)
     ]  # fmt: skip
+
+
+def partner_streams(seed: np.random.SeedSequence, partners: int) -> list[Draws]:
+    """One stream per partner for its own prospecting: a partner's prospects do not move when
+    another partner's rate changes."""
+    return child_streams(seed, "partners", partners)
+
+
+def source_streams(seed: np.random.SeedSequence, sources: int) -> list[Draws]:
+    """One stream per paid source for its leads (their count, times, segments, regions and who
+    converts): a source's leads depend on its own rate path only, so a plan that moves one
+    source's spend leaves every other source's leads exactly as they were."""
+    return child_streams(seed, "leads", sources)
+
+
+def organic_streams(seed: np.random.SeedSequence, segments: int) -> list[Draws]:
+    """One stream per segment for its organic leads (Bass): a segment's organic draws do not shift
+    when another segment's organic leads come faster (its own still follow its own state)."""
+    return child_streams(seed, "organic", segments)
+
+
+def customer_streams(seed: np.random.SeedSequence, segments: int) -> list[Draws]:
+    """One stream per segment for its customers' lives (the cohort's clocks, whether a prospect
+    converts, which programme they join): a lead more in one segment does not shift another's."""
+    return child_streams(seed, "customers", segments)
 
 
 def cumulative(weights: list[float]) -> list[float]:
