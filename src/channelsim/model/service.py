@@ -9,7 +9,10 @@ An outlet with `inventory` runs a continuous-review (s, S) policy with lost sale
 takes a unit, the position (on hand + on order) reaching `reorder_point` s orders up to
 `order_up_to` S, delivered after `lead_time_weeks` L; while nothing is on hand the outlet is out
 of the choice (its customers buy elsewhere or from rivals) and a customer whose usual outlet it
-is is disappointed (`stockout_share`).
+is is disappointed (`stockout_share`). A retailer's stock is replenished from its wholesaler's
+(two-level channels), so its reorder waits while the wholesaler is short (`supplier_wait`, the
+wait's distribution from the wholesaler's own cycle; docs/model.md "A retailer's wait at its
+wholesaler").
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ as they make it for the rest of the valuation.
 
 At a plan's expected orders per outlet (averaged over the horizon's load profile), each queue
 answers a share of its orders later than a segment expects (`channelsim.model.service.slow_share`)
-and each stock is out a share of the time (`stockout_share`). Their effects, to first order:
+and each stock is out a share of the time (`stockout_share`; a retailer's replenishment also waits
+at its wholesaler while that is short, `supplier_wait`). Their effects, to first order:
 
 - an outlet out of stock is out of the choice that share of the time: its weight is scaled by
   the share in stock (effort for a partner, affinity for a direct channel);
