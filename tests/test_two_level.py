@@ -350,15 +350,12 @@ def test_the_wait_at_a_supplier_of_one_order_outstanding_is_its_stock_out_period
     assert mean_wait(waits) == pytest.approx(square / (2.0 * cycle), rel=1e-3)
 
 
-def test_the_wait_at_a_supplier_of_many_orders_outstanding_is_metrics_backorders_over_demand():
-    # Q ≤ s, the backorder model: E[W] = E[backorders]/λ (Little's law, METRIC), E[backorders] the mean
-    # over the position y ~ U{s+1..S} of E[(N − y)^+] = λL·P(N ≥ y) − y·P(N ≥ y + 1)
-    rate, s, big_s, lead = 20.0, 30, 45, 2.0
-    waits = supplier_wait(rate, s, big_s, lead)
-    assert 1.0 - waits[1][0] == pytest.approx(stockout_share(rate, s, big_s, lead), rel=1e-12)
-    n, ys = rate * lead, np.arange(s + 1, big_s + 1)
-    backorders = float(np.mean(n * gammainc(ys, n) - ys * gammainc(ys + 1, n)))
-    assert mean_wait(waits) == pytest.approx(backorders / rate, rel=1e-3)
+def test_no_wait_is_modelled_at_a_supplier_of_several_orders_outstanding():
+    # Q ≤ s: left out on purpose (docs/model.md: the backorder model there puts a short supplier's
+    # retailers out nearly all the time); its retailers get the shares of before
+    delays, chances = supplier_wait(20.0, 30, 45, 2.0)
+    assert stockout_share(20.0, 30, 45, 2.0) > 0.1  # the supplier is short
+    assert delays.tolist() == NO_WAIT[0].tolist() and chances.tolist() == NO_WAIT[1].tolist()
 
 
 @pytest.mark.parametrize(("s", "big_s"), [(20, 50), (30, 50)], ids=["one outstanding", "several"])
