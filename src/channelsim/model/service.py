@@ -65,7 +65,8 @@ Waits = tuple[np.ndarray, np.ndarray]
 #: No wait: what a retailer of a supplier without stock (or never short) gets.
 NO_WAIT: Waits = (np.zeros(1), np.ones(1))
 #: Equal slices of a supplier's lead time that its wait is put in (each at its midpoint, with its
-#: exact chance); see docs/model.md "Two-level channels" for the error this leaves.
+#: exact chance); the midpoint rule leaves ~2e-4 of the mean wait (docs/model.md "A retailer's
+#: wait at its wholesaler").
 WAIT_SLICES = 48
 
 

@@ -53,9 +53,8 @@ class ServiceLevels:
     weight: dict[str, dict[str, float]] = field(default_factory=dict)  # seller → segment → weight factor
     lapse: dict[str, float] = field(default_factory=dict)  # segment → lapse rate with the disappointed
     referring: dict[str, float] = field(default_factory=dict)  # segment → share of word of mouth left
-    wait: dict[str, float] = field(
-        default_factory=dict
-    )  # retailer id → expected weeks its reorder waits at its wholesaler
+    # a stocked wholesaler's retailer → the expected weeks its reorders wait there
+    wait: dict[str, float] = field(default_factory=dict)
 
     def distance(self, other: ServiceLevels) -> float:
         """The largest change of a level between two estimates (for the fixed point)."""
@@ -90,15 +89,18 @@ def profile_points(profile: np.ndarray) -> np.ndarray:
 
 def _averaged(level: float, profile: np.ndarray, at: Callable[[float], float]) -> float:
     """An outlet's level averaged over the horizon, weighted by the orders of each moment."""
-    return float(_averaged_all(level, profile, lambda rate: (at(rate),))[0])
+    shape = profile_points(profile)
+    if shape.sum() <= 0:
+        return at(level)
+    return float((shape * np.array([at(level * x) for x in shape])).sum() / shape.sum())
 
 
 def _averaged_all(level: float, profile: np.ndarray, at: Callable[[float], tuple[float, ...]]) -> np.ndarray:
-    """`_averaged` of several levels found together."""
+    """`_averaged` of several levels found together (one call of `at` a moment)."""
     shape = profile_points(profile)
     if shape.sum() <= 0:
         return np.array(at(level))
-    return np.asarray(shape @ np.array([at(level * x) for x in shape]) / shape.sum())
+    return np.asarray((shape[:, None] * np.array([at(level * x) for x in shape])).sum(axis=0) / shape.sum())
 
 
 def _stockout_at(stock: Inventory, rate: float) -> float:
