@@ -314,17 +314,18 @@ def test_the_forecast_sees_a_retailer_waiting_on_its_short_wholesaler():
 
 def test_a_retailer_of_an_ample_wholesaler_waits_nothing_in_the_forecast():
     # a wholesaler that never runs short is, for its retailers, one without stock (shipped at once):
-    # no wait, the same stock-out shares and the same profit as without the wait (to 1e-12: its share
-    # out, ~1e-158, is not quite 0)
+    # no wait, the same stock-out shares and the same profit as without the wait (its share out,
+    # ~1e-158, is below `NEVER_SHORT`)
     tiers = va.baseline_tiers(two_levels())
     ample = va.forecast(two_levels(wholesaler_stock=AMPLE, weeks=52), {}, tiers)
     at_once = va.forecast(two_levels(wholesaler_stock=None, weeks=52), {}, tiers)
     assert ample.service is not None and at_once.service is not None
     assert ample.service.stockout["w_north"] < 1e-12  # 1,200 on hand against ~500 a lead time asks for
     for retailer in RETAILERS:
-        assert ample.service.wait[retailer] < 1e-12 and retailer not in at_once.service.wait
+        assert ample.service.wait[retailer] == 0.0 and retailer not in at_once.service.wait
+        # (to the last bits: its average over the load profile is summed as a pair with the wait)
         assert ample.service.stockout[retailer] == pytest.approx(
-            at_once.service.stockout[retailer], abs=1e-12
+            at_once.service.stockout[retailer], rel=1e-12
         )
     assert ample.profit == pytest.approx(at_once.profit, rel=1e-12)
 

@@ -68,6 +68,9 @@ NO_WAIT: Waits = (np.zeros(1), np.ones(1))
 #: exact chance); the midpoint rule leaves ~2e-4 of the mean wait (docs/model.md "A retailer's
 #: wait at its wholesaler").
 WAIT_SLICES = 48
+#: A supplier out of stock less than this share of the time is taken as never short (no wait): its
+#: retailers' shares would move by less than that, and the wait's slices are not worth computing.
+NEVER_SHORT = 1e-12
 
 
 def stockout_share(rate: float, reorder_point: int, order_up_to: int, lead_time: float,
@@ -132,11 +135,12 @@ def supplier_wait(rate: float, reorder_point: int, order_up_to: int, lead_time: 
     s, quantity = reorder_point, order_up_to - reorder_point
     if rate <= 0.0 or lead_time <= 0.0 or quantity <= s:
         return NO_WAIT
-    edges = np.linspace(0.0, lead_time, WAIT_SLICES + 1)
-    out, cycle = _one_cycle(rate, s, quantity, lead_time - edges)
-    longer = np.clip(out / cycle[0], 0.0, 1.0)  # P(W > w) at the edges (0 at w = L)
-    if longer[0] <= 0.0:
+    out, cycle = _one_cycle(rate, s, quantity, np.array([lead_time]))
+    if out[0] / cycle[0] <= NEVER_SHORT:
         return NO_WAIT
+    edges = np.linspace(0.0, lead_time, WAIT_SLICES + 1)
+    out, _ = _one_cycle(rate, s, quantity, lead_time - edges)
+    longer = np.clip(out / cycle[0], 0.0, 1.0)  # P(W > w) at the edges (0 at w = L)
     nodes = 0.5 * (edges[1:] + edges[:-1])
     return np.concatenate([[0.0], nodes]), np.concatenate([[1.0 - longer[0]], -np.diff(longer)])
 
