@@ -13,20 +13,24 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
 import pytest
 import simpy
+from scipy.special import gammainc
 
 import channelsim as cs
 from builders import RETAILER_STOCK, two_levels
 from channelsim import valuation as va
 from channelsim.experiments.closed_loop import agreement
 from channelsim.model.money import order_money
+from channelsim.model.service import NO_WAIT, mean_wait, stockout_share, supplier_wait
 from channelsim.optimize.coefficients import tier_groups
 from channelsim.scenario.channels import Inventory
 from channelsim.sim.ledger import Ledger
 from channelsim.sim.outlets import Outlet, Stock
 from channelsim.sim.wholesale import Wholesale
-from stats import assert_increases
+from channelsim.valuation.service_levels import stock_demand
+from stats import Z, assert_increases, mean_se
 
 CENT = 0.005  # half a cent: figures rounded to the cent agree
 RETAILERS = ("r_one", "r_two")
@@ -264,3 +268,101 @@ def test_a_wholesaler_ships_what_it_has_and_serves_what_it_owes_first_come_first
     assert flows["backordered_units"][:, 0].sum() == 3 + 5
     # in: 3 + 4 + 13 = 20 at W; out to A and B: 11; on W's shelf 9
     assert 3 + 4 + 13 - flows["supplied_units"][:, 0].sum() == w.on_hand
+
+
+# --- The forecast's wait at a short wholesaler (docs/model.md "Two-level channels", "A retailer's
+# wait at its wholesaler") ---
+
+#: A wholesaler short about 37% of the time (2 weeks from the brand, 300 on hand at a reorder against
+#: ~500 units asked for in that time), whose retailers' reorders (70 units) are small against its
+#: stock, and retailers that would not run out by their own lead time (a quarter week, ~30 units of
+#: demand against 60 on hand): their stock-outs are the wait at the wholesaler.
+SHORT = {"initial": 700, "reorder_point": 300, "order_up_to": 700, "lead_time_weeks": 2}
+SMALL_BATCHES = {"initial": 130, "reorder_point": 60, "order_up_to": 130, "lead_time_weeks": 0.25}
+#: The forecast's approximation allowance on a retailer's stock-out share, on top of the simulation's
+#: 4 SE: the largest miss measured beyond the noise over the small-batch cases of docs/model.md's
+#: table (16–32 replications × 52 weeks, 12 retailers' shares) was 0.049; this case's are +0.022
+#: and −0.021. Retailers' batches as large as the wholesaler's stock are outside it (see there).
+WAIT_ALLOWANCE = 0.05
+
+
+def test_the_forecast_sees_a_retailer_waiting_on_its_short_wholesaler():
+    # the simulated retailers are out 11–19% of the time; the forecast agrees within the simulation's
+    # 4 SE plus the allowance, and its share from the retailer's own lead time alone (0) would not
+    sc = two_levels(wholesaler_stock=SHORT, retailer_stock=SMALL_BATCHES, weeks=52, replications=8)
+    fc = va.forecast(sc, {}, va.baseline_tiers(sc))
+    assert fc.service is not None
+    result = cs.simulate(sc)
+    everyone = va.sellers(sc)
+    orders = fc.totals[fc.layout.seller(0) : fc.layout.seller(0) + fc.layout.n_sellers]
+    demand = dict(zip([x.id for x in everyone], stock_demand(sc, everyone, orders, fc.service), strict=True))
+    for retailer in RETAILERS:
+        simulated, se = mean_se(
+            [rep["by_partner"][retailer]["stockout_rate"] for rep in result.per_replication]
+        )
+        allowed = Z * se + WAIT_ALLOWANCE
+        assert abs(fc.service.stockout[retailer] - simulated) < allowed, (
+            retailer,
+            fc.service.stockout[retailer],
+            simulated,
+            se,
+        )
+        alone = stockout_share(demand[retailer], 60, 130, 0.25)
+        assert simulated - alone > allowed, (retailer, alone, simulated)
+        assert fc.service.wait[retailer] > 0.1  # weeks, on average, by Little's law
+
+
+def test_a_retailer_of_an_ample_wholesaler_waits_nothing_in_the_forecast():
+    # a wholesaler that never runs short is, for its retailers, one without stock (shipped at once):
+    # no wait, the same stock-out shares and the same profit as without the wait (its share out,
+    # ~1e-158, is below `NEVER_SHORT`)
+    tiers = va.baseline_tiers(two_levels())
+    ample = va.forecast(two_levels(wholesaler_stock=AMPLE, weeks=52), {}, tiers)
+    at_once = va.forecast(two_levels(wholesaler_stock=None, weeks=52), {}, tiers)
+    assert ample.service is not None and at_once.service is not None
+    assert ample.service.stockout["w_north"] < 1e-12  # 1,200 on hand against ~500 a lead time asks for
+    for retailer in RETAILERS:
+        assert ample.service.wait[retailer] == 0.0 and retailer not in at_once.service.wait
+        # (to the last bits: its average over the load profile is summed as a pair with the wait)
+        assert ample.service.stockout[retailer] == pytest.approx(
+            at_once.service.stockout[retailer], rel=1e-12
+        )
+    assert ample.profit == pytest.approx(at_once.profit, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rate", "s", "big_s", "lead"), [(60.0, 80, 200, 3.0), (20.0, 0, 40, 1.5), (250.0, 300, 700, 2.0)]
+)
+def test_the_wait_at_a_supplier_of_one_order_outstanding_is_its_stock_out_period_left(rate, s, big_s, lead):
+    # Q > s: P(W > 0) is the supplier's stock-out share, and E[W] = E[((L − T_s)^+)²] / (2·cycle), the
+    # stock-out periods' second moment over the cycle (T_s ~ Gamma(s, λ)); 48 midpoint slices of L
+    # leave ~2e-4 of it (the rule's O(h²) error, measured)
+    waits = supplier_wait(rate, s, big_s, lead)
+    assert 1.0 - waits[1][0] == pytest.approx(stockout_share(rate, s, big_s, lead), rel=1e-12)
+    assert waits[1].sum() == pytest.approx(1.0, rel=1e-12)
+    n = rate * lead
+    square = (
+        lead**2 * gammainc(s, n)
+        - 2 * lead * (s / rate) * gammainc(s + 1, n)
+        + s * (s + 1) / rate**2 * gammainc(s + 2, n)
+    )
+    left = s * (1.0 - gammainc(s, n)) - n * (1.0 - gammainc(s - 1, n)) if s > 0 else 0.0
+    cycle = lead + (left + big_s - 2 * s) / rate
+    assert mean_wait(waits) == pytest.approx(square / (2.0 * cycle), rel=1e-3)
+
+
+def test_no_wait_is_modelled_at_a_supplier_of_several_orders_outstanding():
+    # Q ≤ s: left out on purpose (docs/model.md: the backorder model there puts a short supplier's
+    # retailers out nearly all the time); its retailers get the shares of before
+    delays, chances = supplier_wait(20.0, 30, 45, 2.0)
+    assert stockout_share(20.0, 30, 45, 2.0) > 0.1  # the supplier is short
+    assert delays.tolist() == NO_WAIT[0].tolist() and chances.tolist() == NO_WAIT[1].tolist()
+
+
+@pytest.mark.parametrize(("s", "big_s"), [(20, 50), (30, 50)], ids=["one outstanding", "several"])
+def test_a_fixed_wait_at_the_supplier_is_a_longer_lead_time(s, big_s):
+    fixed = (np.array([0.7]), np.array([1.0]))
+    assert stockout_share(18.0, s, big_s, 0.5, fixed) == pytest.approx(
+        stockout_share(18.0, s, big_s, 1.2), rel=1e-12
+    )
+    assert stockout_share(18.0, s, big_s, 0.5, NO_WAIT) == stockout_share(18.0, s, big_s, 0.5)

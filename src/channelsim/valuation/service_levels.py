@@ -3,7 +3,8 @@ as they make it for the rest of the valuation.
 
 At a plan's expected orders per outlet (averaged over the horizon's load profile), each queue
 answers a share of its orders later than a segment expects (`channelsim.model.service.slow_share`)
-and each stock is out a share of the time (`stockout_share`). Their effects, to first order:
+and each stock is out a share of the time (`stockout_share`; a retailer's replenishment also waits
+at its wholesaler while that is short, `supplier_wait`). Their effects, to first order:
 
 - an outlet out of stock is out of the choice that share of the time: its weight is scaled by
   the share in stock (effort for a partner, affinity for a direct channel);
@@ -28,7 +29,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER
-from channelsim.model.service import slow_share, stockout_share
+from channelsim.model.service import mean_wait, slow_share, stockout_share, supplier_wait
 from channelsim.scenario.channels import Fulfilment, Inventory
 from channelsim.scenario.demand import Segment
 from channelsim.scenario.schema import Scenario
@@ -52,6 +53,8 @@ class ServiceLevels:
     weight: dict[str, dict[str, float]] = field(default_factory=dict)  # seller → segment → weight factor
     lapse: dict[str, float] = field(default_factory=dict)  # segment → lapse rate with the disappointed
     referring: dict[str, float] = field(default_factory=dict)  # segment → share of word of mouth left
+    # a stocked wholesaler's retailer → the expected weeks its reorders wait there
+    wait: dict[str, float] = field(default_factory=dict)
 
     def distance(self, other: ServiceLevels) -> float:
         """The largest change of a level between two estimates (for the fixed point)."""
@@ -92,8 +95,41 @@ def _averaged(level: float, profile: np.ndarray, at: Callable[[float], float]) -
     return float((shape * np.array([at(level * x) for x in shape])).sum() / shape.sum())
 
 
+def _averaged_all(level: float, profile: np.ndarray, at: Callable[[float], tuple[float, ...]]) -> np.ndarray:
+    """`_averaged` of several levels found together (one call of `at` a moment)."""
+    shape = profile_points(profile)
+    if shape.sum() <= 0:
+        return np.array(at(level))
+    return np.asarray((shape[:, None] * np.array([at(level * x) for x in shape])).sum(axis=0) / shape.sum())
+
+
 def _stockout_at(stock: Inventory, rate: float) -> float:
     return stockout_share(rate, stock.reorder_point, stock.order_up_to, stock.lead_time_weeks)
+
+
+def _waiting_at(stock: Inventory, upstream: Inventory, ratio: float, rate: float) -> tuple[float, float]:
+    """A retailer's (stock-out share, expected wait of its reorder) at demand `rate`, its wholesaler's
+    stock asked for `ratio` times as many units (the two scale together along the load profile)."""
+    waits = supplier_wait(
+        rate * ratio, upstream.reorder_point, upstream.order_up_to, upstream.lead_time_weeks
+    )
+    share = stockout_share(rate, stock.reorder_point, stock.order_up_to, stock.lead_time_weeks, waits)
+    return share, mean_wait(waits)
+
+
+def stock_demand(
+    sc: Scenario, everyone: list[Seller], orders: np.ndarray, earlier: ServiceLevels
+) -> np.ndarray:
+    """Units a week asked of each seller's stock while it has some: its own orders over its share of
+    time in stock, and a unit for each order of its retailers (their reorders, which wait rather
+    than leave when it is out)."""
+    weeks = float(sc.horizon_weeks)
+    own = np.array([float(orders[j]) / weeks / max(1.0 - earlier.stockout.get(x.id, 0.0), 1.0 - MOST_OUT)
+                    for j, x in enumerate(everyone)])  # fmt: skip
+    for k, x in enumerate(everyone):
+        if x.supplier is not None:
+            own[next(j for j, w in enumerate(everyone) if w.id == x.supplier)] += float(orders[k]) / weeks
+    return own
 
 
 def _late_at(queue: Fulfilment, limit: float, rate: float) -> float:
@@ -108,23 +144,40 @@ def levels(sc: Scenario, served: Scenario, tiers: dict[str, str], orders: np.nda
     weeks = float(sc.horizon_weeks)
     stockout: dict[str, float] = {}
     slow: dict[str, dict[str, float]] = {}
+    wait: dict[str, float] = {}
     everyone = sellers(sc)
+    demand = stock_demand(sc, everyone, orders, earlier)
     for j, seller in enumerate(everyone):
         queue, stock = limits(sc, seller)
         per_week = float(orders[j]) / weeks
-        if stock is not None:
-            demand = per_week / max(1.0 - earlier.stockout.get(seller.id, 0.0), 1.0 - MOST_OUT)
-            # a wholesaler's stock also replenishes its retailers: a unit for each of their orders
-            demand += sum(float(orders[k]) for k, x in enumerate(everyone) if x.supplier == seller.id) / weeks
-            out_at = partial(_stockout_at, stock)
-            stockout[seller.id] = min(MOST_OUT, _averaged(demand, profile, out_at))
+        upstream = _supplier_stock(sc, everyone, seller)
+        if stock is not None and upstream is not None and demand[j] > 0.0:
+            # a retailer of a stocked wholesaler: its reorders wait while the wholesaler is short
+            ratio = float(
+                demand[next(k for k, w in enumerate(everyone) if w.id == seller.supplier)] / demand[j]
+            )
+            share, waited = _averaged_all(
+                float(demand[j]), profile, partial(_waiting_at, stock, upstream, ratio)
+            )
+            stockout[seller.id], wait[seller.id] = min(MOST_OUT, float(share)), float(waited)
+        elif stock is not None:
+            stockout[seller.id] = min(
+                MOST_OUT, _averaged(float(demand[j]), profile, partial(_stockout_at, stock))
+            )
         if queue is not None:
             slow[seller.id] = {seg.id: _averaged(per_week, profile, partial(_late_at, queue, seg.service_expectation_weeks))
                                for seg in sc.segments}  # fmt: skip
     weight = availability(sc, tiers, stockout)
     found = ServiceLevels(stockout, slow, weight)
     lapse, referring = lapses(sc, as_served(sc, found), tiers, found, spans)
-    return ServiceLevels(stockout, slow, weight, lapse, referring)
+    return ServiceLevels(stockout, slow, weight, lapse, referring, wait)
+
+
+def _supplier_stock(sc: Scenario, everyone: list[Seller], seller: Seller) -> Inventory | None:
+    """The stock policy of a retailer's wholesaler (None: no wholesaler, or one without stock)."""
+    if seller.supplier is None:
+        return None
+    return limits(sc, next(x for x in everyone if x.id == seller.supplier))[1]
 
 
 def occasions(sc: Scenario, seg: Segment) -> dict[str, float]:
@@ -132,7 +185,9 @@ def occasions(sc: Scenario, seg: Segment) -> dict[str, float]:
     return seg.regions or {r: 1.0 / len(sc.regions) for r in sc.regions}
 
 
-def availability(sc: Scenario, tiers: dict[str, str], stockout: dict[str, float]) -> dict[str, dict[str, float]]:
+def availability(
+    sc: Scenario, tiers: dict[str, str], stockout: dict[str, float]
+) -> dict[str, dict[str, float]]:
     """Per seller out of stock a share f of the time and per segment: the factor a on its logit weight
     that leaves it (1 − f) of the occasions it has in stock. With share P in stock, a·w/(a·w + W) =
     (1 − f)·P gives a = (1 − f)(1 − P)/(1 − P + f·P) (P: the loyalty chain's long-run share, over
@@ -150,7 +205,11 @@ def availability(sc: Scenario, tiers: dict[str, str], stockout: dict[str, float]
                     share[everyone[j].id] += weight * float(pi[k])
         for sid, f in stockout.items():
             seller = everyone[index[sid]]
-            p = share[sid] / (1.0 if seller.direct else sum(w for r, w in occasions(sc, seg).items() if r in seller.regions) or 1.0)
+            p = share[sid] / (
+                1.0
+                if seller.direct
+                else sum(w for r, w in occasions(sc, seg).items() if r in seller.regions) or 1.0
+            )
             out[sid][seg.id] = (1.0 - f) * (1.0 - p) / (1.0 - p + f * p) if p < 1.0 else 1.0 - f
     return out
 
@@ -173,7 +232,12 @@ def lapses(sc: Scenario, served: Scenario, tiers: dict[str, str], found: Service
             out, late = chances(found, everyone, ch, seg.id)
             life, refer = lifetime(ch, seg.purchases_per_week, churn, out, late, span)
             calm, _ = lifetime(ch, seg.purchases_per_week, churn, 0.0 * out, 0.0 * late, span)
-            lived, never, before, total = lived + weight * life, never + weight * calm, before + weight * refer, total + weight
+            lived, never, before, total = (
+                lived + weight * life,
+                never + weight * calm,
+                before + weight * refer,
+                total + weight,
+            )
         if total <= 0.0 or lived <= 0.0:
             rates[seg.id], referring[seg.id] = seg.churn_per_week, 1.0
             continue
@@ -203,7 +267,9 @@ def windows(sc: Scenario, grid: np.ndarray, arrivals: np.ndarray, bins: int = 6)
     return out
 
 
-def chances(found: ServiceLevels, everyone: list[Seller], ch: Choice, segment: str) -> tuple[np.ndarray, np.ndarray]:
+def chances(
+    found: ServiceLevels, everyone: list[Seller], ch: Choice, segment: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Per state of the loyalty chain (offered sellers, then the rivals): the chance it is out of stock
     at an occasion (its customer is disappointed) and the chance an order there is answered late."""
     ids = [everyone[j].id for j in ch.offered] + ([] if ch.rival is None else [""])
@@ -245,7 +311,9 @@ def lifetime(ch: Choice, buy: float, churn: float, out: np.ndarray, late: np.nda
         within = np.array([start @ np.linalg.solve(a, ends - expm(-a * tau) @ ends) for tau in taus])
     else:
         left, right = start @ vectors, np.linalg.solve(vectors, ends)
-        within = (-np.expm1(-np.outer(taus, rates)) / rates) @ (left[:, None] * right)  # [τ, (alive, referring)]
+        within = (-np.expm1(-np.outer(taus, rates)) / rates) @ (
+            left[:, None] * right
+        )  # [τ, (alive, referring)]
     lived, before = (weights @ within).real
     return float(lived), float(before)
 
