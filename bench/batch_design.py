@@ -53,7 +53,7 @@ import heapq
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -715,8 +715,10 @@ class Kernel:
             self._disappoint(rows, t1)
 
     # -- the store's queue -------------------------------------------------------------------
-    def _queue(self, rows: np.ndarray, times: np.ndarray, outlet: np.ndarray, t0: float) -> None:
-        """Each order at an outlet with a queue is a call on SimPy's clock at its time (as `Replication._fulfil`)."""
+    def _queued(
+        self, rows: np.ndarray, times: np.ndarray, outlet: np.ndarray
+    ) -> Iterator[tuple[int, simpy.Resource, list[tuple[int, float, float, float]]]]:
+        """Per outlet with a queue: its orders in time order as (row, time, service drawn, expectation)."""
         for o, (queue, mean) in self.queues.items():
             mine = np.flatnonzero(outlet == o)
             if not mine.size:
@@ -724,24 +726,22 @@ class Kernel:
             order = mine[np.argsort(times[mine], kind="stable")]
             service = self.rng.standard_exponential(len(order)) * mean
             expect = self.w.expectation[self.seg[rows[order]]]
-            for row, at, took, late in zip(rows[order].tolist(), times[order].tolist(), service.tolist(),
-                                           expect.tolist(), strict=True):  # fmt: skip
+            yield o, queue, list(zip(rows[order].tolist(), times[order].tolist(), service.tolist(),
+                                     expect.tolist(), strict=True))  # fmt: skip
+
+    def _queue(self, rows: np.ndarray, times: np.ndarray, outlet: np.ndarray, t0: float) -> None:
+        """Each order at an outlet with a queue is a call on SimPy's clock at its time (as `Replication._fulfil`)."""
+        for _, queue, orders in self._queued(rows, times, outlet):
+            for row, at, took, late in orders:
                 call_in(self.env, at - t0, self._arrival(queue, row, at, took, late))
-            self.simpy_events += 4 * len(order)  # arrival, request, service, release
+            self.simpy_events += 4 * len(orders)  # arrival, request, service, release
 
     def _queue_heap(self, rows: np.ndarray, times: np.ndarray, outlet: np.ndarray) -> None:
         """The alternative without SimPy: a first-come-first-served queue of c servers is exact with a
         heap of the times its servers come free (an order starts at max(its time, the first free))."""
-        for o, (_, mean) in self.queues.items():
-            mine = np.flatnonzero(outlet == o)
-            if not mine.size:
-                continue
-            order = mine[np.argsort(times[mine], kind="stable")]
-            service = self.rng.standard_exponential(len(order)) * mean
-            expect = self.w.expectation[self.seg[rows[order]]]
+        for o, _, orders in self._queued(rows, times, outlet):
             free, slow = self.free[o], self.slow
-            for row, at, took, late in zip(rows[order].tolist(), times[order].tolist(), service.tolist(),
-                                           expect.tolist(), strict=True):  # fmt: skip
+            for row, at, took, late in orders:
                 start = max(at, free[0])
                 heapq.heapreplace(free, start + took)
                 if start + took - at > late:
