@@ -232,3 +232,14 @@ def test_polished_plan_is_a_stationary_point_of_the_exact_measure() -> None:
 
     assert max(gains(polished)) <= 1e-9 * abs(report["measure"])
     assert max(gains(levers)) > 0  # the MILP's plan is not stationary: the test tells them apart
+
+
+def test_a_robust_headline_says_what_the_polish_did() -> None:
+    from channelsim.cli.optimize_verbs import headline
+
+    plan = optimize_robust(three_futures(), ["low", "high"], risk="cvar", alpha=0.5, solver="highs")
+    polish = plan.robust["polish"]
+    assert polish["kept"]  # the MILP's pieces leave something here (the brute-force test above)
+    line = next(x for x in headline(plan).splitlines() if "polish on the exact curves" in x)
+    assert f"{polish['milp_measure']:,.0f} → {polish['measure']:,.0f}" in line
+    assert polish["moved"] and all(term in line for term in polish["moved"])

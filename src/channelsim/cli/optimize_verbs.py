@@ -149,7 +149,7 @@ def headline(plan: Plan) -> str:
              f"  {plan.value_label:<21}{plan.objective_value:>14,.0f}   baseline {plan.baseline_value:,.0f}"
              f"   uplift {plan.uplift:+,.0f}"]  # fmt: skip
     if plan.robust:
-        lines += _futures(plan.robust)
+        lines += _futures(plan.robust) + _polish(plan.robust.get("polish"), plan.value_label)
     lines += _levers(plan)
     if plan.budget_shadow_price is not None:
         lines.append(
@@ -159,6 +159,20 @@ def headline(plan: Plan) -> str:
     if plan.validated:
         lines += _simulated(plan.validated, cur)
     return "\n".join(lines)
+
+
+def _polish(polish: dict[str, Any] | None, label: str) -> list[str]:
+    """What the polish on the exact curves did to a robust plan (its measure before and after, or why not)."""
+    if not polish:
+        return []
+    if "skipped" in polish:
+        return [f"  polish on the exact curves: skipped ({polish['skipped']})"]
+    before, after = polish["milp_measure"], polish["measure"]
+    if not polish["kept"]:
+        return [f"  polish on the exact curves: no better plan found ({label} {before:,.0f} kept)"]
+    moved = ", ".join(polish["moved"])
+    return [f"  polish on the exact curves: {label} {before:,.0f} → {after:,.0f} ({after - before:+,.0f}), "
+            f"{moved} moved in {polish['rounds']} round(s)"]  # fmt: skip
 
 
 def _futures(robust: dict[str, Any]) -> list[str]:
