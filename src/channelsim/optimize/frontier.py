@@ -62,19 +62,25 @@ def frontier(sc: Scenario, kind: str, points: int = 11) -> tuple[list[Point], fl
     xs, now = grid(sc, kind, points)
     xs = np.unique(np.append(xs, now))
     out: list[Point] = []
+    at_now: Plan | None = None  # the budget's plan at today's x is the one marked: solved once
     for x in xs:
         try:
             plan = optimize(limited(sc, kind, float(x)))
             point = Point(
                 float(x), plan.objective_value, plan.status, {k: v[0] for k, v in plan.spend.items()}
             )
+            if float(x) == now:
+                at_now = plan
         except InfeasibleError:
             point = Point(float(x), None, "infeasible", {})
         prev = out[-1] if out else None
         if prev is not None and prev.value is not None and (point.value is None or prev.value > point.value):
             point = Point(float(x), prev.value, prev.status, prev.spend, carried=True)
         out.append(point)
-    current = optimize(limited(sc, kind, now)) if kind == "budget" else optimize(sc)
+    if kind == "budget":
+        current = at_now if at_now is not None else optimize(limited(sc, kind, now))
+    else:  # the scenario's own limits, which `limited` at today's x need not repeat exactly
+        current = optimize(sc)
     return out, now, current
 
 
