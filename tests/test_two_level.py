@@ -309,7 +309,6 @@ def test_the_forecast_sees_a_retailer_waiting_on_its_short_wholesaler():
         )
         alone = stockout_share(demand[retailer], 60, 130, 0.25)
         assert simulated - alone > allowed, (retailer, alone, simulated)
-        assert fc.service.wait[retailer] > 0.1  # weeks, on average, by Little's law
 
 
 def test_a_retailer_of_an_ample_wholesaler_waits_nothing_in_the_forecast():
@@ -321,9 +320,7 @@ def test_a_retailer_of_an_ample_wholesaler_waits_nothing_in_the_forecast():
     at_once = va.forecast(two_levels(wholesaler_stock=None, weeks=52), {}, tiers)
     assert ample.service is not None and at_once.service is not None
     assert ample.service.stockout["w_north"] < 1e-12  # 1,200 on hand against ~500 a lead time asks for
-    for retailer in RETAILERS:
-        assert ample.service.wait[retailer] == 0.0 and retailer not in at_once.service.wait
-        # (to the last bits: its average over the load profile is summed as a pair with the wait)
+    for retailer in RETAILERS:  # (to the last bits but the wholesaler's own ~1e-158 out of stock)
         assert ample.service.stockout[retailer] == pytest.approx(
             at_once.service.stockout[retailer], rel=1e-12
         )

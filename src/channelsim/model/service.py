@@ -104,8 +104,9 @@ def _one_cycle(rate: float, s: int, quantity: int, lead_time: np.ndarray) -> tup
     """(expected time out of stock, expected length) of a reorder cycle with Q > s, at each lead time L:
     out as above, length L + (E[(s − N)^+] + Q − s)/λ with E[(s − N)^+] = s·P(N < s) − λL·P(N < s − 1)."""
     demand = rate * lead_time
-    out = lead_time * _at_least(s, demand) - (s / rate) * _at_least(s + 1, demand)
-    left = s * (1.0 - _at_least(s, demand)) - demand * (1.0 - _at_least(s - 1, demand))
+    at_least_s = _at_least(s, demand)
+    out = lead_time * at_least_s - (s / rate) * _at_least(s + 1, demand)
+    left = s * (1.0 - at_least_s) - demand * (1.0 - _at_least(s - 1, demand))
     return out, lead_time + (left + quantity - s) / rate
 
 
@@ -135,11 +136,10 @@ def supplier_wait(rate: float, reorder_point: int, order_up_to: int, lead_time: 
     s, quantity = reorder_point, order_up_to - reorder_point
     if rate <= 0.0 or lead_time <= 0.0 or quantity <= s:
         return NO_WAIT
-    out, cycle = _one_cycle(rate, s, quantity, np.array([lead_time]))
+    edges = np.linspace(0.0, lead_time, WAIT_SLICES + 1)
+    out, cycle = _one_cycle(rate, s, quantity, lead_time - edges)  # edges[0] = 0: the cycle at lead time L
     if out[0] / cycle[0] <= NEVER_SHORT:
         return NO_WAIT
-    edges = np.linspace(0.0, lead_time, WAIT_SLICES + 1)
-    out, _ = _one_cycle(rate, s, quantity, lead_time - edges)
     longer = np.clip(out / cycle[0], 0.0, 1.0)  # P(W > w) at the edges (0 at w = L)
     nodes = 0.5 * (edges[1:] + edges[:-1])
     return np.concatenate([[0.0], nodes]), np.concatenate([[1.0 - longer[0]], -np.diff(longer)])
@@ -152,8 +152,6 @@ def mean_wait(waits: Waits) -> float:
     return float(delays @ chances)
 
 
-def _at_least(k: int, mean: np.ndarray | float) -> np.ndarray | float:
+def _at_least(k: int, mean: np.ndarray) -> np.ndarray:
     """P(N ≥ k) for N ~ Poisson(mean), elementwise: the regularised lower incomplete gamma P(k, mean)."""
-    if k <= 0:
-        return np.ones_like(mean) if isinstance(mean, np.ndarray) else 1.0
-    return gammainc(k, mean) if isinstance(mean, np.ndarray) else float(gammainc(k, mean))
+    return np.ones_like(mean) if k <= 0 else np.asarray(gammainc(k, mean))

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from channelsim.model.satisfaction import DETRACTOR_CHURN_MULTIPLIER
-from channelsim.model.service import mean_wait, slow_share, stockout_share, supplier_wait
+from channelsim.model.service import NO_WAIT, Waits, slow_share, stockout_share, supplier_wait
 from channelsim.scenario.channels import Fulfilment, Inventory
 from channelsim.scenario.demand import Segment
 from channelsim.scenario.schema import Scenario
@@ -53,8 +53,6 @@ class ServiceLevels:
     weight: dict[str, dict[str, float]] = field(default_factory=dict)  # seller → segment → weight factor
     lapse: dict[str, float] = field(default_factory=dict)  # segment → lapse rate with the disappointed
     referring: dict[str, float] = field(default_factory=dict)  # segment → share of word of mouth left
-    # a stocked wholesaler's retailer → the expected weeks its reorders wait there
-    wait: dict[str, float] = field(default_factory=dict)
 
     def distance(self, other: ServiceLevels) -> float:
         """The largest change of a level between two estimates (for the fixed point)."""
@@ -95,26 +93,35 @@ def _averaged(level: float, profile: np.ndarray, at: Callable[[float], float]) -
     return float((shape * np.array([at(level * x) for x in shape])).sum() / shape.sum())
 
 
-def _averaged_all(level: float, profile: np.ndarray, at: Callable[[float], tuple[float, ...]]) -> np.ndarray:
-    """`_averaged` of several levels found together (one call of `at` a moment)."""
-    shape = profile_points(profile)
-    if shape.sum() <= 0:
-        return np.array(at(level))
-    return np.asarray((shape[:, None] * np.array([at(level * x) for x in shape])).sum(axis=0) / shape.sum())
+class WholesaleWaits:
+    """The wait at each wholesaler with stock, at each point of the load profile (its demand scaled
+    as its retailers' is), worked out once for all its retailers."""
+
+    def __init__(self, sc: Scenario, everyone: list[Seller], demand: np.ndarray) -> None:
+        self.index = {x.id: j for j, x in enumerate(everyone)}
+        self.sc, self.everyone, self.demand = sc, everyone, demand
+        self._found: dict[tuple[int, float], Waits] = {}
+
+    def at(self, seller: Seller, x: float) -> Waits:
+        """What `seller`'s reorders wait at its wholesaler at load `x` (none: no wholesaler with stock)."""
+        if seller.supplier is None:
+            return NO_WAIT
+        w = self.index[seller.supplier]
+        key = (w, x)
+        if key not in self._found:
+            stock = limits(self.sc, self.everyone[w])[1]
+            self._found[key] = NO_WAIT if stock is None else supplier_wait(
+                float(self.demand[w]) * x, stock.reorder_point, stock.order_up_to, stock.lead_time_weeks
+            )
+        return self._found[key]
 
 
-def _stockout_at(stock: Inventory, rate: float) -> float:
-    return stockout_share(rate, stock.reorder_point, stock.order_up_to, stock.lead_time_weeks)
-
-
-def _waiting_at(stock: Inventory, upstream: Inventory, ratio: float, rate: float) -> tuple[float, float]:
-    """A retailer's (stock-out share, expected wait of its reorder) at demand `rate`, its wholesaler's
-    stock asked for `ratio` times as many units (the two scale together along the load profile)."""
-    waits = supplier_wait(
-        rate * ratio, upstream.reorder_point, upstream.order_up_to, upstream.lead_time_weeks
+def _stockout_at(stock: Inventory, rate: float, seller: Seller, waits: WholesaleWaits, x: float) -> float:
+    """The share of time out of stock at load `x` (demand `rate`·x), the seller's reorders waiting at
+    its wholesaler what they wait there at that load (the two scale together)."""
+    return stockout_share(
+        rate * x, stock.reorder_point, stock.order_up_to, stock.lead_time_weeks, waits.at(seller, x)
     )
-    share = stockout_share(rate, stock.reorder_point, stock.order_up_to, stock.lead_time_weeks, waits)
-    return share, mean_wait(waits)
 
 
 def stock_demand(
@@ -126,9 +133,10 @@ def stock_demand(
     weeks = float(sc.horizon_weeks)
     own = np.array([float(orders[j]) / weeks / max(1.0 - earlier.stockout.get(x.id, 0.0), 1.0 - MOST_OUT)
                     for j, x in enumerate(everyone)])  # fmt: skip
+    index = {x.id: j for j, x in enumerate(everyone)}
     for k, x in enumerate(everyone):
         if x.supplier is not None:
-            own[next(j for j, w in enumerate(everyone) if w.id == x.supplier)] += float(orders[k]) / weeks
+            own[index[x.supplier]] += float(orders[k]) / weeks
     return own
 
 
@@ -144,40 +152,22 @@ def levels(sc: Scenario, served: Scenario, tiers: dict[str, str], orders: np.nda
     weeks = float(sc.horizon_weeks)
     stockout: dict[str, float] = {}
     slow: dict[str, dict[str, float]] = {}
-    wait: dict[str, float] = {}
     everyone = sellers(sc)
     demand = stock_demand(sc, everyone, orders, earlier)
+    waits = WholesaleWaits(sc, everyone, demand)  # a retailer's reorders wait while its wholesaler is short
     for j, seller in enumerate(everyone):
         queue, stock = limits(sc, seller)
         per_week = float(orders[j]) / weeks
-        upstream = _supplier_stock(sc, everyone, seller)
-        if stock is not None and upstream is not None and demand[j] > 0.0:
-            # a retailer of a stocked wholesaler: its reorders wait while the wholesaler is short
-            ratio = float(
-                demand[next(k for k, w in enumerate(everyone) if w.id == seller.supplier)] / demand[j]
-            )
-            share, waited = _averaged_all(
-                float(demand[j]), profile, partial(_waiting_at, stock, upstream, ratio)
-            )
-            stockout[seller.id], wait[seller.id] = min(MOST_OUT, float(share)), float(waited)
-        elif stock is not None:
-            stockout[seller.id] = min(
-                MOST_OUT, _averaged(float(demand[j]), profile, partial(_stockout_at, stock))
-            )
+        if stock is not None:
+            at = partial(_stockout_at, stock, float(demand[j]), seller, waits)
+            stockout[seller.id] = min(MOST_OUT, _averaged(1.0, profile, at))
         if queue is not None:
             slow[seller.id] = {seg.id: _averaged(per_week, profile, partial(_late_at, queue, seg.service_expectation_weeks))
                                for seg in sc.segments}  # fmt: skip
     weight = availability(sc, tiers, stockout)
     found = ServiceLevels(stockout, slow, weight)
     lapse, referring = lapses(sc, as_served(sc, found), tiers, found, spans)
-    return ServiceLevels(stockout, slow, weight, lapse, referring, wait)
-
-
-def _supplier_stock(sc: Scenario, everyone: list[Seller], seller: Seller) -> Inventory | None:
-    """The stock policy of a retailer's wholesaler (None: no wholesaler, or one without stock)."""
-    if seller.supplier is None:
-        return None
-    return limits(sc, next(x for x in everyone if x.id == seller.supplier))[1]
+    return ServiceLevels(stockout, slow, weight, lapse, referring)
 
 
 def occasions(sc: Scenario, seg: Segment) -> dict[str, float]:
