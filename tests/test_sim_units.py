@@ -326,6 +326,7 @@ class World:
             weeks,
             lambda programme, change: self.membership.append((programme, change)),
             lives=customer_streams(np.random.SeedSequence(seed), len(segments)),
+            organic=organic_streams(np.random.SeedSequence(seed), len(segments)),
         )
         self.weeks = weeks
         self.env.process(self._clock())
@@ -451,7 +452,7 @@ def test_innovators_hear_of_the_brand_at_rate_p_each() -> None:
         weeks=20,
         unaware=[[people]],
     )
-    world.env.process(world.market.organic(0, 1, world.market.draws["organic"]))
+    world.env.process(world.market.organic(0, 1))
     times = [5.0, 10.0, 19.0]
     seen = world.watch(times, lambda market: market.prospects[0])
     world.env.run(until=19.5)

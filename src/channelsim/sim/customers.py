@@ -90,10 +90,11 @@ class Market:
         on_membership: Callable[[int, int], None],
         *,
         lives: list[Draws],
+        organic: list[Draws],
     ) -> None:
-        """`draws`: the replication's named streams; `lives`: per segment, its customers' own
-        stream (`customer_streams`): their cohort's clocks, whether a prospect converts, which
-        programme they join."""
+        """`draws`: the replication's named streams; per segment, `lives`: its customers' own stream
+        (`customer_streams`): their cohort's clocks, whether a prospect converts, which programme
+        they join; `organic`: its organic leads' (`organic_streams`)."""
         self.env = env
         self.ledger = ledger
         self.segments = segments
@@ -113,6 +114,7 @@ class Market:
         self.lapsed_count = [0] * len(segments)
         self.draws = draws
         self.lives = lives
+        self.organic_draws = organic
         on = Handlers(first=self.first_purchase, buy=self.repeat_purchase, lapse=self._lapse, join=self._join)
         self.cohorts = [
             Cohort(env, params.classes, mine, on) for params, mine in zip(segments, lives, strict=True)
@@ -234,15 +236,15 @@ class Market:
         self.settle_all()
         return self._prospects
 
-    def organic(self, segment: int, organic_source: int, draws: Draws) -> Generator[Any, Any, None]:
+    def organic(self, segment: int, organic_source: int) -> Generator[Any, Any, None]:
         """Bass: unaware people hear of the brand at rate (p + q·A/N)·U (A: word of mouth, see `referrers`).
-        A process: it starts the stream, a chain of calls on the clock, and ends. `draws` is the
+        A process: it starts the stream, a chain of calls on the clock, and ends. It draws from the
         segment's own organic stream (`organic_streams`): another segment's organic leads do not
         shift its numbers (its rate follows its own state, so its draws are not a plan's alone)."""
-        self._organic_next(segment, organic_source, draws)
+        self._organic_next(segment, organic_source)
         yield from ()
 
-    def _organic_next(self, segment: int, organic_source: int, draws: Draws) -> None:
+    def _organic_next(self, segment: int, organic_source: int) -> None:
         """Wait for the next organic lead at the rate of now, or re-read the rate after `refresh`."""
         self.settle(segment)
         unaware = self._unaware[segment]
@@ -252,23 +254,21 @@ class Market:
         params = self.segments[segment]
         innovation = params.p * left
         rate = innovation + params.q * self.referrers[segment] / params.population * left
-        gap = draws.exponential(1.0 / rate) if rate > 0 else params.refresh
+        gap = self.organic_draws[segment].exponential(1.0 / rate) if rate > 0 else params.refresh
         if gap >= params.refresh:  # the rate is re-read at least this often
-            call_in(self.env, params.refresh, lambda _: self._organic_next(segment, organic_source, draws))
+            call_in(self.env, params.refresh, lambda _: self._organic_next(segment, organic_source))
             return
-        call_in(self.env, gap, lambda _: self._organic_lead(segment, organic_source, innovation, rate, draws))
+        call_in(self.env, gap, lambda _: self._organic_lead(segment, organic_source, innovation, rate))
 
-    def _organic_lead(
-        self, segment: int, organic_source: int, innovation: float, rate: float, draws: Draws
-    ) -> None:
+    def _organic_lead(self, segment: int, organic_source: int, innovation: float, rate: float) -> None:
         """An organic lead: an innovator (`organic`) with probability innovation/rate, else `referral`."""
         self.settle(segment)
-        unaware = self._unaware[segment]
+        draws, unaware = self.organic_draws[segment], self._unaware[segment]
         region = draws.pick(list(accumulate(unaware)))  # exact: ints compare exactly with floats
         source = organic_source if draws.uniform() * rate <= innovation else organic_source + 1
         self.ledger.add("source", "leads", self.current_week, source)
         self.awaken(segment, region, source)
-        self._organic_next(segment, organic_source, draws)
+        self._organic_next(segment, organic_source)
 
     def partner_week(
         self, partner: int, region: int, rate: float, mix_cumulative: list[float], source: int, draws: Draws

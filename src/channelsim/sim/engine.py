@@ -287,6 +287,7 @@ class Replication:
             self.weeks,
             self._membership_changed,
             lives=self._lives,
+            organic=self._organic_draws,
         )
 
     def _considering(self, segment: Any) -> list[tuple[int, int, int, int]]:
@@ -333,7 +334,7 @@ class Replication:
             for region, count, found, partner in self._considering(segment):
                 for _ in range(count):
                     market.start_considering(Customer(s, region, found), partner)
-            self.env.process(market.organic(s, len(sc.sources), self._organic_draws[s]))
+            self.env.process(market.organic(s, len(sc.sources)))
         # the weekly rates are kept: `switch_policy` rewrites their future weeks in place
         self._lead_rates = self._rates()
         for i, source in enumerate(sc.sources):
