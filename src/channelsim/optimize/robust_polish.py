@@ -80,6 +80,7 @@ class Linear:
     worth: list[list[np.ndarray | None]]  # [source][future] → [week]
     orders: list[list[np.ndarray]]  # [limit][source] → [week]: one lead's orders in the column
     limits: list[tuple[float, float, int]]  # (orders now, bound, +1: at most / −1: at least)
+    columns: list[int]  # [limit]: its orders' column of the base's forecast
     fix: np.ndarray | None = None  # [source, future]: the exact slope at the plan less the model's
 
 
@@ -142,6 +143,8 @@ def _accept(futures: list[Scenario], lin: Linear, items: list[Free], levers: Lev
         if trial is None or trial == levers:
             continue
         found = forecasts(trial)
+        if not _kept_exactly(lin, found[0]):
+            continue  # the model's orders missed a capacity or a kept partner the exact forecast sees
         values = [fc.metric(objective) for fc in found]
         score = measure(values, weights, risk, alpha)
         if score > first:
@@ -216,7 +219,7 @@ def _linear(futures: list[Scenario], problem: Coefficients, levers: Levers, fcs:
             row.append(np.asarray(here.worth(fc.per_lead[item.term.id]), float))
         worth.append(row)
     base = fcs[0]
-    limits, orders = [], []
+    limits, orders, columns = [], [], []
     bounds = [(c, w, 1) for c, w in problem.capacities.values()] + [
         (c, w, -1) for c, w in problem.exit_floors.values()
     ]
@@ -224,7 +227,8 @@ def _linear(futures: list[Scenario], problem: Coefficients, levers: Levers, fcs:
         now = float(base.totals[column])
         limits.append((now, per_week * problem.horizon, sign))
         orders.append([base.per_lead[i.term.id][:, column] for i in items])
-    return Linear(values, worth, orders, limits)
+        columns.append(column)
+    return Linear(values, worth, orders, limits, columns)
 
 
 def _slope_fix(futures: list[Scenario], lin: Linear, items: list[Free], levers: Levers, forecasts: Forecasts,
@@ -414,10 +418,23 @@ def _limits_kept(futures: list[Scenario], lin: Linear, items: list[Free], x: np.
         orders = now + sum(
             float(p[j][0]) - float(a[j][0]) for p, a in zip(point.orders, at.orders, strict=True)
         )
-        slack = 1e-9 * max(1.0, abs(bound))
-        if (sign > 0 and orders > max(bound, now) + slack) or (sign < 0 and orders < min(bound, now) - slack):
+        if _breaks(orders, now, bound, sign):
             return False
     return True
+
+
+def _kept_exactly(lin: Linear, base: va.Forecast) -> bool:
+    """Whether the base's exact forecast keeps every capacity and kept partner, as `_limits_kept`
+    asks of the model."""
+    return not any(_breaks(float(base.totals[column]), now, bound, sign)
+                   for column, (now, bound, sign) in zip(lin.columns, lin.limits, strict=True))  # fmt: skip
+
+
+def _breaks(orders: float, now: float, bound: float, sign: int) -> bool:
+    """Whether `orders` break a limit (+1: at most `bound`, −1: at least), or are worse than at the
+    plan (`now`) where the plan is already past it; rounding aside."""
+    slack = 1e-9 * max(1.0, abs(bound))
+    return (sign > 0 and orders > max(bound, now) + slack) or (sign < 0 and orders < min(bound, now) - slack)
 
 
 def _cents(items: list[Free], x: np.ndarray, start: np.ndarray) -> np.ndarray:
