@@ -161,7 +161,7 @@ def test_polish_keeps_every_choice_and_limit_and_never_loses(seed: int) -> None:
     after = measure([value_in(f, polished, objective) for f in futures], weights, risk, ALPHA)
     assert after == pytest.approx(measure(values, weights, risk, ALPHA), abs=1e-6)
     assert after >= before
-    assert report["kept"] == (polished != levers) and (after > before or not report["kept"])
+    assert after > before or not report["kept"]  # kept only when it gains exactly
     assert (polished.tiers, polished.programmes, polished.winback) == (
         levers.tiers,
         levers.programmes,
@@ -237,7 +237,7 @@ def test_polished_plan_is_a_stationary_point_of_the_exact_measure() -> None:
 def test_a_robust_headline_says_what_the_polish_did() -> None:
     from channelsim.cli.optimize_verbs import headline
 
-    plan = optimize_robust(three_futures(), ["low", "high"], risk="cvar", alpha=0.5, solver="highs")
+    plan = optimize_robust(three_futures(), ["low", "high"], risk="cvar", alpha=ALPHA, solver="highs")
     polish = plan.robust["polish"]
     assert polish["kept"]  # the MILP's pieces leave something here (the brute-force test above)
     line = next(x for x in headline(plan).splitlines() if "polish on the exact curves" in x)
