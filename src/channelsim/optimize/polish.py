@@ -308,7 +308,8 @@ def _floors_kept(problem: Coefficients, items: list[Free], before: np.ndarray, a
     return True
 
 
-def _costs(items: list[Free], x: np.ndarray) -> np.ndarray:
+def costs(items: list[Free], x: np.ndarray) -> np.ndarray:
+    """What each item's spend in `x` costs a week (its rate card and setup)."""
     return np.array([i.cost(np.array([v]))[0] for i, v in zip(items, x, strict=True)])
 
 
@@ -320,10 +321,10 @@ def _top_up(items: list[Free], x: np.ndarray, budget: float, price: float) -> np
     """Spends rounded down to cents given cents back where they gain most, while the budget
     (`budget`: what the moved sources may cost; inf: no budget) has room for them."""
     out, upper = x.copy(), np.array([i.hi for i in items])
-    left = budget - float(_costs(items, out).sum())
+    left = budget - float(costs(items, out).sum())
     for _ in range(TOP_UP_PASSES):
         cents = np.minimum(out + 0.01, upper)
-        extra = _costs(items, cents) - _costs(items, out)
+        extra = costs(items, cents) - costs(items, out)
         gain = _gains(items, cents) - _gains(items, out) - price * extra
         before = left
         for k in np.argsort(-gain, kind="stable"):

@@ -53,7 +53,19 @@ from channelsim.curves import leads_at
 from channelsim.model.media import source_cost
 from channelsim.optimize.coefficients import Coefficients
 from channelsim.optimize.levers import Levers
-from channelsim.optimize.polish import TOLERANCE, Free, around, first_grid, refine, spend_range, stretches
+from channelsim.optimize.polish import (
+    LINE_STEPS,
+    REFINEMENTS,
+    TOLERANCE,
+    TOP_UP_PASSES,
+    Free,
+    around,
+    costs,
+    first_grid,
+    refine,
+    spend_range,
+    stretches,
+)
 from channelsim.optimize.risk import measure, risk_objective
 from channelsim.optimize.solvers import solve
 from channelsim.scenario.schema import Scenario
@@ -62,9 +74,6 @@ ROUNDS = 5  # re-linearisations at an accepted answer
 SETTLED = 1e-6  # a round that gains less (relative to the measure) is the last
 SHRINKS = (1.0, 0.5, 0.25)  # steps tried towards the LP's answer, each valued exactly
 STEP = 1.0  # spend per week of the exact slope's finite difference (the curves bend over hundreds)
-REFINEMENTS = 4  # finer grids around the answer after the first (the point polish's)
-LINE_STEPS = 40  # bisection steps of the step back towards the plan (capacities, kept partners)
-TOP_UP_PASSES = 5  # cents given back per source at most (the rounding took less than one each)
 NOISE = 1e-9  # relative: slopes out of order by less are rounding, not a kink
 
 Forecasts = Callable[[Levers], list[va.Forecast]]
@@ -325,7 +334,7 @@ def _improve(futures: list[Scenario], problem: Coefficients, lin: Linear, items:
         x = found
     x = _within_limits(futures, lin, items, start, x, at, price)
     x = _top_up(futures, lin, items, _cents(items, x, start), at, price, room, judged)
-    spent = _spent(items, x)
+    spent = float(costs(items, x).sum())
     if np.array_equal(x, start) or spent > room + TOLERANCE:
         return None
     return {i.term.id: [float(v)] for i, v in zip(items, x, strict=True)}
@@ -447,10 +456,6 @@ def _cents(items: list[Free], x: np.ndarray, start: np.ndarray) -> np.ndarray:
     return np.where(np.abs(out - start) < 0.005, start, out)
 
 
-def _spent(items: list[Free], x: np.ndarray) -> float:
-    return sum(float(i.cost(np.array([v]))[0]) for i, v in zip(items, x, strict=True))
-
-
 def _model(futures: list[Scenario], lin: Linear, items: list[Free], x: np.ndarray, at: _Stage, price: float,
            judged: tuple[str, float, list[float]]) -> float:  # fmt: skip
     """The risk measure of the model's values (exact curves, first order in the leads) at spends `x`."""
@@ -471,7 +476,7 @@ def _top_up(futures: list[Scenario], lin: Linear, items: list[Free], x: np.ndarr
         for s, item in enumerate(items):
             more = x.copy()
             more[s] = min(round(float(x[s]) + 0.01, 2), item.hi)
-            fits = _spent(items, more) <= room + TOLERANCE and _limits_kept(
+            fits = float(costs(items, more).sum()) <= room + TOLERANCE and _limits_kept(
                 futures, lin, items, more, at, price
             )
             if more[s] > x[s] and fits:
