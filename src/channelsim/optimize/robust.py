@@ -172,11 +172,13 @@ def _coefficients(sc: Scenario, objective: str, levers: Levers) -> Coefficients:
     )
 
 
-def regret_rows(futures: list[Scenario], names: list[str], plans: dict[str, Levers],
-                objective: str) -> list[dict[str, Any]]:  # fmt: skip
-    """Each candidate plan in each future: its value, the best value there, and the regret."""
+def regret_rows(futures: list[Scenario], names: list[str], plans: dict[str, Levers], objective: str,
+                known: dict[tuple[str, str], float] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Each candidate plan in each future: its value, the best value there, and the regret. `known`:
+    (plan, future) values already forecast (not forecast again)."""
+    known = known or {}
     table = {
-        (p, f): value_in(sc, lev, objective)
+        (p, f): known[(p, f)] if (p, f) in known else value_in(sc, lev, objective)
         for p, lev in plans.items()
         for f, sc in zip(names, futures, strict=True)
     }
@@ -216,7 +218,8 @@ def optimize_robust(sc: Scenario, robust: list[str], risk: str = "expected", alp
     # every candidate over the base's levers, as the robust plan is: comparable plan by plan
     candidates = {"robust": levers} | {k: complete(_levers_of(p), sc) for k, p in singles.items()}
     today = [value_in(f, Levers.of(sc), objective) for f in futures]
-    regret = regret_rows(futures, names, candidates, objective)
+    regret = regret_rows(futures, names, candidates, objective,
+                         {("robust", n): v for n, v in zip(names, values, strict=True)})  # fmt: skip
     each = {p: [r["value"] for r in regret if r["plan"] == p] for p in candidates}  # in the futures' order
     plan.robust = {
         "futures": names, "weights": [round(w, 6) for w in weights], "risk": risk, "alpha": alpha,
